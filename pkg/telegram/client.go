@@ -1,0 +1,217 @@
+// Package telegram owns the process-wide gotd client: lazy bot login with an
+// in-memory session, per-DC download pools, and the policies (deadlines,
+// flood waits) that every Telegram call goes through.
+package telegram
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/gotd/td/session"
+	"github.com/gotd/td/telegram"
+	"github.com/gotd/td/telegram/dcs"
+	"github.com/gotd/td/tg"
+)
+
+// Options configure a Client.
+type Options struct {
+	APIID    int
+	APIHash  string
+	BotToken string
+
+	// DC is the home DC (default 2).
+	DC int
+	// DCList replaces the production DC list when not zero.
+	DCList dcs.List
+	// PublicKeys replace Telegram's production keys when set.
+	PublicKeys []telegram.PublicKey
+	// Resolver dials the DCs (default: plain TCP).
+	Resolver dcs.Resolver
+	// Session seeds the in-memory session (auth key + DC): no key exchange,
+	// no login at cold start.
+	Session []byte
+
+	// ConnsPerDC is the size of each per-DC download pool (default 8).
+	ConnsPerDC int
+	// RPCTimeout bounds every call (default 15s).
+	RPCTimeout time.Duration
+	// FloodWaitBudget: longer FLOOD_WAITs are returned to the caller (default 5s).
+	FloodWaitBudget time.Duration
+	// ConnectWait is how long a caller waits for the first login (default 8s);
+	// the login itself keeps going in the background for later callers.
+	ConnectWait time.Duration
+
+	Logger *slog.Logger
+}
+
+func (o *Options) setDefaults() {
+	if o.DC == 0 {
+		o.DC = 2
+	}
+	if o.ConnsPerDC <= 0 {
+		o.ConnsPerDC = 8
+	}
+	if o.RPCTimeout <= 0 {
+		o.RPCTimeout = 15 * time.Second
+	}
+	if o.FloodWaitBudget < 0 {
+		o.FloodWaitBudget = 0
+	}
+	if o.ConnectWait <= 0 {
+		o.ConnectWait = 8 * time.Second
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+}
+
+// Errors of the client lifecycle.
+var (
+	// ErrClosed: the client was closed.
+	ErrClosed = errors.New("telegram client closed")
+	// ErrNotConnected: the login did not finish in time (Telegram unreachable).
+	ErrNotConnected = errors.New("telegram not connected")
+	// ErrLogin: Telegram refused the bot login (bad token, api id or hash).
+	ErrLogin = errors.New("telegram refused the bot login")
+)
+
+// Client is the process-wide Telegram connection. The zero value is not
+// usable; call New. It starts nothing until first used.
+type Client struct {
+	opts    Options
+	storage *session.StorageMemory
+
+	mu     sync.Mutex
+	closed bool
+	run    *run
+}
+
+// New returns a client that logs in on first use.
+func New(opts Options) *Client {
+	opts.setDefaults()
+	storage := &session.StorageMemory{}
+	if len(opts.Session) > 0 {
+		_ = storage.StoreSession(context.Background(), opts.Session)
+	}
+	return &Client{opts: opts, storage: storage}
+}
+
+// API returns the home-DC API, logging in first if needed. Concurrent first
+// callers share one login.
+func (c *Client) API(ctx context.Context) (*tg.Client, error) {
+	r, err := c.ready(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return r.api, nil
+}
+
+// DC returns the download pool for a DC, created once per connection and
+// reused: client.Pool for the home DC, client.DC (which exports the
+// authorization) for the others.
+func (c *Client) DC(ctx context.Context, dc int) (*tg.Client, error) {
+	r, err := c.ready(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return r.pool(ctx, dc)
+}
+
+// Connected reports whether the client is logged in right now.
+func (c *Client) Connected() bool {
+	c.mu.Lock()
+	r := c.run
+	c.mu.Unlock()
+	return r != nil && r.loggedIn()
+}
+
+// ExportSession logs in if needed and returns the session bytes (auth key
+// and DC) for TG_SESSION.
+func (c *Client) ExportSession(ctx context.Context) ([]byte, error) {
+	if _, err := c.ready(ctx); err != nil {
+		return nil, err
+	}
+	return c.storage.LoadSession(ctx)
+}
+
+// Close stops the connection and waits for its goroutines.
+func (c *Client) Close() error {
+	c.mu.Lock()
+	c.closed = true
+	r := c.run
+	c.run = nil
+	c.mu.Unlock()
+	if r != nil {
+		r.stop()
+	}
+	return nil
+}
+
+// ready returns a logged-in run, starting one if there is none or the last
+// one died.
+func (c *Client) ready(ctx context.Context) (*run, error) {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return nil, ErrClosed
+	}
+	r := c.run
+	if r == nil || r.dead() {
+		if r != nil && !r.mayRetry() {
+			c.mu.Unlock()
+			return nil, r.err
+		}
+		if r != nil {
+			go r.stop() // reap the dead run's goroutine without holding the lock
+		}
+		r = c.start()
+		c.run = r
+	}
+	c.mu.Unlock()
+
+	wait, cancel := context.WithTimeout(ctx, c.opts.ConnectWait)
+	defer cancel()
+	select {
+	case <-r.loginDone:
+		if r.err != nil {
+			return nil, r.err
+		}
+		return r, nil
+	case <-wait.Done():
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("%w: no login within %s", ErrNotConnected, c.opts.ConnectWait)
+	}
+}
+
+func (c *Client) start() *run {
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &run{
+		opts:      c.opts,
+		cancel:    cancel,
+		loginDone: make(chan struct{}),
+		stopped:   make(chan struct{}),
+		started:   time.Now(),
+		pools:     map[int]*pool{},
+	}
+	client := telegram.NewClient(c.opts.APIID, c.opts.APIHash, telegram.Options{
+		DC:             c.opts.DC,
+		DCList:         c.opts.DCList,
+		PublicKeys:     c.opts.PublicKeys,
+		Resolver:       c.opts.Resolver,
+		SessionStorage: c.storage,
+		NoUpdates:      true,
+		OnDead: func(err error) {
+			c.opts.Logger.Debug("telegram connection died", "err", err)
+		},
+	})
+	r.client = client
+	haveSession := len(c.opts.Session) > 0
+	go r.loop(ctx, haveSession)
+	return r
+}

@@ -1,0 +1,86 @@
+package telegram
+
+import (
+	"context"
+	"time"
+
+	"github.com/gotd/td/bin"
+	"github.com/gotd/td/tg"
+	"github.com/gotd/td/tgerr"
+)
+
+// chain wraps an invoker in the policies every call goes through: flood
+// waits within budget are waited out, and each attempt has a deadline.
+func chain(next tg.Invoker, opts Options) tg.Invoker {
+	return &floodWaitInvoker{
+		next:   &deadlineInvoker{next: next, timeout: opts.RPCTimeout},
+		budget: opts.FloodWaitBudget,
+	}
+}
+
+// deadlineInvoker bounds one call, so that a dead connection (a thawed
+// Lambda, a dropped socket) is noticed and the call can be retried.
+type deadlineInvoker struct {
+	next    tg.Invoker
+	timeout time.Duration
+}
+
+func (d *deadlineInvoker) Invoke(ctx context.Context, input bin.Encoder, output bin.Decoder) error {
+	ctx, cancel := context.WithTimeout(ctx, d.timeout)
+	defer cancel()
+	return d.next.Invoke(ctx, input, output)
+}
+
+// floodWaitInvoker waits out FLOOD_WAITs that fit in the budget (all of them
+// together, per call) and returns longer ones to the caller.
+type floodWaitInvoker struct {
+	next   tg.Invoker
+	budget time.Duration
+}
+
+func (f *floodWaitInvoker) Invoke(ctx context.Context, input bin.Encoder, output bin.Decoder) error {
+	return waitFlood(ctx, f.budget, func() error { return f.next.Invoke(ctx, input, output) })
+}
+
+// maxFloodRetries bounds the retries of one call, whatever the waits.
+const maxFloodRetries = 5
+
+func waitFlood(ctx context.Context, budget time.Duration, call func() error) error {
+	var waited time.Duration
+	for attempt := 0; ; attempt++ {
+		err := call()
+		d, ok := tgerr.AsFloodWait(err)
+		if !ok || attempt >= maxFloodRetries || waited+d > budget {
+			return err
+		}
+		if d <= 0 {
+			d = 100 * time.Millisecond
+		}
+		t := time.NewTimer(d)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+		waited += d
+	}
+}
+
+// reloginInvoker logs in again when a stored session (TG_SESSION) turns out
+// not to be authorized, then repeats the call once.
+type reloginInvoker struct {
+	next  tg.Invoker
+	login func(context.Context) error
+}
+
+func (r *reloginInvoker) Invoke(ctx context.Context, input bin.Encoder, output bin.Decoder) error {
+	err := r.next.Invoke(ctx, input, output)
+	if !tgerr.Is(err, "AUTH_KEY_UNREGISTERED", "SESSION_REVOKED", "SESSION_EXPIRED") {
+		return err
+	}
+	if lerr := r.login(ctx); lerr != nil {
+		return lerr
+	}
+	return r.next.Invoke(ctx, input, output)
+}
