@@ -32,3 +32,7 @@ type FloodWaitError struct {
 func (e *FloodWaitError) Error() string {
 	return fmt.Sprintf("telegram asks to wait %s", e.Wait)
 }
+
+// ErrUnsupportedMedia: the message holds media this service cannot serve
+// (paid media, stories).
+var ErrUnsupportedMedia = errors.New("unsupported media")

@@ -1,0 +1,261 @@
+package stream
+
+import (
+	"container/list"
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/gotd/td/tg"
+	"github.com/gotd/td/tgerr"
+)
+
+// resolver turns a message id into a File: the channel through
+// channels.getChannels (access hash 0, cached), the message through
+// channels.getMessages, behind a bounded TTL cache with one Telegram call for
+// any number of concurrent misses.
+type resolver struct {
+	tg        Telegram
+	channelID int64
+
+	channelMu sync.Mutex
+	channel   *tg.InputChannel
+
+	cache *fileCache
+	group callGroup
+}
+
+func (r *resolver) resolve(ctx context.Context, id int) (*File, error) {
+	if f, err, ok := r.cache.get(id); ok {
+		return f, err
+	}
+	return r.group.do(ctx, id, func(ctx context.Context) (*File, error) {
+		f, err := r.fetch(ctx, id)
+		switch {
+		case err == nil:
+			r.cache.put(id, f, nil)
+		case errors.Is(err, ErrMessageNotFound), errors.Is(err, ErrNoMedia), errors.Is(err, ErrUnsupportedMedia):
+			r.cache.put(id, nil, err)
+		}
+		return f, err
+	})
+}
+
+// forget drops a cached message, e.g. after FILE_REFERENCE_EXPIRED.
+func (r *resolver) forget(id int) { r.cache.drop(id) }
+
+func (r *resolver) fetch(ctx context.Context, id int) (*File, error) {
+	api, err := r.tg.API(ctx)
+	if err != nil {
+		return nil, classify(err)
+	}
+	channel, err := r.inputChannel(ctx, api)
+	if err != nil {
+		return nil, err
+	}
+	res, err := api.ChannelsGetMessages(ctx, &tg.ChannelsGetMessagesRequest{
+		Channel: channel,
+		ID:      []tg.InputMessageClass{&tg.InputMessageID{ID: id}},
+	})
+	if tgerr.Is(err, "CHANNEL_INVALID", "CHANNEL_PRIVATE") {
+		r.channelMu.Lock()
+		r.channel = nil // the access hash may have changed: ask again next time
+		r.channelMu.Unlock()
+	}
+	if err != nil {
+		return nil, classify(err)
+	}
+	modified, ok := res.AsModified()
+	if !ok {
+		return nil, fmt.Errorf("%w: unexpected %T", ErrUnavailable, res)
+	}
+	for _, m := range modified.GetMessages() {
+		if m.GetID() != id {
+			continue
+		}
+		switch m := m.(type) {
+		case *tg.Message:
+			return fileFromMessage(m)
+		case *tg.MessageService:
+			return nil, ErrNoMedia
+		}
+	}
+	return nil, ErrMessageNotFound
+}
+
+func (r *resolver) inputChannel(ctx context.Context, api *tg.Client) (*tg.InputChannel, error) {
+	r.channelMu.Lock()
+	defer r.channelMu.Unlock()
+	if r.channel != nil {
+		return r.channel, nil
+	}
+	chats, err := api.ChannelsGetChannels(ctx, []tg.InputChannelClass{
+		&tg.InputChannel{ChannelID: r.channelID},
+	})
+	if err != nil {
+		return nil, classify(err)
+	}
+	for _, c := range chats.GetChats() {
+		switch c := c.(type) {
+		case *tg.Channel:
+			if c.ID == r.channelID {
+				r.channel = &tg.InputChannel{ChannelID: c.ID, AccessHash: c.AccessHash}
+				return r.channel, nil
+			}
+		case *tg.ChannelForbidden:
+			if c.ID == r.channelID {
+				return nil, fmt.Errorf("%w: the bot is banned from the channel", ErrChannelUnreachable)
+			}
+		}
+	}
+	return nil, fmt.Errorf("%w: channel %d not returned", ErrChannelUnreachable, r.channelID)
+}
+
+// classify maps Telegram and network errors onto this package's typed
+// errors, keeping the original wrapped for logs.
+func classify(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, context.Canceled) {
+		return err
+	}
+	var fw *FloodWaitError
+	if errors.As(err, &fw) || errors.Is(err, ErrBusy) || errors.Is(err, ErrUnavailable) ||
+		errors.Is(err, ErrChannelUnreachable) || errors.Is(err, ErrMessageNotFound) || errors.Is(err, ErrNoMedia) {
+		return err
+	}
+	if d, ok := tgerr.AsFloodWait(err); ok {
+		return fmt.Errorf("%w", &FloodWaitError{Wait: d})
+	}
+	if tgerr.Is(err, "CHANNEL_INVALID", "CHANNEL_PRIVATE", "CHAT_ADMIN_REQUIRED", "CHANNEL_PUBLIC_GROUP_NA", "PEER_ID_INVALID") {
+		return fmt.Errorf("%w: %w", ErrChannelUnreachable, err)
+	}
+	if tgerr.Is(err, "MSG_ID_INVALID", "MESSAGE_IDS_EMPTY") {
+		return fmt.Errorf("%w: %w", ErrMessageNotFound, err)
+	}
+	return fmt.Errorf("%w: %w", ErrUnavailable, err)
+}
+
+// callGroup runs one call per key; concurrent callers share its result.
+// A caller whose ctx ends stops waiting; the call itself runs on a context
+// that ends when the last waiter leaves.
+type callGroup struct {
+	mu    sync.Mutex
+	calls map[int]*call
+}
+
+type call struct {
+	done    chan struct{}
+	f       *File
+	err     error
+	waiters int
+	cancel  context.CancelFunc
+}
+
+func (g *callGroup) do(ctx context.Context, key int, fn func(context.Context) (*File, error)) (*File, error) {
+	g.mu.Lock()
+	if g.calls == nil {
+		g.calls = map[int]*call{}
+	}
+	c, ok := g.calls[key]
+	if !ok {
+		cctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		c = &call{done: make(chan struct{}), cancel: cancel}
+		g.calls[key] = c
+		go func() {
+			defer cancel()
+			c.f, c.err = fn(cctx)
+			g.mu.Lock()
+			delete(g.calls, key)
+			g.mu.Unlock()
+			close(c.done)
+		}()
+	}
+	c.waiters++
+	g.mu.Unlock()
+
+	select {
+	case <-c.done:
+		return c.f, c.err
+	case <-ctx.Done():
+		g.mu.Lock()
+		c.waiters--
+		if c.waiters == 0 {
+			c.cancel()
+		}
+		g.mu.Unlock()
+		return nil, ctx.Err()
+	}
+}
+
+// fileCache is a bounded LRU of resolved messages with a TTL, and a shorter
+// TTL for negative answers (missing message, no media).
+type fileCache struct {
+	mu          sync.Mutex
+	ttl, negTTL time.Duration
+	max         int
+	order       *list.List // front: most recently used
+	items       map[int]*list.Element
+	now         func() time.Time
+}
+
+type cacheEntry struct {
+	id      int
+	f       *File
+	err     error
+	expires time.Time
+}
+
+func newFileCache(max int, ttl, negTTL time.Duration) *fileCache {
+	return &fileCache{ttl: ttl, negTTL: negTTL, max: max, order: list.New(), items: map[int]*list.Element{}, now: time.Now}
+}
+
+func (c *fileCache) get(id int) (*File, error, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	el, ok := c.items[id]
+	if !ok {
+		return nil, nil, false
+	}
+	e := el.Value.(*cacheEntry)
+	if c.now().After(e.expires) {
+		c.order.Remove(el)
+		delete(c.items, id)
+		return nil, nil, false
+	}
+	c.order.MoveToFront(el)
+	return e.f, e.err, true
+}
+
+func (c *fileCache) put(id int, f *File, err error) {
+	if c.max <= 0 || c.ttl <= 0 {
+		return
+	}
+	ttl := c.ttl
+	if err != nil {
+		ttl = c.negTTL
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if el, ok := c.items[id]; ok {
+		c.order.Remove(el)
+	}
+	c.items[id] = c.order.PushFront(&cacheEntry{id: id, f: f, err: err, expires: c.now().Add(ttl)})
+	for c.order.Len() > c.max {
+		last := c.order.Back()
+		c.order.Remove(last)
+		delete(c.items, last.Value.(*cacheEntry).id)
+	}
+}
+
+func (c *fileCache) drop(id int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if el, ok := c.items[id]; ok {
+		c.order.Remove(el)
+		delete(c.items, id)
+	}
+}

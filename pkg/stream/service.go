@@ -1,0 +1,112 @@
+package stream
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/gotd/td/tg"
+)
+
+// Telegram is what the core needs from the client (*telegram.Client).
+type Telegram interface {
+	// API is the home-DC API.
+	API(ctx context.Context) (*tg.Client, error)
+	// DC is the download pool of a DC.
+	DC(ctx context.Context, dc int) (*tg.Client, error)
+	// Connected reports whether the client is logged in right now.
+	Connected() bool
+}
+
+// Options tune a Service. Zero values take the documented defaults.
+type Options struct {
+	// ChannelID is the log channel's bare id (1234567890, not -100…).
+	ChannelID int64
+	// Window is the parts one stream keeps in flight (default 8).
+	Window int
+	// BufferBudget is the bytes all streams together may hold (default 128 MiB).
+	BufferBudget int64
+	// BusyWait is how long a new stream waits for budget before ErrBusy (default 2s).
+	BusyWait time.Duration
+	// CacheTTL and CacheSize bound the resolved-message cache (default 10m, 1024).
+	CacheTTL  time.Duration
+	CacheSize int
+	// NegativeTTL is how long "no such message" is remembered (default 10s).
+	NegativeTTL time.Duration
+	// PartRetries is how often a failed or timed-out part is retried (default 3).
+	PartRetries int
+}
+
+func (o *Options) setDefaults() {
+	if o.Window <= 0 {
+		o.Window = 8
+	}
+	if o.BufferBudget <= 0 {
+		o.BufferBudget = 128 << 20
+	}
+	if o.BusyWait <= 0 {
+		o.BusyWait = 2 * time.Second
+	}
+	if o.CacheTTL <= 0 {
+		o.CacheTTL = 10 * time.Minute
+	}
+	if o.CacheSize <= 0 {
+		o.CacheSize = 1024
+	}
+	if o.NegativeTTL <= 0 {
+		o.NegativeTTL = 10 * time.Second
+	}
+	if o.PartRetries <= 0 {
+		o.PartRetries = 3
+	}
+}
+
+// Service resolves log-channel messages and reads byte ranges of their files.
+type Service struct {
+	tg       Telegram
+	opts     Options
+	resolver *resolver
+	budget   *budget
+}
+
+// New returns a Service over a Telegram client.
+func New(t Telegram, opts Options) *Service {
+	opts.setDefaults()
+	return &Service{
+		tg:   t,
+		opts: opts,
+		resolver: &resolver{
+			tg:        t,
+			channelID: opts.ChannelID,
+			cache:     newFileCache(opts.CacheSize, opts.CacheTTL, opts.NegativeTTL),
+		},
+		budget: newBudget(opts.BufferBudget),
+	}
+}
+
+// Resolve describes the media of log-channel message id.
+func (s *Service) Resolve(ctx context.Context, id int) (*File, error) {
+	if id <= 0 {
+		return nil, ErrMessageNotFound
+	}
+	return s.resolver.resolve(ctx, id)
+}
+
+// Connected reports whether Telegram is logged in right now.
+func (s *Service) Connected() bool { return s.tg.Connected() }
+
+// BufferInUse reports the bytes of prefetched parts held now.
+func (s *Service) BufferInUse() int64 { return s.budget.inUse() }
+
+// Open yields exactly bytes first..last (inclusive) of f. Closing the reader
+// or ending ctx stops every Telegram call it started.
+func (s *Service) Open(ctx context.Context, f *File, first, last int64) (io.ReadCloser, error) {
+	if f == nil || f.location == nil {
+		return nil, fmt.Errorf("%w: no file location", ErrNoMedia)
+	}
+	if first < 0 || last < first || last >= f.Size {
+		return nil, fmt.Errorf("%w: %d-%d of %d bytes", ErrRange, first, last, f.Size)
+	}
+	return s.newReader(ctx, f, first, last)
+}
