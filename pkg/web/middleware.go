@@ -1,0 +1,128 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"time"
+)
+
+// requestInfo is what handlers tell the log line about their request.
+type requestInfo struct {
+	route string // the route pattern, never the raw URL (its query holds the code)
+	class string // the class of a failure, "" on success
+	err   error  // its cause
+}
+
+type infoKey struct{}
+
+// infoFrom returns the requestInfo of ctx; a throwaway one if there is
+// none, so handlers work outside New's middleware too.
+func infoFrom(ctx context.Context) *requestInfo {
+	if info, ok := ctx.Value(infoKey{}).(*requestInfo); ok {
+		return info
+	}
+	return &requestInfo{}
+}
+
+// withLog writes one line per request: method, route, status, bytes,
+// duration and the class of a failure. It never logs the URL's query, the
+// code, or any header.
+func (s *server) withLog(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		info := &requestInfo{route: "unknown"}
+		rec := &recorder{ResponseWriter: w}
+		h.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), infoKey{}, info)))
+
+		attrs := []slog.Attr{
+			slog.String("method", r.Method),
+			slog.String("route", info.route),
+			slog.Int("status", rec.status),
+			slog.Int64("bytes", rec.bytes),
+			slog.Duration("duration", time.Since(start)),
+		}
+		level := slog.LevelInfo
+		if info.class != "" {
+			attrs = append(attrs, slog.String("error", info.class))
+			if info.err != nil {
+				attrs = append(attrs, slog.String("cause", info.err.Error()))
+			}
+			if rec.status >= 500 || rec.status == 0 {
+				level = slog.LevelWarn
+			}
+		}
+		if rec.status == 0 {
+			// Nothing was sent: the client went away first.
+			attrs = append(attrs, slog.Bool("client_gone", true))
+		}
+		s.log.LogAttrs(r.Context(), level, "request", attrs...)
+	})
+}
+
+// recorder remembers the status and counts the body bytes.
+type recorder struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (w *recorder) WriteHeader(code int) {
+	if w.status == 0 && code >= 200 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *recorder) Write(p []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(p)
+	w.bytes += int64(n)
+	return n, err
+}
+
+func (w *recorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// withRecover turns a panic into a logged 500 (or an aborted response when
+// the headers are gone). Defence in depth: no input is meant to get here.
+// http.ErrAbortHandler passes through, as net/http expects.
+func (s *server) withRecover(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := &recorder{ResponseWriter: w}
+		defer func() {
+			v := recover()
+			if v == nil {
+				return
+			}
+			if err, ok := v.(error); ok && errors.Is(err, http.ErrAbortHandler) {
+				panic(v)
+			}
+			s.log.Error("panic serving request", "method", r.Method, "route", infoFrom(r.Context()).route,
+				"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			if rec.status != 0 {
+				// Part of the answer is out: only cutting it off is honest.
+				panic(http.ErrAbortHandler)
+			}
+			writeError(rec, r, &httpError{status: http.StatusInternalServerError, reason: "internal error", class: "panic"})
+		}()
+		h.ServeHTTP(rec, r)
+	})
+}
+
+// withTimeout bounds each request by d (0: no bound), for platforms whose
+// request context has no deadline.
+func withTimeout(h http.Handler, d time.Duration) http.Handler {
+	if d <= 0 {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), d)
+		defer cancel()
+		h.ServeHTTP(w, r.WithContext(ctx))
+	})
+}

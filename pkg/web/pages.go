@@ -1,0 +1,205 @@
+package web
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"mime"
+	"net/http"
+	"net/url"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/filetolink/filetolink/templates"
+)
+
+// serveIndex is the HTML status page: 200 whenever the process is up.
+func (s *server) serveIndex(w http.ResponseWriter, r *http.Request) {
+	base := s.baseURL(r)
+	s.render(w, r, "index.html", base, templates.Index{
+		Version:          s.version,
+		Platform:         s.profile.Name,
+		BaseURL:          base,
+		Connected:        s.files.Connected(),
+		MaxResponseBytes: s.profile.MaxResponseBytes,
+	})
+}
+
+// health is the JSON of /healthz.
+type health struct {
+	Status           string `json:"status"`
+	Version          string `json:"version"`
+	Platform         string `json:"platform"`
+	Connected        bool   `json:"telegramConnected"`
+	BaseURL          string `json:"baseURL"`
+	MaxResponseBytes int64  `json:"maxResponseBytes"`
+	UptimeSeconds    int64  `json:"uptimeSeconds"`
+}
+
+// serveHealth is the status page as JSON: 200 whenever the process is up.
+func (s *server) serveHealth(w http.ResponseWriter, r *http.Request) {
+	body, err := json.Marshal(health{
+		Status:           "ok",
+		Version:          s.version,
+		Platform:         s.profile.Name,
+		Connected:        s.files.Connected(),
+		BaseURL:          s.baseURL(r),
+		MaxResponseBytes: s.profile.MaxResponseBytes,
+		UptimeSeconds:    int64(time.Since(s.started).Seconds()),
+	})
+	if err != nil {
+		writeError(w, r, &httpError{status: http.StatusInternalServerError, reason: "internal error", class: "json", err: err})
+		return
+	}
+	body = append(body, '\n')
+	h := w.Header()
+	setCORS(h)
+	h.Set("Content-Type", "application/json")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(body)
+	}
+}
+
+// servePlayer answers /stream/{id}?code=C with the player page, after the
+// same checks as /dl.
+func (s *server) servePlayer(w http.ResponseWriter, r *http.Request) {
+	id, code, ok := s.checkRequest(w, r)
+	if !ok {
+		return
+	}
+	f, herr := s.resolve(r, id, code)
+	if herr != nil {
+		writeError(w, r, herr)
+		return
+	}
+	base := s.baseURL(r)
+	query := "?code=" + url.QueryEscape(code)
+	s.render(w, r, "player.html", base, templates.Player{
+		Name:             fileName(f),
+		Size:             f.Size,
+		SizeText:         sizeText(f.Size),
+		MIMEType:         contentType(f),
+		Media:            mediaFor(f),
+		DownloadURL:      base + "/dl/" + strconv.Itoa(id) + query,
+		StreamURL:        base + "/stream/" + strconv.Itoa(id) + query,
+		MaxResponseBytes: s.profile.MaxResponseBytes,
+	})
+}
+
+// render executes page into a buffer (a template error then is a clean
+// 500, not half a page) and sends it with the headers every page carries.
+func (s *server) render(w http.ResponseWriter, r *http.Request, page, base string, data any) {
+	var buf bytes.Buffer
+	if err := templates.Pages.ExecuteTemplate(&buf, page, data); err != nil {
+		writeError(w, r, &httpError{status: http.StatusInternalServerError, reason: "internal error", class: "template", err: err})
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Security-Policy", pageCSP(originOf(base)))
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(buf.Bytes())
+	}
+}
+
+// pageCSP is the Content-Security-Policy of the HTML pages: scripts and
+// styles only from /static/, media and fetches from this origin and the
+// download origin dl (when it is known and differs).
+func pageCSP(dl string) string {
+	self := "'self'"
+	if dl != "" {
+		self += " " + dl
+	}
+	return strings.Join([]string{
+		"default-src 'none'",
+		"script-src 'self'",
+		"style-src 'self'",
+		"img-src " + self + " data:",
+		"media-src " + self,
+		"connect-src " + self,
+		"worker-src 'self'",
+		"manifest-src 'self'",
+		"base-uri 'none'",
+		"form-action 'none'",
+		"frame-ancestors 'none'",
+	}, "; ")
+}
+
+// Cache lifetimes of /static/ files: a versioned URL (?v=...) never
+// changes; an unversioned one is revalidated by ETag after an hour.
+const (
+	staticVersionedCache = "public, max-age=31536000, immutable"
+	staticCache          = "public, max-age=3600"
+)
+
+// staticFile is one /static/ asset held in memory.
+type staticFile struct {
+	data  []byte
+	ctype string
+	etag  string
+}
+
+// staticFiles are the assets of templates.Static, read once.
+type staticFiles struct {
+	files map[string]staticFile
+}
+
+func newStaticFiles() *staticFiles {
+	s := &staticFiles{files: make(map[string]staticFile)}
+	_ = fs.WalkDir(templates.Static, ".", func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := fs.ReadFile(templates.Static, name)
+		if err != nil {
+			return fmt.Errorf("read static %s: %w", name, err)
+		}
+		ctype := mime.TypeByExtension(path.Ext(name))
+		if ctype == "" {
+			ctype = "application/octet-stream"
+		}
+		sum := sha256.Sum256(data)
+		s.files[name] = staticFile{data: data, ctype: ctype, etag: `"` + hex.EncodeToString(sum[:12]) + `"`}
+		return nil
+	})
+	return s
+}
+
+// serveStatic answers /static/{path...} from the embedded assets.
+func (s *server) serveStatic(w http.ResponseWriter, r *http.Request) {
+	f, ok := s.static.files[r.PathValue("path")]
+	if !ok {
+		writeError(w, r, &httpError{status: http.StatusNotFound, reason: "not found", class: "route"})
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", f.ctype)
+	h.Set("ETag", f.etag)
+	h.Set("X-Content-Type-Options", "nosniff")
+	if r.URL.Query().Has("v") {
+		h.Set("Cache-Control", staticVersionedCache)
+	} else {
+		h.Set("Cache-Control", staticCache)
+	}
+	if strings.Contains(f.ctype, "javascript") {
+		// Lets a service worker script under /static/ control the whole
+		// origin (it streams assembled downloads to disk).
+		h.Set("Service-Worker-Allowed", "/")
+	}
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(f.data))
+}

@@ -1,0 +1,164 @@
+// Package web is the HTTP layer: the routes /, /healthz, /stream/{id},
+// /dl/{id} and /static/, their checks (message id, code, rate limit), the
+// mapping of stream errors to statuses, byte ranges through
+// http.ServeContent, the per-deployment response cap, base URLs and page
+// rendering. It knows HTTP, not MTProto: bytes come from a Files.
+package web
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/filetolink/filetolink/pkg/platform"
+	"github.com/filetolink/filetolink/pkg/stream"
+)
+
+// Options configure the handler New returns.
+type Options struct {
+	// Files resolves messages and opens their bytes (*stream.Service).
+	Files Files
+	// Profile is the deployment: its name and limits.
+	Profile platform.Profile
+	// PublicBaseURL is the configured or platform base URL, such as
+	// "https://files.example.com"; "" derives it from each request.
+	PublicBaseURL string
+	// MaxStreams bounds the /dl bodies sent at once; excess requests get
+	// 503 with Retry-After. 0 means 100.
+	MaxStreams int
+	// CodeFailuresPerMinute is how many missing or wrong codes one client
+	// IP may send per minute before it gets 429. 0 means 30; a negative
+	// value turns the limit off.
+	CodeFailuresPerMinute int
+	// Version is shown on / and /healthz.
+	Version string
+	// Logger receives one line per request. nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Defaults of Options.
+const (
+	DefaultMaxStreams            = 100
+	DefaultCodeFailuresPerMinute = 30
+)
+
+// server holds what every request of one handler shares.
+type server struct {
+	files         Files
+	profile       platform.Profile
+	publicBaseURL string // configured base URL without a trailing slash, or ""
+	streams       chan struct{}
+	limiter       *codeLimiter // nil: no limit
+	version       string
+	log           *slog.Logger
+	static        *staticFiles
+	started       time.Time
+}
+
+// New returns the handler serving every route of the service.
+func New(o Options) http.Handler {
+	if o.MaxStreams <= 0 {
+		o.MaxStreams = DefaultMaxStreams
+	}
+	if o.CodeFailuresPerMinute == 0 {
+		o.CodeFailuresPerMinute = DefaultCodeFailuresPerMinute
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Files == nil {
+		o.Files = noFiles{}
+	}
+	s := &server{
+		files:         o.Files,
+		profile:       o.Profile,
+		publicBaseURL: strings.TrimRight(o.PublicBaseURL, "/"),
+		streams:       make(chan struct{}, o.MaxStreams),
+		version:       o.Version,
+		log:           o.Logger,
+		static:        newStaticFiles(),
+		started:       time.Now(),
+	}
+	if o.CodeFailuresPerMinute > 0 {
+		s.limiter = newCodeLimiter(o.CodeFailuresPerMinute, time.Minute, time.Now)
+	}
+
+	mux := http.NewServeMux()
+	mux.Handle("/{$}", s.route("/", s.serveIndex))
+	mux.Handle("/healthz", s.route("/healthz", s.serveHealth))
+	mux.Handle("/stream/{id}", s.route("/stream/{id}", s.servePlayer))
+	mux.Handle("/dl/{id}", s.route("/dl/{id}", s.serveDownload))
+	mux.Handle("/static/{path...}", s.route("/static/", s.serveStatic))
+	mux.HandleFunc("/", serveNotFound)
+
+	var h http.Handler = mux
+	h = withTimeout(h, o.Profile.RequestTimeout)
+	h = s.withRecover(h)
+	h = s.withLog(h)
+	return h
+}
+
+// route labels the request for the log line and answers the methods every
+// route shares: GET and HEAD go to h, OPTIONS is a CORS preflight, anything
+// else is 405.
+func (s *server) route(pattern string, h http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		infoFrom(r.Context()).route = pattern
+		switch r.Method {
+		case http.MethodGet, http.MethodHead:
+			h(w, r)
+		case http.MethodOptions:
+			servePreflight(w, r)
+		default:
+			w.Header().Set("Allow", allowedMethods)
+			writeError(w, r, &httpError{
+				status: http.StatusMethodNotAllowed,
+				reason: "method not allowed: use GET or HEAD",
+				class:  "method",
+			})
+		}
+	})
+}
+
+const allowedMethods = "GET, HEAD, OPTIONS"
+
+// setCORS lets pages on any origin fetch files by range and read the
+// headers a download manager needs.
+func setCORS(h http.Header) {
+	h.Set("Access-Control-Allow-Origin", "*")
+	h.Set("Access-Control-Expose-Headers", "Content-Range, Content-Length, Accept-Ranges, Content-Disposition, ETag")
+}
+
+// servePreflight answers a CORS preflight with 204.
+func servePreflight(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	setCORS(h)
+	h.Set("Access-Control-Allow-Methods", allowedMethods)
+	h.Set("Access-Control-Allow-Headers", "Range, If-Range, If-None-Match, If-Modified-Since")
+	h.Set("Access-Control-Max-Age", "86400")
+	h.Set("Allow", allowedMethods)
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// serveNotFound answers every path no route matches, whatever the method.
+func serveNotFound(w http.ResponseWriter, r *http.Request) {
+	infoFrom(r.Context()).route = "unknown"
+	writeError(w, r, &httpError{status: http.StatusNotFound, reason: "not found", class: "route"})
+}
+
+// noFiles stands in for a missing Files: Telegram is not there.
+type noFiles struct{}
+
+func (noFiles) Resolve(context.Context, int) (*stream.File, error) {
+	return nil, stream.ErrUnavailable
+}
+
+func (noFiles) Open(context.Context, *stream.File, int64, int64) (io.ReadCloser, error) {
+	return nil, stream.ErrUnavailable
+}
+
+func (noFiles) Connected() bool { return false }
