@@ -1,0 +1,120 @@
+package tgfake
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"fmt"
+
+	"github.com/gotd/td/bin"
+	"github.com/gotd/td/tg"
+	"github.com/gotd/td/tgerr"
+	"github.com/gotd/td/tgtest"
+)
+
+func (s *Server) botUser() *tg.User {
+	return &tg.User{
+		Self:           true,
+		Bot:            true,
+		ID:             s.botID,
+		AccessHash:     int64(mix64(uint64(s.botID)) >> 1),
+		FirstName:      "FileToLink Test Bot",
+		Username:       "filetolink_test_bot",
+		BotInfoVersion: 1,
+	}
+}
+
+func (s *Server) authorize(req *tgtest.Request) {
+	s.mu.Lock()
+	s.authorized[authKey{dc: req.DC, id: req.Session.AuthKey.ID}] = true
+	s.mu.Unlock()
+}
+
+func (s *Server) isAuthorized(req *tgtest.Request) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.authorized[authKey{dc: req.DC, id: req.Session.AuthKey.ID}]
+}
+
+// authImportBotAuthorization logs the connection's auth key in as the bot.
+// Only the home DC accepts it; the others redirect there.
+func (s *Server) authImportBotAuthorization(req *tgtest.Request) (bin.Encoder, error) {
+	var r tg.AuthImportBotAuthorizationRequest
+	if err := r.Decode(req.Buf); err != nil {
+		return nil, err
+	}
+	switch {
+	case r.APIID != s.opts.APIID || subtle.ConstantTimeCompare([]byte(r.APIHash), []byte(s.opts.APIHash)) != 1:
+		return nil, tgerr.New(400, "API_ID_INVALID")
+	case subtle.ConstantTimeCompare([]byte(r.BotAuthToken), []byte(s.opts.BotToken)) != 1:
+		return nil, tgerr.New(400, "ACCESS_TOKEN_INVALID")
+	case req.DC != s.opts.HomeDC:
+		return nil, tgerr.New(303, fmt.Sprintf("USER_MIGRATE_%d", s.opts.HomeDC))
+	}
+	s.authorize(req)
+	s.mu.Lock()
+	s.logins++
+	s.mu.Unlock()
+	return &tg.AuthAuthorization{User: s.botUser()}, nil
+}
+
+// authExportAuthorization hands an authorized key one-time-looking bytes that
+// authorize a key on DC r.DCID.
+func (s *Server) authExportAuthorization(req *tgtest.Request) (bin.Encoder, error) {
+	var r tg.AuthExportAuthorizationRequest
+	if err := r.Decode(req.Buf); err != nil {
+		return nil, err
+	}
+	if !s.isAuthorized(req) {
+		return nil, errUnauthorized
+	}
+	if _, ok := s.proxies[r.DCID]; !ok || r.DCID == req.DC {
+		return nil, tgerr.New(400, "DC_ID_INVALID")
+	}
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	s.mu.Lock()
+	s.exported[string(b)] = r.DCID
+	s.mu.Unlock()
+	return &tg.AuthExportedAuthorization{ID: s.botID, Bytes: b}, nil
+}
+
+// authImportAuthorization authorizes the connection's key with bytes from
+// auth.exportAuthorization made for this DC.
+func (s *Server) authImportAuthorization(req *tgtest.Request) (bin.Encoder, error) {
+	var r tg.AuthImportAuthorizationRequest
+	if err := r.Decode(req.Buf); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	dc, ok := s.exported[string(r.Bytes)]
+	s.mu.Unlock()
+	if !ok || dc != req.DC || r.ID != s.botID {
+		return nil, tgerr.New(400, "AUTH_BYTES_INVALID")
+	}
+	s.authorize(req)
+	return &tg.AuthAuthorization{User: s.botUser()}, nil
+}
+
+// usersGetUsers knows one user: the bot itself (what client.Self asks).
+func (s *Server) usersGetUsers(req *tgtest.Request) (bin.Encoder, error) {
+	var r tg.UsersGetUsersRequest
+	if err := r.Decode(req.Buf); err != nil {
+		return nil, err
+	}
+	users := make([]tg.UserClass, 0, len(r.ID))
+	for _, in := range r.ID {
+		switch u := in.(type) {
+		case *tg.InputUserSelf:
+			users = append(users, s.botUser())
+		case *tg.InputUser:
+			if u.UserID == s.botID {
+				users = append(users, s.botUser())
+			} else {
+				users = append(users, &tg.UserEmpty{ID: u.UserID})
+			}
+		default:
+			return nil, tgerr.New(400, "USER_ID_INVALID")
+		}
+	}
+	return &tg.UserClassVector{Elems: users}, nil
+}

@@ -1,0 +1,79 @@
+package tgfake
+
+import (
+	_ "embed"
+	"strconv"
+)
+
+// Sample media made with ffmpeg; see samples/README.md.
+var (
+	//go:embed samples/video.mp4
+	sampleVideo []byte
+	//go:embed samples/audio.ogg
+	sampleAudio []byte
+	//go:embed samples/image.jpg
+	sampleImage []byte
+)
+
+// DemoItem describes one message AddDemo posted. Caption is the code of its
+// links; Name is the file name Telegram holds ("" for photos and voice notes).
+type DemoItem struct {
+	MessageID int
+	Caption   string
+	Name      string
+	Kind      string
+	MIMEType  string
+	Size      int64
+}
+
+// DemoBigSize is the size of the demo's large binary document.
+const DemoBigSize = 64 << 20
+
+const demoText = `FileToLink demo
+
+This text file lives in a message of the fake Telegram's log channel.
+Its link is /dl/{message id}?code={caption}.
+`
+
+// AddDemo posts the demo catalog used by cmd/server -demo, the browser tests
+// and the benchmarks, and describes what it posted, in order: a video that
+// browsers play, an audio file, a photo, a 64 MiB binary document, a small
+// text document, a video stored on OtherDC, a video whose name is an HTML
+// injection attempt, and a voice note without a name.
+func (s *Server) AddDemo() []DemoItem {
+	items := []struct {
+		caption string
+		media   Media
+	}{
+		{"demo-video", Media{Kind: KindVideo, Name: "testsrc.mp4", MIMEType: "video/mp4",
+			Content: Bytes(sampleVideo), Width: 320, Height: 180, Duration: 10}},
+		{"demo-audio", Media{Kind: KindAudio, Name: "tone.ogg", MIMEType: "audio/ogg",
+			Content: Bytes(sampleAudio), Duration: 5}},
+		{"demo-photo", Media{Kind: KindPhoto, MIMEType: "image/jpeg",
+			Content: Bytes(sampleImage), Width: 640, Height: 360}},
+		{"demo-big", Media{Kind: KindDocument, Name: "big.bin", MIMEType: "application/octet-stream",
+			Content: Pattern(64, DemoBigSize)}},
+		{"demo-text", Media{Kind: KindDocument, Name: "readme.txt", MIMEType: "text/plain",
+			Content: Bytes([]byte(demoText))}},
+		{"demo-dc" + strconv.Itoa(s.opts.OtherDC), Media{Kind: KindVideo, Name: "testsrc-other-dc.mp4", MIMEType: "video/mp4",
+			Content: Bytes(sampleVideo), DC: s.opts.OtherDC, Width: 320, Height: 180, Duration: 10}},
+		{"demo-xss", Media{Kind: KindVideo, Name: "<img src=x onerror=alert(1)>.mp4", MIMEType: "video/mp4",
+			Content: Bytes(sampleVideo), Width: 320, Height: 180, Duration: 10}},
+		{"demo-voice", Media{Kind: KindVoice, MIMEType: "audio/ogg",
+			Content: Bytes(sampleAudio), Duration: 5}},
+	}
+	out := make([]DemoItem, 0, len(items))
+	for _, it := range items {
+		m := it.media
+		id := s.AddMessage(it.caption, &m)
+		out = append(out, DemoItem{
+			MessageID: id,
+			Caption:   it.caption,
+			Name:      m.Name,
+			Kind:      m.Kind,
+			MIMEType:  m.MIMEType,
+			Size:      m.Content.Size(),
+		})
+	}
+	return out
+}

@@ -1,0 +1,172 @@
+package tgfake
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/gotd/td/session"
+	"github.com/gotd/td/telegram"
+	"github.com/gotd/td/tg"
+	"github.com/gotd/td/tgerr"
+)
+
+// start runs a fake for the test and closes it at the end.
+func start(t *testing.T, opts Options) *Server {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	srv, err := Start(ctx, opts)
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := srv.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return srv
+}
+
+// newClient is a gotd client for srv with a fresh in-memory session.
+func newClient(srv *Server, dc int) *telegram.Client {
+	return telegram.NewClient(DefaultAPIID, DefaultAPIHash, telegram.Options{
+		PublicKeys:     srv.PublicKeys(),
+		DCList:         srv.DCList(),
+		Resolver:       srv.Resolver(),
+		DC:             dc,
+		NoUpdates:      true,
+		SessionStorage: &session.StorageMemory{},
+	})
+}
+
+// run runs f inside a connected client. f must return its failures: t.Fatal
+// may not be called from the client's goroutine.
+func run(t *testing.T, srv *Server, f func(ctx context.Context, c *telegram.Client) error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
+	defer cancel()
+	c := newClient(srv, srv.HomeDC())
+	if err := c.Run(ctx, func(ctx context.Context) error {
+		return f(ctx, c)
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// runLoggedIn runs f inside a client logged in as the bot.
+func runLoggedIn(t *testing.T, srv *Server, f func(ctx context.Context, c *telegram.Client) error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
+	defer cancel()
+	c := newClient(srv, srv.HomeDC())
+	if err := c.Run(ctx, func(ctx context.Context) error {
+		if _, err := c.Auth().Bot(ctx, DefaultBotToken); err != nil {
+			return fmt.Errorf("bot login: %w", err)
+		}
+		return f(ctx, c)
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// wantRPCError checks that err is the Telegram error code/typ.
+func wantRPCError(err error, code int, typ string) error {
+	var rpcErr *tgerr.Error
+	if !errors.As(err, &rpcErr) {
+		return fmt.Errorf("got error %v, want %d %s", err, code, typ)
+	}
+	if rpcErr.Code != code || rpcErr.Type != typ {
+		return fmt.Errorf("got %d %s, want %d %s", rpcErr.Code, rpcErr.Message, code, typ)
+	}
+	return nil
+}
+
+// inputChannel resolves the log channel the way a bot does.
+func inputChannel(ctx context.Context, api *tg.Client, id int64) (*tg.InputChannel, error) {
+	chats, err := api.ChannelsGetChannels(ctx, []tg.InputChannelClass{&tg.InputChannel{ChannelID: id}})
+	if err != nil {
+		return nil, fmt.Errorf("channels.getChannels: %w", err)
+	}
+	list := chats.GetChats()
+	if len(list) != 1 {
+		return nil, fmt.Errorf("channels.getChannels: %d chats", len(list))
+	}
+	ch, ok := list[0].(*tg.Channel)
+	if !ok {
+		return nil, fmt.Errorf("channels.getChannels: %T", list[0])
+	}
+	return ch.AsInput(), nil
+}
+
+// getMessage reads one message of the log channel.
+func getMessage(ctx context.Context, api *tg.Client, ch *tg.InputChannel, id int) (tg.MessageClass, error) {
+	res, err := api.ChannelsGetMessages(ctx, &tg.ChannelsGetMessagesRequest{
+		Channel: ch,
+		ID:      []tg.InputMessageClass{&tg.InputMessageID{ID: id}},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("channels.getMessages: %w", err)
+	}
+	msgs, ok := res.(*tg.MessagesChannelMessages)
+	if !ok {
+		return nil, fmt.Errorf("channels.getMessages: %T", res)
+	}
+	if len(msgs.Messages) != 1 {
+		return nil, fmt.Errorf("channels.getMessages: %d messages", len(msgs.Messages))
+	}
+	return msgs.Messages[0], nil
+}
+
+// documentOf returns the document location of message id.
+func documentOf(ctx context.Context, api *tg.Client, ch *tg.InputChannel, id int) (*tg.Document, error) {
+	m, err := getMessage(ctx, api, ch, id)
+	if err != nil {
+		return nil, err
+	}
+	msg, ok := m.(*tg.Message)
+	if !ok {
+		return nil, fmt.Errorf("message %d: %T", id, m)
+	}
+	media, ok := msg.Media.(*tg.MessageMediaDocument)
+	if !ok {
+		return nil, fmt.Errorf("message %d media: %T", id, msg.Media)
+	}
+	doc, ok := media.Document.(*tg.Document)
+	if !ok {
+		return nil, fmt.Errorf("message %d document: %T", id, media.Document)
+	}
+	return doc, nil
+}
+
+func docLocation(d *tg.Document) *tg.InputDocumentFileLocation {
+	return &tg.InputDocumentFileLocation{ID: d.ID, AccessHash: d.AccessHash, FileReference: d.FileReference}
+}
+
+// getFile reads one part with precise addressing.
+func getFile(ctx context.Context, api *tg.Client, loc tg.InputFileLocationClass, offset int64, limit int) ([]byte, error) {
+	res, err := api.UploadGetFile(ctx, &tg.UploadGetFileRequest{Precise: true, Location: loc, Offset: offset, Limit: limit})
+	if err != nil {
+		return nil, err
+	}
+	f, ok := res.(*tg.UploadFile)
+	if !ok {
+		return nil, fmt.Errorf("upload.getFile: %T", res)
+	}
+	return f.Bytes, nil
+}
+
+// contentAt reads want's bytes [off, off+n) clamped to its size.
+func contentAt(c Content, off int64, n int) []byte {
+	if off >= c.Size() {
+		return []byte{}
+	}
+	b := make([]byte, min(int64(n), c.Size()-off))
+	if _, err := c.ReadAt(b, off); err != nil && len(b) > 0 {
+		// Content implementations of this package only fail past the end.
+		panic(err)
+	}
+	return b
+}

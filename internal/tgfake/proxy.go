@@ -1,0 +1,146 @@
+package tgfake
+
+import (
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"sync"
+)
+
+// proxy is a TCP relay in front of one DC's tgtest listener. Clients only ever
+// learn the proxy's address, so the Server can cut them off (SetReachable) and
+// close every connection on Close, which also ends tgtest's per-connection
+// goroutines.
+type proxy struct {
+	dc       int
+	listener net.Listener
+	upstream string
+	log      *slog.Logger
+
+	mu          sync.Mutex
+	unreachable bool
+	closed      bool
+	conns       map[net.Conn]struct{} // both ends of every relayed pair
+
+	wg sync.WaitGroup
+}
+
+func newProxy(dc int, upstream string, log *slog.Logger) (*proxy, error) {
+	l, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	p := &proxy{
+		dc:       dc,
+		listener: l,
+		upstream: upstream,
+		log:      log,
+		conns:    map[net.Conn]struct{}{},
+	}
+	p.wg.Add(1)
+	go p.acceptLoop()
+	return p, nil
+}
+
+func (p *proxy) addr() *net.TCPAddr { return p.listener.Addr().(*net.TCPAddr) }
+
+func (p *proxy) acceptLoop() {
+	defer p.wg.Done()
+	for {
+		c, err := p.listener.Accept()
+		if err != nil {
+			if !errors.Is(err, net.ErrClosed) {
+				p.log.Warn("tgfake: proxy accept", "dc", p.dc, "err", err)
+			}
+			return
+		}
+		p.mu.Lock()
+		refuse := p.unreachable || p.closed
+		p.mu.Unlock()
+		if refuse {
+			// Telegram is "down": the client sees its connection reset at once.
+			if tc, ok := c.(*net.TCPConn); ok {
+				_ = tc.SetLinger(0)
+			}
+			_ = c.Close()
+			continue
+		}
+		p.wg.Add(1)
+		go p.relay(c)
+	}
+}
+
+func (p *proxy) relay(client net.Conn) {
+	defer p.wg.Done()
+	server, err := net.Dial("tcp4", p.upstream)
+	if err != nil {
+		p.log.Warn("tgfake: proxy dial upstream", "dc", p.dc, "err", err)
+		_ = client.Close()
+		return
+	}
+	if !p.track(client, server) {
+		_ = client.Close()
+		_ = server.Close()
+		return
+	}
+	defer p.untrack(client, server)
+
+	done := make(chan struct{})
+	go func() {
+		// Owned by relay: relay waits for it below.
+		defer close(done)
+		_, _ = io.Copy(server, client)
+		_ = server.Close()
+	}()
+	_, _ = io.Copy(client, server)
+	_ = client.Close()
+	_ = server.Close()
+	<-done
+}
+
+func (p *proxy) track(a, b net.Conn) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.unreachable || p.closed {
+		return false
+	}
+	p.conns[a] = struct{}{}
+	p.conns[b] = struct{}{}
+	return true
+}
+
+func (p *proxy) untrack(a, b net.Conn) {
+	p.mu.Lock()
+	delete(p.conns, a)
+	delete(p.conns, b)
+	p.mu.Unlock()
+}
+
+// dropAll closes every relayed connection; the relays then exit.
+func (p *proxy) dropAllLocked() {
+	for c := range p.conns {
+		if tc, ok := c.(*net.TCPConn); ok {
+			_ = tc.SetLinger(0)
+		}
+		_ = c.Close()
+	}
+}
+
+func (p *proxy) setReachable(ok bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.unreachable = !ok
+	if !ok {
+		p.dropAllLocked()
+	}
+}
+
+func (p *proxy) close() {
+	p.mu.Lock()
+	p.closed = true
+	_ = p.listener.Close()
+	p.dropAllLocked()
+	p.mu.Unlock()
+	p.wg.Wait()
+}

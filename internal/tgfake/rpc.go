@@ -1,0 +1,183 @@
+package tgfake
+
+import (
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/gotd/td/bin"
+	"github.com/gotd/td/tg"
+	"github.com/gotd/td/tgerr"
+	"github.com/gotd/td/tgtest"
+)
+
+// handler decodes one request and computes its answer: a result, or an error
+// that is a *tgerr.Error (sent as rpc_error). It must decode req.Buf before
+// returning (tgtest reuses it) and must not send anything itself: onMessage
+// sends, now or after the injected delay.
+type handler func(req *tgtest.Request) (bin.Encoder, error)
+
+// errDropped, returned to tgtest, makes it close the connection.
+var errDropped = errors.New("tgfake: connection dropped on purpose")
+
+// Errors every method can answer.
+var (
+	errUnauthorized = tgerr.New(401, "AUTH_KEY_UNREGISTERED")
+	errBadRequest   = tgerr.New(400, "INPUT_REQUEST_INVALID")
+)
+
+func (s *Server) registerHandlers() {
+	s.handlers = map[uint32]handler{
+		tg.HelpGetConfigRequestTypeID:              s.helpGetConfig,
+		tg.AuthImportBotAuthorizationRequestTypeID: s.authImportBotAuthorization,
+		tg.AuthExportAuthorizationRequestTypeID:    s.authExportAuthorization,
+		tg.AuthImportAuthorizationRequestTypeID:    s.authImportAuthorization,
+		tg.ChannelsGetChannelsRequestTypeID:        s.channelsGetChannels,
+		tg.ChannelsGetMessagesRequestTypeID:        s.channelsGetMessages,
+		tg.UploadGetFileRequestTypeID:              s.uploadGetFile,
+		tg.UsersGetUsersRequestTypeID:              s.usersGetUsers,
+	}
+	// As on Telegram, help.getConfig, help.getCDNConfig and the auth.*
+	// namespace work before login; everything else needs an authorized key.
+	s.noAuth = map[uint32]bool{
+		tg.HelpGetConfigRequestTypeID:    true,
+		tg.HelpGetCDNConfigRequestTypeID: true,
+	}
+	for id, name := range tg.TypesMap() {
+		if strings.HasPrefix(name, "auth.") {
+			s.noAuth[id] = true
+		}
+	}
+}
+
+// onMessage is the first handler of every request on every DC (tgtest has
+// already unwrapped invokeWithLayer / initConnection / invokeWithoutUpdates).
+// It counts the call, applies the injected faults and the login rule, and
+// sends the answer at once or, under latency or a pause, from a goroutine so
+// that other requests on the same connection are not held up.
+func (s *Server) onMessage(srv *tgtest.Server, req *tgtest.Request) error {
+	id, err := req.Buf.PeekID()
+	if err != nil {
+		return err
+	}
+
+	s.mu.Lock()
+	s.calls[id]++
+	drop := s.drop[id] > 0
+	if drop {
+		s.drop[id]--
+	}
+	var injected *tgerr.Error
+	if f := s.fail[id]; f != nil && !drop {
+		injected = f.err
+		if f.n--; f.n <= 0 {
+			delete(s.fail, id)
+		}
+	}
+	delay := time.Until(s.pausedUntil)
+	if id == tg.UploadGetFileRequestTypeID {
+		delay = max(delay, 0) + s.latency
+	}
+	authorized := s.noAuth[id] || s.authorized[authKey{dc: req.DC, id: req.Session.AuthKey.ID}]
+	s.mu.Unlock()
+
+	if drop {
+		s.log.Debug("tgfake: dropping connection", "dc", req.DC, "method", methodName(id))
+		return errDropped
+	}
+
+	h, known := s.handlers[id]
+	var result bin.Encoder
+	switch {
+	case injected != nil:
+		err = injected
+	case !authorized:
+		err = errUnauthorized
+	case !known:
+		// Not something the fake implements: the cluster answers (help.getCDNConfig,
+		// or 400 INPUT_METHOD_INVALID for the rest), synchronously.
+		if !s.sleep(delay) {
+			return nil
+		}
+		return s.cluster.Common().OnMessage(srv, req)
+	default:
+		result, err = h(req)
+	}
+	if err != nil {
+		var rpcErr *tgerr.Error
+		if !errors.As(err, &rpcErr) {
+			s.log.Warn("tgfake: bad request", "dc", req.DC, "method", methodName(id), "err", err)
+			rpcErr = errBadRequest
+		}
+		result = nil
+		err = rpcErr
+	}
+
+	if delay <= 0 {
+		return s.send(srv, req, result, err)
+	}
+	s.replies.Add(1)
+	go func() {
+		// Owned by the Server: Close cancels s.ctx and waits on s.replies.
+		defer s.replies.Done()
+		if !s.sleep(delay) {
+			return
+		}
+		if sendErr := s.send(srv, req, result, err); sendErr != nil {
+			s.log.Debug("tgfake: delayed reply not sent", "dc", req.DC, "method", methodName(id), "err", sendErr)
+		}
+	}()
+	return nil
+}
+
+func (s *Server) send(srv *tgtest.Server, req *tgtest.Request, result bin.Encoder, err error) error {
+	if err != nil {
+		return srv.SendErr(req, err.(*tgerr.Error))
+	}
+	return srv.SendResult(req, result)
+}
+
+// sleep waits d; false if the Server closed meanwhile.
+func (s *Server) sleep(d time.Duration) bool {
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-s.ctx.Done():
+		return false
+	}
+}
+
+func methodName(id uint32) string {
+	if name, ok := tg.TypesMap()[id]; ok {
+		return name
+	}
+	return "unknown"
+}
+
+// helpGetConfig answers with the proxies' addresses, so connections a client
+// opens from the config (client.DC, pools) go through them too.
+func (s *Server) helpGetConfig(req *tgtest.Request) (bin.Encoder, error) {
+	var r tg.HelpGetConfigRequest
+	if err := r.Decode(req.Buf); err != nil {
+		return nil, err
+	}
+	now := time.Now()
+	return &tg.Config{
+		Date:             int(now.Unix()),
+		Expires:          int(now.Add(time.Hour).Unix()),
+		ThisDC:           req.DC,
+		DCOptions:        s.dcOptions(),
+		DCTxtDomainName:  "localhost",
+		ChatSizeMax:      200,
+		MegagroupSizeMax: 200000,
+		CaptionLengthMax: 1024,
+		MessageLengthMax: 4096,
+		MeURLPrefix:      "https://t.me/",
+		WebfileDCID:      s.opts.HomeDC,
+	}, nil
+}

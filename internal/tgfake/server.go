@@ -1,0 +1,421 @@
+// Package tgfake is an in-process fake Telegram: a two-DC MTProto cluster
+// (gotd's tgtest) holding one log channel with media, strict about the rules
+// Telegram enforces (login before use, file references, FILE_MIGRATE,
+// upload.getFile offset and limit alignment), with hooks that inject latency,
+// errors, dropped connections and outages.
+//
+// A real gotd client talks to it over loopback TCP:
+//
+//	srv, err := tgfake.Start(ctx, tgfake.Options{})
+//	...
+//	defer srv.Close()
+//	client := telegram.NewClient(tgfake.DefaultAPIID, tgfake.DefaultAPIHash, telegram.Options{
+//		PublicKeys: srv.PublicKeys(), DCList: srv.DCList(), Resolver: srv.Resolver(),
+//		DC: srv.HomeDC(), NoUpdates: true, SessionStorage: &session.StorageMemory{},
+//	})
+//
+// A separate process gets the same settings from Server.Env.
+package tgfake
+
+import (
+	"context"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	gotdlog "github.com/gotd/log"
+	"github.com/gotd/log/logslog"
+	"github.com/gotd/td/telegram"
+	"github.com/gotd/td/telegram/dcs"
+	"github.com/gotd/td/tg"
+	"github.com/gotd/td/tgerr"
+	"github.com/gotd/td/tgtest"
+	"github.com/gotd/td/tgtest/cluster"
+)
+
+// Defaults for Options.
+const (
+	DefaultBotToken  = "123456:TESTTOKEN"
+	DefaultAPIID     = 17349
+	DefaultAPIHash   = "fake-api-hash"
+	DefaultChannelID = 1234567890
+	DefaultHomeDC    = 2
+	DefaultOtherDC   = 4
+)
+
+// Options configure a fake Telegram. The zero value is ready to use.
+type Options struct {
+	HomeDC    int    // default 2
+	OtherDC   int    // default 4 (a second DC where some files live)
+	BotToken  string // default DefaultBotToken; another token → 400 ACCESS_TOKEN_INVALID
+	APIID     int    // default DefaultAPIID; another → 400 API_ID_INVALID
+	APIHash   string // default DefaultAPIHash; another → 400 API_ID_INVALID
+	ChannelID int64  // default DefaultChannelID (LOG_CHANNEL_ID -100<ChannelID>)
+	Logger    *slog.Logger
+}
+
+func (o *Options) setDefaults() {
+	if o.HomeDC == 0 {
+		o.HomeDC = DefaultHomeDC
+	}
+	if o.OtherDC == 0 {
+		o.OtherDC = DefaultOtherDC
+	}
+	if o.BotToken == "" {
+		o.BotToken = DefaultBotToken
+	}
+	if o.APIID == 0 {
+		o.APIID = DefaultAPIID
+	}
+	if o.APIHash == "" {
+		o.APIHash = DefaultAPIHash
+	}
+	if o.ChannelID == 0 {
+		o.ChannelID = DefaultChannelID
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+}
+
+// Server is a running fake Telegram. Its methods are safe for concurrent use.
+type Server struct {
+	opts    Options
+	log     *slog.Logger
+	cluster *cluster.Cluster
+	proxies map[int]*proxy // by DC
+
+	botID             int64
+	channelAccessHash int64
+	handlers          map[uint32]handler
+	noAuth            map[uint32]bool // methods callable before login
+
+	// ctx ends with Close; delayed replies (latency, pause) watch it.
+	ctx      context.Context
+	cancel   context.CancelFunc
+	stopUp   context.CancelFunc
+	upDone   chan error
+	replies  sync.WaitGroup
+	closeErr error
+	once     sync.Once
+
+	mu          sync.Mutex
+	messages    []*message // messages[i] has id i+1
+	refGen      uint32     // current file_reference generation
+	authorized  map[authKey]bool
+	exported    map[string]int // exported authorization bytes → DC it is for
+	latency     time.Duration
+	pausedUntil time.Time
+	fail        map[uint32]*injectedError
+	drop        map[uint32]int
+	calls       map[uint32]int
+	logins      int
+}
+
+// authKey identifies an MTProto auth key on one DC.
+type authKey struct {
+	dc int
+	id [8]byte
+}
+
+type injectedError struct {
+	err *tgerr.Error
+	n   int
+}
+
+// Start brings the cluster up on 127.0.0.1 and returns once every DC accepts
+// connections. ctx bounds the start only; the Server runs until Close.
+func Start(ctx context.Context, opts Options) (*Server, error) {
+	opts.setDefaults()
+	if opts.HomeDC == opts.OtherDC {
+		return nil, fmt.Errorf("tgfake: HomeDC and OtherDC are both %d", opts.HomeDC)
+	}
+	botID, err := botIDFromToken(opts.BotToken)
+	if err != nil {
+		return nil, err
+	}
+
+	var clusterLog gotdlog.Logger = gotdlog.Nop
+	if opts.Logger.Enabled(ctx, slog.LevelDebug) {
+		clusterLog = logslog.New(opts.Logger.With("component", "tgtest"))
+	}
+	s := &Server{
+		opts:              opts,
+		log:               opts.Logger,
+		cluster:           cluster.NewCluster(cluster.Options{Logger: clusterLog}),
+		proxies:           map[int]*proxy{},
+		botID:             botID,
+		channelAccessHash: int64(mix64(uint64(opts.ChannelID)^0x5eed) >> 1),
+		upDone:            make(chan error, 1),
+		authorized:        map[authKey]bool{},
+		exported:          map[string]int{},
+		fail:              map[uint32]*injectedError{},
+		drop:              map[uint32]int{},
+		calls:             map[uint32]int{},
+	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.registerHandlers()
+	for _, dc := range []int{opts.HomeDC, opts.OtherDC} {
+		// Every request on every DC goes through s.onMessage first: the
+		// cluster's own handlers (help.getConfig with the real listener
+		// addresses) are only a fallback for methods the fake does not know.
+		s.cluster.Dispatch(dc, "dc"+strconv.Itoa(dc)).Fallback(tgtest.HandlerFunc(s.onMessage))
+	}
+
+	upCtx, stopUp := context.WithCancel(context.Background())
+	s.stopUp = stopUp
+	go func() {
+		// Owned by the Server: Close cancels upCtx and waits for upDone.
+		s.upDone <- s.cluster.Up(upCtx)
+	}()
+	select {
+	case <-s.cluster.Ready():
+	case err := <-s.upDone:
+		s.upDone <- err
+		_ = s.Close()
+		return nil, fmt.Errorf("tgfake: cluster: %w", err)
+	case <-ctx.Done():
+		_ = s.Close()
+		return nil, fmt.Errorf("tgfake: start: %w", ctx.Err())
+	}
+
+	for _, o := range s.cluster.List().Options {
+		p, err := newProxy(o.ID, fmt.Sprintf("%s:%d", o.IPAddress, o.Port), s.log)
+		if err != nil {
+			_ = s.Close()
+			return nil, fmt.Errorf("tgfake: proxy for DC %d: %w", o.ID, err)
+		}
+		s.proxies[o.ID] = p
+	}
+	s.log.Info("tgfake: started", "home_dc", opts.HomeDC, "other_dc", opts.OtherDC, "dc_list", s.dcListEnv())
+	return s, nil
+}
+
+func botIDFromToken(token string) (int64, error) {
+	idPart, _, ok := strings.Cut(token, ":")
+	id, err := strconv.ParseInt(idPart, 10, 64)
+	if !ok || err != nil || id <= 0 {
+		return 0, errors.New("tgfake: BotToken must look like <bot id>:<secret>")
+	}
+	return id, nil
+}
+
+// Close stops the cluster, the proxies and every goroutine the Server started.
+// Clients still connected see their connections closed.
+func (s *Server) Close() error {
+	s.once.Do(func() {
+		s.cancel()
+		for _, p := range s.proxies {
+			p.close()
+		}
+		if s.stopUp != nil {
+			s.stopUp()
+			if err := <-s.upDone; err != nil && !errors.Is(err, context.Canceled) {
+				s.closeErr = fmt.Errorf("tgfake: cluster: %w", err)
+			}
+		}
+		s.replies.Wait()
+	})
+	return s.closeErr
+}
+
+// PublicKeys are the RSA keys of every DC, for telegram.Options.PublicKeys.
+func (s *Server) PublicKeys() []telegram.PublicKey {
+	return append([]telegram.PublicKey(nil), s.cluster.Keys()...)
+}
+
+// PublicKeysPEM is PublicKeys as PKCS#1 "RSA PUBLIC KEY" PEM blocks.
+func (s *Server) PublicKeysPEM() []byte {
+	var out []byte
+	for _, k := range s.cluster.Keys() {
+		out = append(out, pem.EncodeToMemory(&pem.Block{
+			Type:  "RSA PUBLIC KEY",
+			Bytes: x509.MarshalPKCS1PublicKey(k.RSA),
+		})...)
+	}
+	return out
+}
+
+// DCList is the address of every DC (through the Server's proxies), for
+// telegram.Options.DCList.
+func (s *Server) DCList() dcs.List {
+	return dcs.List{Options: s.dcOptions()}
+}
+
+// Resolver is the dialer for DCList, for telegram.Options.Resolver.
+func (s *Server) Resolver() dcs.Resolver { return s.cluster.Resolver() }
+
+// HomeDC is the DC the bot account lives on, for telegram.Options.DC.
+func (s *Server) HomeDC() int { return s.opts.HomeDC }
+
+// OtherDC is the second DC, where some files live.
+func (s *Server) OtherDC() int { return s.opts.OtherDC }
+
+func (s *Server) dcOptions() []tg.DCOption {
+	ids := make([]int, 0, len(s.proxies))
+	for dc := range s.proxies {
+		ids = append(ids, dc)
+	}
+	sort.Ints(ids)
+	opts := make([]tg.DCOption, 0, len(ids))
+	for _, dc := range ids {
+		a := s.proxies[dc].addr()
+		opts = append(opts, tg.DCOption{
+			ID:        dc,
+			IPAddress: a.IP.String(),
+			Port:      a.Port,
+			Static:    true,
+		})
+	}
+	return opts
+}
+
+func (s *Server) dcListEnv() string {
+	var parts []string
+	for _, o := range s.dcOptions() {
+		parts = append(parts, fmt.Sprintf("%d=%s:%d", o.ID, o.IPAddress, o.Port))
+	}
+	return strings.Join(parts, ",")
+}
+
+// Env is the client configuration as environment variables, for a separate
+// process: API_ID, API_HASH, BOT_TOKEN, LOG_CHANNEL_ID (-100<id>), TG_DC_LIST
+// ("2=127.0.0.1:port,4=127.0.0.1:port"), TG_DC and TG_PUBLIC_KEYS, the path of
+// a PEM file with the public keys that Env writes into dir.
+func (s *Server) Env(dir string) (map[string]string, error) {
+	path := filepath.Join(dir, "tgfake-public-keys.pem")
+	if err := os.WriteFile(path, s.PublicKeysPEM(), 0o644); err != nil {
+		return nil, fmt.Errorf("tgfake: write public keys: %w", err)
+	}
+	return map[string]string{
+		"API_ID":         strconv.Itoa(s.opts.APIID),
+		"API_HASH":       s.opts.APIHash,
+		"BOT_TOKEN":      s.opts.BotToken,
+		"LOG_CHANNEL_ID": "-100" + strconv.FormatInt(s.opts.ChannelID, 10),
+		"TG_DC_LIST":     s.dcListEnv(),
+		"TG_DC":          strconv.Itoa(s.opts.HomeDC),
+		"TG_PUBLIC_KEYS": path,
+	}, nil
+}
+
+// AddMessage posts a message with caption and media m (nil: text only) to the
+// log channel and returns its id: 1, 2, 3, … It panics if m names an unknown
+// Kind, has no Content, or lives on a DC the fake does not have.
+func (s *Server) AddMessage(caption string, m *Media) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id := len(s.messages) + 1
+	msg := &message{id: id, caption: caption, date: dateBase.Add(time.Duration(id) * time.Minute)}
+	if m != nil {
+		msg.file = s.newFile(id, m)
+	}
+	s.messages = append(s.messages, msg)
+	return id
+}
+
+// DeleteMessage deletes message id: channels.getMessages answers messageEmpty
+// for it and its file's references stop working (FILE_REFERENCE_EXPIRED).
+func (s *Server) DeleteMessage(id int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if m := s.messageLocked(id); m != nil {
+		m.deleted = true
+	}
+}
+
+func (s *Server) messageLocked(id int) *message {
+	if id < 1 || id > len(s.messages) || s.messages[id-1].deleted {
+		return nil
+	}
+	return s.messages[id-1]
+}
+
+// SetLatency adds d to every upload.getFile answer. Calls wait concurrently,
+// also several on one connection, as on Telegram.
+func (s *Server) SetLatency(d time.Duration) {
+	s.mu.Lock()
+	s.latency = d
+	s.mu.Unlock()
+}
+
+// FailNext makes the next n calls of method (a tg.*RequestTypeID) answer err.
+func (s *Server) FailNext(method uint32, err *tgerr.Error, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if n <= 0 || err == nil {
+		delete(s.fail, method)
+		return
+	}
+	s.fail[method] = &injectedError{err: err, n: n}
+}
+
+// DropNext makes the next n calls of method close the connection they arrive
+// on instead of answering; the client reconnects.
+func (s *Server) DropNext(method uint32, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if n <= 0 {
+		delete(s.drop, method)
+		return
+	}
+	s.drop[method] = n
+}
+
+// ExpireFileReferences gives every file a new file_reference; the old ones
+// answer 400 FILE_REFERENCE_EXPIRED.
+func (s *Server) ExpireFileReferences() {
+	s.mu.Lock()
+	s.refGen++
+	s.mu.Unlock()
+}
+
+// SetReachable(false) cuts every DC off: open connections are reset and new
+// ones are closed at once, as when Telegram is down. SetReachable(true) lets
+// clients connect again.
+func (s *Server) SetReachable(ok bool) {
+	for _, p := range s.proxies {
+		p.setReachable(ok)
+	}
+}
+
+// Pause freezes the server for d: requests arriving before the end of the
+// pause are answered only after it, as a process frozen between serverless
+// invocations sees it.
+func (s *Server) Pause(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if until := time.Now().Add(d); until.After(s.pausedUntil) {
+		s.pausedUntil = until
+	}
+}
+
+// Calls reports how many times method (a tg.*RequestTypeID) was called, on
+// all DCs, since Start or the last ResetCalls. Injected failures count.
+func (s *Server) Calls(method uint32) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.calls[method]
+}
+
+// ResetCalls sets every call counter to zero.
+func (s *Server) ResetCalls() {
+	s.mu.Lock()
+	clear(s.calls)
+	s.mu.Unlock()
+}
+
+// Logins reports the successful auth.importBotAuthorization calls.
+func (s *Server) Logins() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.logins
+}
