@@ -153,6 +153,14 @@ func (c *content) closeBody() {
 	}
 }
 
+// whole tells c that ServeContent ignored the ranges (a stale If-Range,
+// say) and sends the whole file.
+func (c *content) whole() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.ranges = nil
+}
+
 // forbid makes every later Open fail: the response was refused.
 func (c *content) forbid() {
 	c.mu.Lock()

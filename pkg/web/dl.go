@@ -135,7 +135,7 @@ func (s *server) sendFile(w http.ResponseWriter, r *http.Request, f *stream.File
 	}
 	body := newContent(r.Context(), files, f, ranges)
 	defer body.Close()
-	g := &gate{ResponseWriter: w, maxBytes: maxBytes, body: body}
+	g := &gate{ResponseWriter: w, maxBytes: maxBytes, body: body, head: r.Method == http.MethodHead}
 	http.ServeContent(g, r, "", f.Date, body)
 	_ = body.Close() // also stops ServeContent's multipart writer, if any
 	delivered, err := body.result()
@@ -232,13 +232,16 @@ var errOverCap = errors.New("web: response over the cap")
 
 // gate stands between ServeContent and the client. It holds the status
 // back until the first body byte, so that a failure to open the bytes can
-// still become a proper error status; it vetoes a 200 or 206 whose
-// Content-Length exceeds the cap (nothing is sent, and the body is never
-// opened); and it refuses any byte beyond the cap, come what may.
+// still become a proper error status; it tells the content when
+// ServeContent chose the whole file over the ranges (so nothing is fetched
+// in pieces); it vetoes a 200 or 206 whose Content-Length exceeds the cap
+// (nothing is sent, and the body is never opened); and it refuses any byte
+// beyond the cap, come what may.
 type gate struct {
 	http.ResponseWriter
 	maxBytes int64 // 0: no cap
 	body     *content
+	head     bool // a HEAD: no body byte goes out
 
 	status    int
 	committed bool
@@ -251,6 +254,9 @@ func (g *gate) WriteHeader(code int) {
 		return
 	}
 	g.status = code
+	if code == http.StatusOK {
+		g.body.whole()
+	}
 	if g.maxBytes > 0 && (code == http.StatusOK || code == http.StatusPartialContent) {
 		n, err := strconv.ParseInt(g.Header().Get("Content-Length"), 10, 64)
 		if err != nil || n > g.maxBytes {
@@ -266,6 +272,9 @@ func (g *gate) Write(p []byte) (int, error) {
 	}
 	if !g.committed {
 		g.commit()
+	}
+	if g.head {
+		return len(p), nil // net/http drops it too; other adapters may not
 	}
 	if g.maxBytes > 0 && g.written+int64(len(p)) > g.maxBytes {
 		return 0, errOverCap
