@@ -129,6 +129,7 @@ func intentURL(stream, mimeType, title string) template.URL {
 	if !ok {
 		return "#"
 	}
+	u.Fragment, u.RawFragment = "", "" // the intent's extras go there
 	scheme := u.Scheme
 	rest := strings.TrimPrefix(u.String(), scheme+":")
 	var b strings.Builder

@@ -23,6 +23,8 @@ export async function demoItems({ timeout = 90_000 } = {}) {
   const deadline = Date.now() + timeout;
   let last;
   while (Date.now() < deadline) {
+    const pid = Number(process.env.E2E_SERVER_PID);
+    if (pid > 0 && !alive(pid)) throw new Error(`the demo server (pid ${pid}) exited; see e2e/artifacts/server.log`);
     try {
       const res = await fetch(baseURL() + '/demo.json', { signal: AbortSignal.timeout(5000) });
       if (res.ok) {
@@ -38,6 +40,15 @@ export async function demoItems({ timeout = 90_000 } = {}) {
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`demo server at ${baseURL()} not ready: ${last && last.message}`);
+}
+
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return err.code === 'EPERM';
+  }
 }
 
 // pick returns the demo item that satisfies pred, or fails naming what is there.

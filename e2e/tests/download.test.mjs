@@ -26,6 +26,10 @@ after(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
+function noFilePicker() {
+  delete window.showSaveFilePicker;
+}
+
 async function sha256File(file) {
   const h = createHash('sha256');
   for await (const chunk of createReadStream(file)) h.update(chunk);
@@ -34,11 +38,12 @@ async function sha256File(file) {
 
 // download opens big.bin's player, presses Download and returns the saved
 // file's path, the page log and the page.
-async function download(initScript, name) {
+async function download(initScript, name, prepare = async () => {}) {
   const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
   await context.addInitScript(initScript);
   const page = await context.newPage();
   const log = watch(page);
+  await prepare(page);
   await page.goto(big.streamUrl, { waitUntil: 'load' });
   const [dl] = await Promise.all([
     page.waitForEvent('download', { timeout: 60_000 }),
@@ -49,7 +54,7 @@ async function download(initScript, name) {
   await dl.saveAs(file);
   assert.equal(await dl.failure(), null);
   await page.waitForFunction(() => document.getElementById('progress').classList.contains('finished'), null, { timeout: 120_000 });
-  return { context, page, log, file };
+  return { context, page, log, file, url: dl.url() };
 }
 
 function checkSlices(log) {
@@ -67,7 +72,8 @@ function checkSlices(log) {
 
 test('Download over the cap streams through the service worker', async () => {
   // Without the File System Access API the page must use the worker.
-  const { context, page, log, file } = await download(() => { delete window.showSaveFilePicker; }, 'sw-big.bin');
+  const { context, page, log, file, url } = await download(noFilePicker, 'sw-big.bin');
+  assert.equal(new URL(url).pathname.replace(/[0-9a-f]{32}$/, '<token>'), '/static/download/<token>', url);
   assert.equal((await stat(file)).size, big.size);
   assert.equal(await sha256File(file), want, 'SHA-256 of the saved file');
   const workers = await page.evaluate(async () => (await navigator.serviceWorker.getRegistrations()).map((r) => r.scope));
@@ -80,14 +86,68 @@ test('Download over the cap streams through the service worker', async () => {
 });
 
 test('Download over the cap falls back to a Blob without a service worker', async () => {
-  const { context, log, file } = await download(() => {
+  const { context, log, file, url } = await download(() => {
     delete window.showSaveFilePicker;
-    Object.defineProperty(Navigator.prototype, 'serviceWorker', { get: () => undefined });
     delete Navigator.prototype.serviceWorker;
   }, 'blob-big.bin');
+  assert.match(url, /^blob:/);
   assert.equal(await sha256File(file), want, 'SHA-256 of the saved file');
   checkSlices(log);
   assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
+test('a failed slice is retried and the file is still exact', async () => {
+  // Slices 3 and 7 fail on their first tries: a dropped connection, a 503
+  // with Retry-After, a short body.
+  const failures = new Map([[3 * CAP, ['abort', 'short']], [7 * CAP, ['503']]]);
+  const seen = [];
+  const { context, page, log, file } = await download(noFilePicker, 'retry-big.bin', async (p) => {
+    await p.route((u) => u.href === big.downloadUrl, async (route) => {
+      const range = route.request().headers()['range'] || '';
+      const first = Number(/^bytes=(\d+)-/.exec(range)?.[1]);
+      const plan = failures.get(first);
+      const how = plan && plan.shift();
+      seen.push(how ? `${first}:${how}` : '');
+      if (how === 'abort') return route.abort('connectionreset');
+      if (how === '503') {
+        return route.fulfill({ status: 503, headers: { 'Retry-After': '1' }, contentType: 'text/plain', body: 'busy\n' });
+      }
+      if (how === 'short') {
+        const res = await route.fetch();
+        const body = (await res.body()).subarray(0, 1000);
+        return route.fulfill({ response: res, body });
+      }
+      return route.continue();
+    });
+  });
+  assert.deepEqual(seen.filter(Boolean).sort(), [`${3 * CAP}:abort`, `${3 * CAP}:short`, `${7 * CAP}:503`]);
+  assert.equal(await sha256File(file), want, 'SHA-256 of the saved file');
+  assert.match(await page.textContent('#progress-text'), /^Saved big\.bin/);
+  assert.ok(log.requests.length > 0);
+  await context.close();
+});
+
+test('a slice with the wrong Content-Range fails the download with a reason', async () => {
+  const context = await browser.newContext({ acceptDownloads: true });
+  await context.addInitScript(noFilePicker);
+  const page = await context.newPage();
+  watch(page);
+  await page.route((u) => u.href === big.downloadUrl, async (route) => {
+    const range = route.request().headers()['range'] || '';
+    if (!range.startsWith(`bytes=${2 * CAP}-`)) return route.continue();
+    const res = await route.fetch();
+    const headers = { ...res.headers(), 'content-range': `bytes ${2 * CAP}-${3 * CAP - 1}/${big.size + 1}` };
+    return route.fulfill({ response: res, headers });
+  });
+  await page.goto(big.streamUrl, { waitUntil: 'load' });
+  const downloads = [];
+  page.on('download', (d) => downloads.push(d));
+  await page.click('#download');
+  await page.waitForFunction(() => document.getElementById('progress').classList.contains('failed'), null, { timeout: 60_000 });
+  assert.match(await page.textContent('#progress-text'), /^Download failed: .*Content-Range|got .*\/\d+/);
+  // The browser's download, if it started, ends failed rather than complete.
+  for (const d of downloads) assert.notEqual(await d.failure(), null, 'no complete file from a bad slice');
   await context.close();
 });
 

@@ -468,7 +468,9 @@
       v /= 1024;
       if (v < 1024) break;
     }
-    return `${v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2)} ${u}`;
+    let text = v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
+    if (text.includes('.')) text = text.replace(/\.?0+$/, '');
+    return `${text} ${u}`;
   }
 
   function formatDuration(s) {
