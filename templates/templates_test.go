@@ -147,9 +147,9 @@ func TestPlayer(t *testing.T) {
 		absent []string
 	}{
 		{
-			name: "video below the cap",
-			edit: func(p *Player) { p.MaxResponseBytes = 4 << 20 },
-			want: []string{`<video id="media"`, `vlc://https://f.example/dl/5?code=a%22b%3cc%3e`, `href="intent://f.example`},
+			name:   "video below the cap",
+			edit:   func(p *Player) { p.MaxResponseBytes = 4 << 20 },
+			want:   []string{`<video id="media"`, `vlc://https://f.example/dl/5?code=a%22b%3cc%3e`, `href="intent://f.example`},
 			absent: []string{"download.js"},
 		},
 		{
