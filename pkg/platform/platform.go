@@ -1,8 +1,53 @@
 // Package platform decides which deployment this process is (plain server,
 // Vercel, Lambda streaming, Lambda buffered) and what that deployment allows.
+//
+// # Response caps
+//
+// Every serverless platform here buffers or meters a response, so one
+// response body has a cap; an open-ended or larger range is answered with a
+// slice of at most the cap (see package web). The caps, and how they follow
+// from the platforms' limits:
+//
+//   - Vercel ("vercel"): the Go runtime buffers the whole response and
+//     base64-encodes it into a Lambda payload; Vercel refuses bodies over
+//     4.5 MB (VercelBodyLimit). Default cap 4 MiB; MAX_RESPONSE_BYTES may
+//     raise it to VercelMaxResponseBytes: the 4.5 MB less a reserve for the
+//     headers (EnvelopeReserve), as Vercel does not say whether they count.
+//   - Lambda, BUFFERED function URL or API Gateway HTTP API
+//     ("lambda-buffered"): the response is one JSON document of at most
+//     LambdaPayloadLimit bytes (6 MiB + 100, the runtime's limit). A binary
+//     body travels base64-encoded, 4 bytes for every 3, and the headers and
+//     JSON fields need room too, so the body may be at most
+//     (LambdaPayloadLimit − EnvelopeReserve) × 3/4, rounded down to 1 KiB:
+//     LambdaBufferedMaxResponseBytes = 4,669,440 bytes (4560 KiB). That is
+//     both the default and the hard limit. (The Lambda entry always sends a
+//     body base64-encoded: JSON escaping of a body that happens to be valid
+//     UTF-8 could grow it up to 6 times.)
+//   - Lambda, RESPONSE_STREAM function URL ("lambda-stream"): Lambda streams
+//     the first 6 MB at full speed and the rest at ≤ 2 MB/s, up to 200 MB.
+//     Default cap 6 MiB, so a player's open range comes back fast and it asks
+//     for the next slice; MAX_RESPONSE_BYTES may raise it up to
+//     LambdaStreamMaxResponseBytes: 200 MB (decimal, the smaller reading)
+//     less the reserve for the prelude that carries status and headers.
+//   - Plain server ("server"): no cap unless MAX_RESPONSE_BYTES sets one.
+//
+// # Request deadlines
+//
+// Lambda gives each invocation a deadline, which the Lambda entry passes
+// into the request. Vercel's Go runtime gives none, so the "vercel" profile
+// has a RequestTimeout: VERCEL_REQUEST_TIMEOUT (a Go duration such as
+// "280s", or whole seconds such as "280"), default 280 s, a margin under the
+// 300 s that Hobby projects allow. Set it a little under the function's
+// maxDuration on plans that allow more.
 package platform
 
-import "time"
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
 
 // Profile is what one deployment allows a response to be.
 type Profile struct {
@@ -12,4 +57,125 @@ type Profile struct {
 	MaxResponseBytes int64
 	// RequestTimeout bounds one request when the platform gives no deadline; 0 means none.
 	RequestTimeout time.Duration
+}
+
+// Profile names.
+const (
+	NameServer         = "server"
+	NameVercel         = "vercel"
+	NameLambdaStream   = "lambda-stream"
+	NameLambdaBuffered = "lambda-buffered"
+)
+
+// The platforms' own limits.
+const (
+	// LambdaPayloadLimit is the largest response Lambda accepts from a
+	// buffered invocation: 6 MiB + 100 bytes.
+	LambdaPayloadLimit = 6<<20 + 100
+	// LambdaStreamLimit is the most a streamed response may carry: 200 MB.
+	LambdaStreamLimit = 200_000_000
+	// VercelBodyLimit is the largest response body Vercel functions send: 4.5 MB.
+	VercelBodyLimit = 4_500_000
+	// EnvelopeReserve is kept free of body bytes for the status, the
+	// headers (a long UTF-8 file name appears twice in Content-Disposition)
+	// and the JSON around them.
+	EnvelopeReserve = 64 << 10
+)
+
+// The caps this package derives from those limits.
+const (
+	// LambdaBufferedMaxResponseBytes is the largest body whose base64 form
+	// and envelope fit in LambdaPayloadLimit: default and hard limit of
+	// "lambda-buffered".
+	LambdaBufferedMaxResponseBytes = (LambdaPayloadLimit - EnvelopeReserve) / 4 * 3 / 1024 * 1024
+	// LambdaStreamDefaultResponseBytes is the default cap of "lambda-stream":
+	// what Lambda streams at full speed.
+	LambdaStreamDefaultResponseBytes = 6 << 20
+	// LambdaStreamMaxResponseBytes is the hard limit of "lambda-stream".
+	LambdaStreamMaxResponseBytes = (LambdaStreamLimit - EnvelopeReserve) / 1024 * 1024
+	// VercelDefaultResponseBytes is the default cap of "vercel".
+	VercelDefaultResponseBytes = 4 << 20
+	// VercelMaxResponseBytes is the hard limit of "vercel".
+	VercelMaxResponseBytes = (VercelBodyLimit - EnvelopeReserve) / 1024 * 1024
+	// VercelDefaultRequestTimeout is the default RequestTimeout of "vercel".
+	VercelDefaultRequestTimeout = 280 * time.Second
+)
+
+// Detect decides the profile from the environment (getenv is os.Getenv in
+// production):
+//
+//   - VERCEL=1: "vercel", cap 4 MiB, RequestTimeout from
+//     VERCEL_REQUEST_TIMEOUT or 280 s;
+//   - AWS_LAMBDA_FUNCTION_NAME set: LAMBDA_INVOKE_MODE "BUFFERED" gives
+//     "lambda-buffered" (cap 4560 KiB), "RESPONSE_STREAM" or unset gives
+//     "lambda-stream" (cap 6 MiB);
+//   - otherwise "server", unlimited.
+//
+// MAX_RESPONSE_BYTES, if set and not 0, replaces the cap, clamped to the
+// platform's hard limit. An invalid value of any of these variables is an
+// error naming every bad variable.
+func Detect(getenv func(string) string) (Profile, error) {
+	var p Profile
+	var problems []error
+	hardLimit := int64(0) // 0: none
+	switch {
+	case strings.TrimSpace(getenv("VERCEL")) == "1":
+		p = Profile{Name: NameVercel, MaxResponseBytes: VercelDefaultResponseBytes, RequestTimeout: VercelDefaultRequestTimeout}
+		hardLimit = VercelMaxResponseBytes
+		if v := strings.TrimSpace(getenv("VERCEL_REQUEST_TIMEOUT")); v != "" {
+			d, err := parseTimeout(v)
+			if err != nil {
+				problems = append(problems, fmt.Errorf("VERCEL_REQUEST_TIMEOUT: %w", err))
+			} else {
+				p.RequestTimeout = d
+			}
+		}
+	case getenv("AWS_LAMBDA_FUNCTION_NAME") != "":
+		switch mode := strings.ToUpper(strings.TrimSpace(getenv("LAMBDA_INVOKE_MODE"))); mode {
+		case "", "RESPONSE_STREAM":
+			p = Profile{Name: NameLambdaStream, MaxResponseBytes: LambdaStreamDefaultResponseBytes}
+			hardLimit = LambdaStreamMaxResponseBytes
+		case "BUFFERED":
+			p = Profile{Name: NameLambdaBuffered, MaxResponseBytes: LambdaBufferedMaxResponseBytes}
+			hardLimit = LambdaBufferedMaxResponseBytes
+		default:
+			problems = append(problems, fmt.Errorf("LAMBDA_INVOKE_MODE: %q is neither RESPONSE_STREAM nor BUFFERED (it must match the function URL's InvokeMode)", mode))
+		}
+	default:
+		p = Profile{Name: NameServer}
+	}
+
+	if v := strings.TrimSpace(getenv("MAX_RESPONSE_BYTES")); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		switch {
+		case err != nil || n < 0:
+			problems = append(problems, fmt.Errorf("MAX_RESPONSE_BYTES: %q is not a number of bytes (0 = the platform's default)", v))
+		case n > 0:
+			p.MaxResponseBytes = n
+			if hardLimit > 0 && n > hardLimit {
+				p.MaxResponseBytes = hardLimit
+			}
+		}
+	}
+
+	if len(problems) > 0 {
+		return Profile{}, fmt.Errorf("platform: %w", errors.Join(problems...))
+	}
+	return p, nil
+}
+
+// parseTimeout reads a Go duration ("280s", "4m30s") or whole seconds ("280").
+func parseTimeout(v string) (time.Duration, error) {
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		secs, serr := strconv.ParseInt(v, 10, 64)
+		if serr != nil || secs > int64(24*time.Hour/time.Second) {
+			return 0, fmt.Errorf("%q is not a duration such as 280s", v)
+		}
+		d = time.Duration(secs) * time.Second
+	}
+	if d <= 0 {
+		return 0, fmt.Errorf("%q must be positive", v)
+	}
+	return d, nil
 }
