@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { demoItems, launch, pick, screenshot, watch } from '../lib/harness.mjs';
 
 const HOSTILE = '<img src=x onerror=alert(1)>.mp4';
+const CAP = 1 << 20; // run.sh starts the demo with MAX_RESPONSE_BYTES=1048576
 
 let browser;
 let items;
@@ -47,7 +48,10 @@ function rangeStarts(log, url, since = 0) {
 describe('video', () => {
   let video;
   before(() => {
-    video = pick(items, 'video', (i) => i.kind === 'video' && i.name !== HOSTILE);
+    // The largest video: one over the response cap makes the browser fetch
+    // it in several ranges, as on Vercel and Lambda.
+    const videos = items.filter((i) => i.mimeType.startsWith('video/') && i.name !== HOSTILE);
+    video = pick(videos.sort((a, b) => b.size - a.size), 'video', () => true);
   });
 
   test('plays: readyState >= 3 and currentTime advances', async () => {
@@ -62,7 +66,7 @@ describe('video', () => {
     await context.close();
   });
 
-  test('seeking to the middle fetches a range and playback continues', async () => {
+  test('seeking to the middle fetches a range and playback continues', async (t) => {
     const { context, page, log } = await openPlayer(video);
     await play(page);
     const duration = await page.evaluate(() => document.getElementById('media').duration);
@@ -76,7 +80,13 @@ describe('video', () => {
       return v.readyState >= 3 && v.currentTime > t + 0.5 && !v.paused;
     }, middle, { timeout: 20_000 });
     const starts = rangeStarts(log, video.downloadUrl, since);
-    assert.ok(starts.some((s) => s > 0), `a Range request after the seek (got ${JSON.stringify(starts)})`);
+    if (video.size > CAP) {
+      assert.ok(starts.some((s) => s > 0), `a Range request after the seek (got ${JSON.stringify(starts)})`);
+    } else {
+      // The first response held the whole file: the browser seeks in memory.
+      t.diagnostic(`${video.name} (${video.size} bytes) fits in one ${CAP}-byte response: ` +
+        'no Range request after the seek to check; the demo needs a video over the cap');
+    }
     assert.deepEqual(log.errors, []);
     // Pause on a frame for the screenshot the person sees first.
     await page.evaluate(() => document.getElementById('media').pause());
@@ -139,7 +149,7 @@ test('a hostile file name shows as text and runs nothing', async () => {
 });
 
 test('audio plays', async () => {
-  const item = pick(items, 'audio', (i) => i.kind === 'audio');
+  const item = pick(items, 'audio', (i) => i.kind === 'audio' || i.mimeType.startsWith('audio/'));
   const { context, page, log } = await openPlayer(item);
   await play(page);
   const t0 = await currentTime(page);
@@ -151,7 +161,7 @@ test('audio plays', async () => {
 });
 
 test('an image is shown', async () => {
-  const item = pick(items, 'image', (i) => i.kind === 'image');
+  const item = pick(items, 'image', (i) => i.kind === 'photo' || i.mimeType.startsWith('image/'));
   const { context, page, log } = await openPlayer(item);
   await page.waitForFunction(() => {
     const img = document.getElementById('media');
