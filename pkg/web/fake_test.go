@@ -71,8 +71,13 @@ func (m *memFiles) add(f stream.File, size int) *stream.File {
 	return file
 }
 
-// pattern is size deterministic bytes that differ at every 1 MiB boundary.
+var patterns sync.Map // size → []byte
+
+// pattern is size deterministic bytes (shared: never modify them).
 func pattern(size int) []byte {
+	if b, ok := patterns.Load(size); ok {
+		return b.([]byte)
+	}
 	b := make([]byte, size)
 	x := uint32(2463534242)
 	for i := range b {
@@ -81,6 +86,7 @@ func pattern(size int) []byte {
 		x ^= x << 5
 		b[i] = byte(x)
 	}
+	patterns.Store(size, b)
 	return b
 }
 
@@ -255,6 +261,10 @@ func (e *env) do(method, target string, headers ...string) *httptest.ResponseRec
 	r := httptest.NewRequest(method, target, nil)
 	r.RemoteAddr = "192.0.2.7:4567"
 	for i := 0; i+1 < len(headers); i += 2 {
+		if headers[i] == "Host" {
+			r.Host = headers[i+1]
+			continue
+		}
 		r.Header.Set(headers[i], headers[i+1])
 	}
 	w := httptest.NewRecorder()

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/filetolink/filetolink/pkg/stream"
 	"github.com/filetolink/filetolink/templates"
 )
 
@@ -82,17 +83,24 @@ func (s *server) servePlayer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	base := s.baseURL(r)
+	s.render(w, r, "player.html", base, playerData(f, code, base, s.profile.MaxResponseBytes))
+}
+
+// playerData is what the player page shows of f; links start with base
+// ("" for relative links) and carry code.
+func playerData(f *stream.File, code, base string, maxBytes int64) templates.Player {
+	id := strconv.Itoa(f.MessageID)
 	query := "?code=" + url.QueryEscape(code)
-	s.render(w, r, "player.html", base, templates.Player{
+	return templates.Player{
 		Name:             fileName(f),
 		Size:             f.Size,
 		SizeText:         sizeText(f.Size),
 		MIMEType:         contentType(f),
 		Media:            mediaFor(f),
-		DownloadURL:      base + "/dl/" + strconv.Itoa(id) + query,
-		StreamURL:        base + "/stream/" + strconv.Itoa(id) + query,
-		MaxResponseBytes: s.profile.MaxResponseBytes,
-	})
+		DownloadURL:      base + "/dl/" + id + query,
+		StreamURL:        base + "/stream/" + id + query,
+		MaxResponseBytes: maxBytes,
+	}
 }
 
 // render executes page into a buffer (a template error then is a clean

@@ -1,0 +1,127 @@
+package web
+
+import (
+	"net/http/httptest"
+	"strconv"
+	"testing"
+	"time"
+)
+
+func TestRateLimitHandler(t *testing.T) {
+	e := newEnv(t, Options{CodeFailuresPerMinute: 3})
+	from := func(addr, target string) int {
+		r := httptest.NewRequest("GET", target, nil)
+		r.RemoteAddr = addr
+		w := httptest.NewRecorder()
+		e.h.ServeHTTP(w, r)
+		if w.Code == 429 {
+			if ra, err := strconv.Atoi(w.Header().Get("Retry-After")); err != nil || ra < 1 || ra > 60 {
+				t.Errorf("429 Retry-After %q", w.Header().Get("Retry-After"))
+			}
+			checkErrorResponse(t, w, "GET")
+		}
+		return w.Code
+	}
+	// Two wrong codes and one missing code use up the budget.
+	for _, target := range []string{dl(1, "a"), "/stream/1?code=b", "/dl/1"} {
+		if c := from("198.51.100.1:1111", target); c != 403 && c != 401 {
+			t.Fatalf("%s: %d", target, c)
+		}
+	}
+	resolves := e.files.resolveCalls()
+	// Now even the right code is refused, before any Telegram call.
+	for _, target := range []string{dl(1, codeSmall), "/stream/1?code=" + codeSmall, dl(1, "c")} {
+		if c := from("198.51.100.1:2222", target); c != 429 {
+			t.Errorf("%s after the limit: %d, want 429", target, c)
+		}
+	}
+	if e.files.resolveCalls() != resolves {
+		t.Error("a limited client reached Resolve")
+	}
+	// Other clients are not affected; a bad id or a page without a code
+	// is not a guess.
+	if c := from("198.51.100.2:1111", dl(1, codeSmall)); c != 200 {
+		t.Errorf("other client: %d", c)
+	}
+	if c := from("198.51.100.1:3333", "/"); c != 200 {
+		t.Errorf("index for a limited client: %d", c)
+	}
+	// An IP without port (Vercel) is the same client.
+	if c := from("198.51.100.1", dl(1, codeSmall)); c != 429 {
+		t.Errorf("same IP without port: %d", c)
+	}
+	// IPv6 clients count by /64.
+	for i := range 3 {
+		from("[2001:db8:1:2::"+strconv.Itoa(i+1)+"]:443", dl(1, "x"))
+	}
+	if c := from("[2001:db8:1:2:ffff::9]:443", dl(1, codeSmall)); c != 429 {
+		t.Errorf("same /64: %d", c)
+	}
+	if c := from("[2001:db8:1:3::1]:443", dl(1, codeSmall)); c != 200 {
+		t.Errorf("other /64: %d", c)
+	}
+}
+
+func TestRateLimitDisabled(t *testing.T) {
+	e := newEnv(t, Options{CodeFailuresPerMinute: -1})
+	for range 50 {
+		e.do("GET", dl(1, "x"))
+	}
+	if c := e.do("GET", dl(1, codeSmall)).Code; c != 200 {
+		t.Errorf("%d with the limit off", c)
+	}
+}
+
+func TestRateLimitDefault(t *testing.T) {
+	e := newEnv(t, Options{})
+	for range DefaultCodeFailuresPerMinute {
+		if c := e.do("GET", dl(1, "x")).Code; c != 403 {
+			t.Fatalf("%d before the default limit", c)
+		}
+	}
+	if c := e.do("GET", dl(1, "x")).Code; c != 429 {
+		t.Errorf("%d after the default limit", c)
+	}
+}
+
+func TestCodeLimiterWindow(t *testing.T) {
+	now := time.Unix(1000, 0)
+	l := newCodeLimiter(2, time.Minute, func() time.Time { return now })
+	l.fail("a")
+	if _, b := l.blocked("a"); b {
+		t.Fatal("blocked after 1 of 2")
+	}
+	now = now.Add(10 * time.Second)
+	l.fail("a")
+	wait, b := l.blocked("a")
+	if !b || wait != 50*time.Second {
+		t.Fatalf("blocked %v, wait %v; want true, 50s", b, wait)
+	}
+	now = now.Add(50 * time.Second)
+	if _, b := l.blocked("a"); b {
+		t.Error("still blocked after the window")
+	}
+	if l.tracked() != 0 {
+		t.Errorf("%d clients remembered after expiry", l.tracked())
+	}
+}
+
+func TestCodeLimiterBounded(t *testing.T) {
+	now := time.Unix(1000, 0)
+	l := newCodeLimiter(1, time.Minute, func() time.Time { return now })
+	for i := range maxTrackedClients + 500 {
+		l.fail(strconv.Itoa(i))
+	}
+	if n := l.tracked(); n > maxTrackedClients {
+		t.Errorf("%d clients remembered, bound %d", n, maxTrackedClients)
+	}
+	// Expired windows are dropped first.
+	now = now.Add(2 * time.Minute)
+	l.fail("new")
+	if n := l.tracked(); n != 1 {
+		t.Errorf("%d clients after expiry, want 1", n)
+	}
+	if _, b := l.blocked("new"); !b {
+		t.Error("new client not counted")
+	}
+}
