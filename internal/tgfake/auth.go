@@ -67,7 +67,7 @@ func (s *Server) authExportAuthorization(req *tgtest.Request) (bin.Encoder, erro
 	if !s.isAuthorized(req) {
 		return nil, errUnauthorized
 	}
-	if _, ok := s.proxies[r.DCID]; !ok || r.DCID == req.DC {
+	if !s.hasDC(r.DCID) || r.DCID == req.DC {
 		return nil, tgerr.New(400, "DC_ID_INVALID")
 	}
 	b := make([]byte, 32)

@@ -1,8 +1,12 @@
 package tgfake
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gotd/td/bin"
@@ -43,7 +47,7 @@ func (s *Server) registerHandlers() {
 		tg.HelpGetConfigRequestTypeID:    true,
 		tg.HelpGetCDNConfigRequestTypeID: true,
 	}
-	for id, name := range tg.TypesMap() {
+	for id, name := range typeNames() {
 		if strings.HasPrefix(name, "auth.") {
 			s.noAuth[id] = true
 		}
@@ -112,6 +116,13 @@ func (s *Server) onMessage(srv *tgtest.Server, req *tgtest.Request) error {
 		result = nil
 		err = rpcErr
 	}
+	if s.log.Enabled(context.Background(), slog.LevelDebug) {
+		outcome := "ok"
+		if err != nil {
+			outcome = err.(*tgerr.Error).Message
+		}
+		s.log.Debug("tgfake: rpc", "dc", req.DC, "method", methodName(id), "result", outcome, "delay", max(delay, 0))
+	}
 
 	if delay <= 0 {
 		return s.send(srv, req, result, err)
@@ -152,11 +163,14 @@ func (s *Server) sleep(d time.Duration) bool {
 	}
 }
 
+// typeNames maps type ids to TL names, for logs.
+var typeNames = sync.OnceValue(tg.TypesMap)
+
 func methodName(id uint32) string {
-	if name, ok := tg.TypesMap()[id]; ok {
+	if name, ok := typeNames()[id]; ok {
 		return name
 	}
-	return "unknown"
+	return fmt.Sprintf("%#x", id)
 }
 
 // helpGetConfig answers with the proxies' addresses, so connections a client

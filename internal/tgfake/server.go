@@ -24,6 +24,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"sort"
@@ -92,7 +93,7 @@ type Server struct {
 	opts    Options
 	log     *slog.Logger
 	cluster *cluster.Cluster
-	proxies map[int]*proxy // by DC
+	proxies []*proxy // by DC id, ascending; set once in Start (under mu)
 
 	botID             int64
 	channelAccessHash int64
@@ -152,7 +153,6 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		opts:              opts,
 		log:               opts.Logger,
 		cluster:           cluster.NewCluster(cluster.Options{Logger: clusterLog}),
-		proxies:           map[int]*proxy{},
 		botID:             botID,
 		channelAccessHash: int64(mix64(uint64(opts.ChannelID)^0x5eed) >> 1),
 		upDone:            make(chan error, 1),
@@ -188,14 +188,23 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		return nil, fmt.Errorf("tgfake: start: %w", ctx.Err())
 	}
 
-	for _, o := range s.cluster.List().Options {
-		p, err := newProxy(o.ID, fmt.Sprintf("%s:%d", o.IPAddress, o.Port), s.log)
+	listeners := s.cluster.List().Options
+	sort.Slice(listeners, func(i, j int) bool { return listeners[i].ID < listeners[j].ID })
+	var proxies []*proxy
+	for _, o := range listeners {
+		p, err := newProxy(o.ID, net.JoinHostPort(o.IPAddress, strconv.Itoa(o.Port)), s.log)
 		if err != nil {
+			for _, p := range proxies {
+				p.close()
+			}
 			_ = s.Close()
 			return nil, fmt.Errorf("tgfake: proxy for DC %d: %w", o.ID, err)
 		}
-		s.proxies[o.ID] = p
+		proxies = append(proxies, p)
 	}
+	s.mu.Lock()
+	s.proxies = proxies
+	s.mu.Unlock()
 	s.log.Info("tgfake: started", "home_dc", opts.HomeDC, "other_dc", opts.OtherDC, "dc_list", s.dcListEnv())
 	return s, nil
 }
@@ -214,7 +223,7 @@ func botIDFromToken(token string) (int64, error) {
 func (s *Server) Close() error {
 	s.once.Do(func() {
 		s.cancel()
-		for _, p := range s.proxies {
+		for _, p := range s.proxyList() {
 			p.close()
 		}
 		if s.stopUp != nil {
@@ -260,17 +269,27 @@ func (s *Server) HomeDC() int { return s.opts.HomeDC }
 // OtherDC is the second DC, where some files live.
 func (s *Server) OtherDC() int { return s.opts.OtherDC }
 
-func (s *Server) dcOptions() []tg.DCOption {
-	ids := make([]int, 0, len(s.proxies))
-	for dc := range s.proxies {
-		ids = append(ids, dc)
+func (s *Server) proxyList() []*proxy {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.proxies
+}
+
+func (s *Server) hasDC(dc int) bool {
+	for _, p := range s.proxyList() {
+		if p.dc == dc {
+			return true
+		}
 	}
-	sort.Ints(ids)
-	opts := make([]tg.DCOption, 0, len(ids))
-	for _, dc := range ids {
-		a := s.proxies[dc].addr()
+	return false
+}
+
+func (s *Server) dcOptions() []tg.DCOption {
+	var opts []tg.DCOption
+	for _, p := range s.proxyList() {
+		a := p.addr()
 		opts = append(opts, tg.DCOption{
-			ID:        dc,
+			ID:        p.dc,
 			IPAddress: a.IP.String(),
 			Port:      a.Port,
 			Static:    true,
@@ -292,7 +311,8 @@ func (s *Server) dcListEnv() string {
 // ("2=127.0.0.1:port,4=127.0.0.1:port"), TG_DC and TG_PUBLIC_KEYS, the path of
 // a PEM file with the public keys that Env writes into dir.
 func (s *Server) Env(dir string) (map[string]string, error) {
-	path := filepath.Join(dir, "tgfake-public-keys.pem")
+	// One file per running Server: its home DC's port names it.
+	path := filepath.Join(dir, fmt.Sprintf("tgfake-%d-public-keys.pem", s.DCList().Options[0].Port))
 	if err := os.WriteFile(path, s.PublicKeysPEM(), 0o644); err != nil {
 		return nil, fmt.Errorf("tgfake: write public keys: %w", err)
 	}
@@ -382,7 +402,7 @@ func (s *Server) ExpireFileReferences() {
 // ones are closed at once, as when Telegram is down. SetReachable(true) lets
 // clients connect again.
 func (s *Server) SetReachable(ok bool) {
-	for _, p := range s.proxies {
+	for _, p := range s.proxyList() {
 		p.setReachable(ok)
 	}
 }
