@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gotd/td/tg"
@@ -29,10 +30,13 @@ type reader struct {
 	owned []bool
 	wg      sync.WaitGroup
 
-	next int    // the part Read is on
-	buf  []byte // what is left of part next-1
-	held int64  // budget held by the part being read
-	err  error
+	next    int    // the part Read is on
+	buf     []byte // what is left of part next-1
+	reading int64  // budget held by the part being read
+	err     error
+	closed  bool
+	// held is all the budget this stream holds (in flight, unread, being read).
+	held *atomic.Int64
 
 	loc *location
 }
@@ -55,10 +59,13 @@ func (s *Service) newReader(ctx context.Context, f *File, first, last int64) (*r
 	parts := planParts(first, last)
 	// The first part's memory is taken before anything starts: when the
 	// budget is spent a new stream waits briefly, then fails busy.
+	held := new(atomic.Int64)
+	s.budget.register()
 	wait, cancelWait := context.WithTimeout(ctx, s.opts.BusyWait)
-	err := s.budget.acquire(wait, parts[0].Limit)
+	err := s.budget.acquire(wait, parts[0].Limit, held)
 	cancelWait()
 	if err != nil {
+		s.budget.unregister()
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
@@ -74,6 +81,7 @@ func (s *Service) newReader(ctx context.Context, f *File, first, last int64) (*r
 		owned:   make([]bool, len(parts)),
 		slots:   make(chan struct{}, s.opts.Window),
 		loc:     &location{file: f, dc: f.DC},
+		held:    held,
 	}
 	for i := range r.results {
 		r.results[i] = make(chan partResult, 1)
@@ -95,7 +103,7 @@ func (r *reader) schedule() {
 			return
 		}
 		if i > 0 { // part 0's budget was taken by newReader
-			if err := r.s.budget.acquire(r.ctx, p.Limit); err != nil {
+			if err := r.s.budget.acquire(r.ctx, p.Limit, r.held); err != nil {
 				<-r.slots
 				return
 			}
@@ -123,7 +131,7 @@ func (r *reader) Read(b []byte) (int, error) {
 		select {
 		case res := <-r.results[r.next]:
 			r.owned[r.next] = false
-			r.held = r.parts[r.next].Limit
+			r.reading = r.parts[r.next].Limit
 			if res.err != nil {
 				r.releaseHeld()
 				r.err = res.err
@@ -143,11 +151,11 @@ func (r *reader) Read(b []byte) (int, error) {
 
 // releaseHeld gives back the slot and memory of the part just read.
 func (r *reader) releaseHeld() {
-	if r.held == 0 {
+	if r.reading == 0 {
 		return
 	}
-	r.s.budget.release(r.held)
-	r.held = 0
+	r.s.budget.release(r.reading, r.held)
+	r.reading = 0
 	<-r.slots
 }
 
@@ -159,9 +167,13 @@ func (r *reader) Close() error {
 	r.releaseHeld()
 	for i, owned := range r.owned {
 		if owned {
-			r.s.budget.release(r.parts[i].Limit)
+			r.s.budget.release(r.parts[i].Limit, r.held)
 			r.owned[i] = false
 		}
+	}
+	if !r.closed {
+		r.closed = true
+		r.s.budget.unregister()
 	}
 	if r.err == nil {
 		r.err = errors.New("stream: read after close")
@@ -174,7 +186,7 @@ func (r *reader) Close() error {
 // bounded number of times. It checks every answer's length.
 func (r *reader) fetch(p part) ([]byte, error) {
 	want := p.Skip + p.Take // bytes of the answer we need
-	got := make([]byte, 0, want)
+	var got []byte
 	offset, limit := p.Offset, p.Limit
 	failures := 0
 	for int64(len(got)) < want {
@@ -202,7 +214,11 @@ func (r *reader) fetch(p part) ([]byte, error) {
 					// the file is shorter than Telegram said.
 					return nil, fmt.Errorf("%w: %d bytes at offset %d", ErrShortRead, n, offset)
 				}
-				got = append(got, file.Bytes...)
+				if got == nil {
+					got = file.Bytes // the usual case: one answer, no copy
+				} else {
+					got = append(got, file.Bytes...)
+				}
 				offset += n
 				limit -= n
 				continue

@@ -1,0 +1,246 @@
+package stream_test
+
+// Benchmarks against the in-process fake Telegram. The command and the
+// figures are in BENCHMARKS.md:
+//
+//	go test ./pkg/stream -run '^$' -bench . -benchtime 5x
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gotd/td/tg"
+
+	"github.com/filetolink/filetolink/internal/tgfake"
+	"github.com/filetolink/filetolink/pkg/stream"
+)
+
+const benchWindow = 8
+
+var benchLatencies = []time.Duration{0, 20 * time.Millisecond, 50 * time.Millisecond}
+
+// BenchmarkRangeRead reads a 64 MiB range through the windowed reader.
+// "of-ceiling" compares it with the bandwidth-delay ceiling
+// (window × 1 MiB / latency) where there is latency.
+func BenchmarkRangeRead(b *testing.B) {
+	e := newEnv(b, envOptions{stream: stream.Options{Window: benchWindow, BufferBudget: 512 << 20}})
+	const size = 64 * MiB
+	f, _ := e.add(b, "c", &tgfake.Media{Kind: "document", Name: "a", Content: tgfake.Pattern(1, size)})
+	for _, lat := range benchLatencies {
+		b.Run("latency="+lat.String(), func(b *testing.B) {
+			e.fake.SetLatency(lat)
+			defer e.fake.SetLatency(0)
+			warm(b, e, f)
+			b.SetBytes(size)
+			b.ResetTimer()
+			for range b.N {
+				r, err := e.svc.Open(context.Background(), f, 0, size-1)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if n, err := io.Copy(io.Discard, r); err != nil || n != size {
+					b.Fatalf("read %d: %v", n, err)
+				}
+				r.Close()
+			}
+			reportCeiling(b, lat, size)
+		})
+	}
+}
+
+// BenchmarkRawGetFile is the baseline: benchWindow goroutines issuing
+// 1 MiB upload.getFile calls back to back on the same pool, no ordering,
+// no copying.
+func BenchmarkRawGetFile(b *testing.B) {
+	e := newEnv(b, envOptions{})
+	const size = 64 * MiB
+	f, _ := e.add(b, "c", &tgfake.Media{Kind: "document", Name: "a", Content: tgfake.Pattern(1, size)})
+	for _, lat := range benchLatencies {
+		b.Run("latency="+lat.String(), func(b *testing.B) {
+			e.fake.SetLatency(lat)
+			defer e.fake.SetLatency(0)
+			api, err := e.client.DC(context.Background(), f.DC)
+			if err != nil {
+				b.Fatal(err)
+			}
+			warm(b, e, f)
+			b.SetBytes(size)
+			b.ResetTimer()
+			for range b.N {
+				var next atomic.Int64
+				var wg sync.WaitGroup
+				for range benchWindow {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						for {
+							i := next.Add(1) - 1
+							if i*MiB >= size {
+								return
+							}
+							res, err := api.UploadGetFile(context.Background(), &tg.UploadGetFileRequest{
+								Precise: true, Location: f.Location(), Offset: i * MiB, Limit: MiB,
+							})
+							if err != nil {
+								b.Error(err)
+								return
+							}
+							if n := len(res.(*tg.UploadFile).Bytes); n != MiB {
+								b.Errorf("part %d: %d bytes", i, n)
+								return
+							}
+						}
+					}()
+				}
+				wg.Wait()
+			}
+			reportCeiling(b, lat, size)
+		})
+	}
+}
+
+// warm opens the pool's connections so that key exchanges are not timed.
+func warm(b *testing.B, e *env, f *stream.File) {
+	b.Helper()
+	r, err := e.svc.Open(context.Background(), f, 0, benchWindow*MiB-1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	if _, err := io.Copy(io.Discard, r); err != nil {
+		b.Fatal(err)
+	}
+}
+
+func reportCeiling(b *testing.B, lat time.Duration, size int64) {
+	perOp := b.Elapsed().Seconds() / float64(b.N)
+	mbps := float64(size) / perOp / 1e6
+	b.ReportMetric(mbps, "MB/s")
+	if lat > 0 {
+		ceiling := float64(benchWindow*MiB) / lat.Seconds() / 1e6
+		b.ReportMetric(mbps/ceiling, "of-ceiling")
+	}
+}
+
+// BenchmarkConcurrentStreamsMemory runs 100 streams of 16 MiB at once and
+// reports the peak Go heap and the process's peak RSS.
+func BenchmarkConcurrentStreamsMemory(b *testing.B) {
+	e := newEnv(b, envOptions{stream: stream.Options{Window: benchWindow}})
+	const size = 16 * MiB
+	f, _ := e.add(b, "c", &tgfake.Media{Kind: "document", Name: "a", Content: tgfake.Pattern(1, size)})
+	e.fake.SetLatency(5 * time.Millisecond)
+	warm(b, e, f)
+	runtime.GC()
+	var base runtime.MemStats
+	runtime.ReadMemStats(&base)
+	var peak atomic.Uint64
+	stop := make(chan struct{})
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		t := time.NewTicker(5 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				var m runtime.MemStats
+				runtime.ReadMemStats(&m)
+				if m.HeapInuse > peak.Load() {
+					peak.Store(m.HeapInuse)
+				}
+			}
+		}
+	}()
+	b.SetBytes(100 * size)
+	b.ResetTimer()
+	for range b.N {
+		var wg sync.WaitGroup
+		for range 100 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r, err := e.svc.Open(context.Background(), f, 0, size-1)
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				defer r.Close()
+				if _, err := io.Copy(io.Discard, r); err != nil {
+					b.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	b.StopTimer()
+	close(stop)
+	<-sampled
+	b.ReportMetric(float64(peak.Load()-min(peak.Load(), base.HeapInuse))/MiB, "peak-heap-growth-MiB")
+	b.ReportMetric(float64(peakRSS())/MiB, "peak-RSS-MiB")
+}
+
+// peakRSS reads VmHWM from /proc/self/status (0 where there is none).
+func peakRSS() int64 {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+// BenchmarkColdFirstByte measures a new client's first byte: connect, key
+// exchange (skipped with a session), login (skipped with a session),
+// resolve, first part.
+func BenchmarkColdFirstByte(b *testing.B) {
+	fake := startFake(b)
+	id := fake.AddMessage("c", &tgfake.Media{Kind: "document", Name: "a", Content: tgfake.Pattern(1, 4*MiB)})
+	seed := newClient(b, fake, nil)
+	session, err := seed.ExportSession(context.Background())
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, withSession := range []bool{false, true} {
+		b.Run(fmt.Sprintf("session=%v", withSession), func(b *testing.B) {
+			for range b.N {
+				var s []byte
+				if withSession {
+					s = session
+				}
+				c := newClient(b, fake, s)
+				svc := stream.New(c, stream.Options{ChannelID: tgfake.DefaultChannelID})
+				f, err := svc.Resolve(context.Background(), id)
+				if err != nil {
+					b.Fatal(err)
+				}
+				r, err := svc.Open(context.Background(), f, 0, f.Size-1)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := r.Read(make([]byte, 1)); err != nil {
+					b.Fatal(err)
+				}
+				r.Close()
+				b.StopTimer()
+				c.Close()
+				b.StartTimer()
+			}
+		})
+	}
+}
