@@ -95,6 +95,7 @@
       show('failed', 'Download failed: ' + reason(err));
       return;
     }
+    abort.unloadGuard = true; // leaving the page would stop the download
     const progress = new Progress();
     show('', 'Starting…');
     progress.start();
@@ -202,7 +203,6 @@
     // turns the attachment into a download and this page stays.
     window.location.assign('/static/download/' + encodeURIComponent(token));
     await withTimeout(startedP, 15000, 'the service worker did not start the download');
-    abort.unloadGuard = true;
     // Messages to the worker keep it alive; ping while slices are slow.
     const ping = setInterval(() => post({ type: 'ftl-ping' }), 10000);
 
