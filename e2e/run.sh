@@ -6,8 +6,8 @@
 #   E2E_BASE_URL=http://127.0.0.1:8080 bash e2e/run.sh
 #                              run the tests against a demo server already up
 #
-# Needs go, node >= 20 with npm, and Debian's chromium (apt-get install -y
-# chromium); CHROMIUM overrides the browser's path. Screenshots and the
+# Needs go, node >= 20 with npm, and Debian's chromium (installed here with
+# apt-get when missing and run as root); CHROMIUM overrides the browser's path. Screenshots and the
 # server's log land in e2e/artifacts/.
 set -euo pipefail
 
@@ -16,6 +16,11 @@ root=$(cd "$here/.." && pwd)
 cd "$here"
 
 chromium=${CHROMIUM:-/usr/bin/chromium}
+if [ ! -x "$chromium" ] && [ "$chromium" = /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+	echo "e2e: installing Debian's chromium" >&2
+	DEBIAN_FRONTEND=noninteractive apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
 if [ ! -x "$chromium" ]; then
 	echo "e2e: no browser at $chromium: apt-get install -y chromium" >&2
 	exit 1

@@ -68,6 +68,8 @@ export async function launch() {
       '--disable-component-update',
       '--no-first-run',
       '--disable-gpu',
+      '--disable-quic',
+      '--disable-sync',
       '--autoplay-policy=no-user-gesture-required',
     ],
   });

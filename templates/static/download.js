@@ -67,6 +67,11 @@
       if (current) current.abort(new DownloadError('Cancelled.'));
     });
   }
+  // If the page goes anyway, tell the sink, so a download the service worker
+  // streams fails at once instead of hanging.
+  window.addEventListener('pagehide', () => {
+    if (current && current.sink) current.sink.abort('the page was closed').catch(() => {});
+  });
   window.addEventListener('beforeunload', (ev) => {
     if (current && current.unloadGuard) {
       ev.preventDefault();
@@ -95,6 +100,7 @@
       show('failed', 'Download failed: ' + reason(err));
       return;
     }
+    abort.sink = sink;
     abort.unloadGuard = true; // leaving the page would stop the download
     const progress = new Progress();
     show('', 'Starting…');

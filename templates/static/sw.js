@@ -11,17 +11,22 @@
 //      'ack' whenever its stream has room for one more chunk;
 //   4. posts 'ftl-end' (or 'ftl-abort' with a message).
 // Each message from the page is an event that keeps this worker alive; the
-// page also pings while it waits for slow slices.
+// page also pings while it waits for slow slices. A download that hears
+// nothing from its page for a while (the tab was closed) fails, so the
+// browser does not show it in progress forever.
 'use strict';
 
 const PREFIX = '/static/download/';
 const downloads = new Map(); // token -> download
+const SILENCE = 60000; // ms without a message from the page before giving up
 
 self.addEventListener('install', () => self.skipWaiting());
 
 self.addEventListener('message', (ev) => {
   const m = ev.data;
   if (!m || typeof m !== 'object' || typeof m.token !== 'string') return;
+  const known = downloads.get(m.token);
+  if (known) known.heard = Date.now();
   switch (m.type) {
     case 'ftl-download':
       if (ev.ports[0]) begin(m, ev.ports[0]);
@@ -54,13 +59,25 @@ function begin(m, port) {
   let controller;
   let waiting = false; // an ack owed once the stream has room
   let sent = 0;
+  const watchdog = setInterval(() => {
+    if (Date.now() - d.heard > SILENCE) d.fail('the page that fed this download went away');
+  }, 10000);
+  let over = false;
+  const forget = () => {
+    over = true;
+    clearInterval(watchdog);
+    downloads.delete(m.token);
+    port.close();
+  };
   const d = {
     name: String(m.name || 'download'),
     size,
     taken: false,
+    heard: Date.now(),
     port,
     stream: null,
     push(data) {
+      if (over) return;
       const chunk = new Uint8Array(data);
       sent += chunk.byteLength;
       if (sent > size) {
@@ -72,15 +89,15 @@ function begin(m, port) {
       else waiting = true;
     },
     end() {
-      downloads.delete(m.token);
+      if (over) return;
+      forget();
       if (sent !== size) controller.error(new Error(`got ${sent} of ${size} bytes`));
       else controller.close();
-      port.close();
     },
     fail(message) {
-      downloads.delete(m.token);
+      if (over) return;
+      forget();
       controller.error(new Error(message));
-      port.close();
     },
   };
   d.stream = new ReadableStream({
@@ -93,9 +110,8 @@ function begin(m, port) {
     },
     cancel() {
       // The person cancelled the download in the browser.
-      downloads.delete(m.token);
       port.postMessage({ type: 'cancel' });
-      port.close();
+      forget();
     },
   }, new CountQueuingStrategy({ highWaterMark: 2 }));
   downloads.set(m.token, d);
