@@ -138,7 +138,8 @@ test('Cancel stops the download', async () => {
   page.on('download', (d) => downloads.push(d));
   await page.click('#download');
   await page.waitForFunction(() => !document.getElementById('progress').hidden);
-  await page.waitForFunction(() => /of/.test(document.getElementById('progress-text').textContent));
+  await page.waitForFunction(() => /left/.test(document.getElementById('progress-text').textContent), null, { timeout: 20_000 });
+  await screenshot(page, 'player-downloading.png');
   await page.click('#progress-cancel');
   await page.waitForFunction(() => document.getElementById('progress').classList.contains('failed'));
   assert.equal(await page.textContent('#progress-text'), 'Cancelled.');
