@@ -1,0 +1,12 @@
+package handler
+
+import (
+	"net/http"
+
+	"github.com/filetolink/filetolink/pkg/app"
+)
+
+// Stream serves the player pages /stream/{id}?code=C.
+func Stream(w http.ResponseWriter, r *http.Request) {
+	app.Handler().ServeHTTP(w, r)
+}
