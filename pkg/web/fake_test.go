@@ -187,7 +187,7 @@ func (c *ctxReader) Close() error {
 
 // env is a handler over memFiles with its log captured.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	files *memFiles
 	h     http.Handler
 	log   *syncBuffer
@@ -223,7 +223,7 @@ const (
 	sizeBig   = 5*mib + 123
 )
 
-func newEnv(t *testing.T, o Options) *env {
+func newEnv(t testing.TB, o Options) *env {
 	t.Helper()
 	files := newMemFiles()
 	files.add(stream.File{MessageID: 1, Caption: codeSmall, Name: "clip.mp4", MIMEType: "video/mp4", Kind: stream.KindVideo}, sizeSmall)
