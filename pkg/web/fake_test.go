@@ -36,6 +36,8 @@ type memFiles struct {
 	// failAfter > 0 makes bodies fail with io.ErrUnexpectedEOF after that
 	// many bytes.
 	failAfter int64
+	// eofAfter > 0 makes bodies end cleanly (io.EOF) after that many bytes.
+	eofAfter  int64
 	connected bool
 
 	resolves int
@@ -117,7 +119,7 @@ func (m *memFiles) Open(ctx context.Context, f *stream.File, first, last int64) 
 	call := openCall{f.MessageID, first, last}
 	m.opens = append(m.opens, call)
 	data := m.data[f.MessageID]
-	hook, openErr, failAfter := m.openHook, m.openErr, m.failAfter
+	hook, openErr, failAfter, eofAfter := m.openHook, m.openErr, m.failAfter, m.eofAfter
 	if first < 0 || last < first || last >= int64(len(data)) {
 		m.badOpens = append(m.badOpens, call)
 		m.mu.Unlock()
@@ -132,7 +134,7 @@ func (m *memFiles) Open(ctx context.Context, f *stream.File, first, last int64) 
 	if openErr != nil {
 		return nil, openErr
 	}
-	return &ctxReader{ctx: ctx, r: bytes.NewReader(data[first : last+1]), failAfter: failAfter}, nil
+	return &ctxReader{ctx: ctx, r: bytes.NewReader(data[first : last+1]), failAfter: failAfter, eofAfter: eofAfter}, nil
 }
 
 func (m *memFiles) Connected() bool {
@@ -159,6 +161,7 @@ type ctxReader struct {
 	r         io.Reader
 	n         int64
 	failAfter int64
+	eofAfter  int64
 	closed    bool
 }
 
@@ -168,6 +171,12 @@ func (c *ctxReader) Read(p []byte) (int, error) {
 	}
 	if err := c.ctx.Err(); err != nil {
 		return 0, err
+	}
+	if c.eofAfter > 0 {
+		if c.n >= c.eofAfter {
+			return 0, io.EOF
+		}
+		p = p[:min(int64(len(p)), c.eofAfter-c.n)]
 	}
 	if c.failAfter > 0 {
 		if c.n >= c.failAfter {

@@ -232,10 +232,16 @@ func TestOpenErrorBecomesStatus(t *testing.T) {
 // must end in a transport error, never a short body that looks whole.
 func TestBodyFailureCutsConnection(t *testing.T) {
 	e := newEnv(t, Options{})
-	e.files.failAfter = 100000
 	srv := httptest.NewServer(e.h)
 	defer srv.Close()
-	for _, rng := range []string{"", "bytes=0-", "bytes=1000-500000"} {
+	for i, rng := range []string{"", "bytes=0-", "bytes=1000-500000", "", "bytes=0-"} {
+		e.files.mu.Lock()
+		if i < 3 {
+			e.files.failAfter, e.files.eofAfter = 100000, 0
+		} else {
+			e.files.failAfter, e.files.eofAfter = 0, 100000
+		}
+		e.files.mu.Unlock()
 		req, _ := http.NewRequest("GET", srv.URL+dl(1, codeSmall), nil)
 		if rng != "" {
 			req.Header.Set("Range", rng)
