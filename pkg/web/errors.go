@@ -38,9 +38,6 @@ const (
 	retryUnreachable = 30 * time.Second
 )
 
-// errUnsupportedMedia is what a File the HTTP layer cannot serve maps to.
-var errUnsupportedMedia = errors.New("unsupported media")
-
 // errClientGone is the answer to a client that went away: none.
 var errClientGone = &httpError{status: 0, reason: "client went away", class: "client_gone"}
 
@@ -70,7 +67,7 @@ func statusForError(ctx context.Context, err error) *httpError {
 		return &httpError{status: http.StatusNotFound, reason: "message not found", class: "not_found", err: err}
 	case errors.Is(err, stream.ErrNoMedia):
 		return &httpError{status: http.StatusNotFound, reason: "message has no downloadable media", class: "no_media", err: err}
-	case errors.Is(err, errUnsupportedMedia):
+	case errors.Is(err, stream.ErrUnsupportedMedia):
 		return &httpError{status: http.StatusBadRequest, reason: "unsupported media", class: "unsupported", err: err}
 	case errors.Is(err, stream.ErrBusy):
 		return &httpError{status: http.StatusServiceUnavailable, reason: "server busy; retry shortly", retryAfter: retryBusy, class: "busy", err: err}

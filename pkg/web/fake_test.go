@@ -247,6 +247,7 @@ func newEnv(t testing.TB, o Options) *env {
 	files.resolveErr[14] = stream.ErrBusy
 	files.resolveErr[15] = fmt.Errorf("some rpc: %w", io.ErrClosedPipe)
 	files.resolveErr[16] = errBlock
+	files.resolveErr[18] = fmt.Errorf("paid media: %w", stream.ErrUnsupportedMedia)
 	unsupported := files.add(stream.File{MessageID: 17, Caption: codeSmall, Name: "odd"}, 10)
 	unsupported.Size = -1
 

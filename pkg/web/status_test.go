@@ -46,6 +46,7 @@ func TestStatuses(t *testing.T) {
 		{name: "missing message", target: "/dl/999?code=x", status: 404, reason: "message not found", resolves: 1},
 		{name: "no media", target: "/dl/10?code=x", status: 404, reason: "no downloadable media", resolves: 1},
 		{name: "unsupported", target: dl(17, codeSmall), status: 400, reason: "unsupported media", resolves: 1},
+		{name: "unsupported kind", target: "/dl/18?code=x", status: 400, reason: "unsupported media", resolves: 1},
 		{name: "unsupported wrong code", target: dl(17, "x"), status: 403, reason: "wrong code", resolves: 1},
 		{name: "flood wait", target: "/dl/11?code=x", status: 503, reason: "wait 42s", retryAfter: "42", resolves: 1},
 		{name: "unavailable", target: "/dl/12?code=x", status: 503, reason: "unavailable", retryAfter: "5", resolves: 1},
