@@ -3,7 +3,6 @@ package web
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"mime"
 	"path"
 	"strconv"
@@ -217,18 +216,4 @@ func etagFor(version string) string {
 		}
 	}
 	return `"` + version + `"`
-}
-
-// sizeText renders n bytes for people: "512 B", "1.5 KiB", "12.3 MiB".
-func sizeText(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return strconv.FormatInt(n, 10) + " B"
-	}
-	v, i := float64(n)/unit, 0
-	for v >= unit && i < 5 {
-		v /= unit
-		i++
-	}
-	return fmt.Sprintf("%.1f %ciB", v, "KMGTPE"[i])
 }

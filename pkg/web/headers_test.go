@@ -152,25 +152,6 @@ func TestETag(t *testing.T) {
 	}
 }
 
-func TestSizeText(t *testing.T) {
-	tests := map[int64]string{
-		0:             "0 B",
-		1023:          "1023 B",
-		1024:          "1.0 KiB",
-		1536:          "1.5 KiB",
-		12_900_000:    "12.3 MiB",
-		4 << 30:       "4.0 GiB",
-		1<<63 - 1:     "8.0 EiB",
-		3*mib + 5:     "3.0 MiB",
-		1<<20 - 1<<10: "1023.0 KiB",
-	}
-	for n, want := range tests {
-		if got := sizeText(n); got != want {
-			t.Errorf("sizeText(%d) = %q, want %q", n, got, want)
-		}
-	}
-}
-
 func TestCodeFromQuery(t *testing.T) {
 	tests := map[string]string{
 		"":                         "",

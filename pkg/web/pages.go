@@ -94,7 +94,7 @@ func playerData(f *stream.File, code, base string, maxBytes int64) templates.Pla
 	return templates.Player{
 		Name:             fileName(f),
 		Size:             f.Size,
-		SizeText:         sizeText(f.Size),
+		SizeText:         templates.FormatBytes(f.Size),
 		MIMEType:         contentType(f),
 		Media:            mediaFor(f),
 		DownloadURL:      base + "/dl/" + id + query,
@@ -203,11 +203,6 @@ func (s *server) serveStatic(w http.ResponseWriter, r *http.Request) {
 		h.Set("Cache-Control", staticVersionedCache)
 	} else {
 		h.Set("Cache-Control", staticCache)
-	}
-	if strings.Contains(f.ctype, "javascript") {
-		// Lets a service worker script under /static/ control the whole
-		// origin (it streams assembled downloads to disk).
-		h.Set("Service-Worker-Allowed", "/")
 	}
 	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(f.data))
 }
