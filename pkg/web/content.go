@@ -130,8 +130,14 @@ func (c *content) open() error {
 }
 
 // lastFor is the last byte to fetch when reading from pos: the end of the
-// first requested range holding pos, else the end of the file.
+// first requested range starting at pos (ServeContent seeks to each range's
+// start), else of the first one holding it, else the end of the file.
 func (c *content) lastFor(pos int64) int64 {
+	for _, ra := range c.ranges {
+		if ra.first == pos {
+			return ra.last
+		}
+	}
 	for _, ra := range c.ranges {
 		if ra.first <= pos && pos <= ra.last {
 			return ra.last

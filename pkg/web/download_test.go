@@ -139,6 +139,7 @@ func TestMultiRange(t *testing.T) {
 		{"bytes=0-9,20-29", [][2]int64{{0, 9}, {20, 29}}},
 		{"bytes=1048575-1048576, -3", [][2]int64{{mib - 1, mib}, {sizeSmall - 3, sizeSmall - 1}}},
 		{"bytes=500-,0-0", [][2]int64{{500, sizeSmall - 1}, {0, 0}}},
+		{"bytes=0-100,50-60", [][2]int64{{0, 100}, {50, 60}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.rng, func(t *testing.T) {
