@@ -110,8 +110,9 @@ func TestLatencyIsConcurrent(t *testing.T) {
 			errs := make([]error, 2)
 			for i := range 2 {
 				wg.Go(func() {
-					b, err := getFile(ctx, api, loc, int64(i)*mib, mib)
-					if err == nil && !bytes.Equal(b, contentAt(content, int64(i)*mib, mib)) {
+					// Small parts: the time measured is the latency, not the copying.
+					b, err := getFile(ctx, api, loc, int64(i)*mib, 64<<10)
+					if err == nil && !bytes.Equal(b, contentAt(content, int64(i)*mib, 64<<10)) {
 						err = fmt.Errorf("part %d: wrong bytes", i)
 					}
 					errs[i] = err

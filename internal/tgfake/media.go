@@ -119,6 +119,13 @@ func (s *Server) newFile(msgID int, m *Media) *file {
 		panic("tgfake: media without Content")
 	}
 	mc := *m
+	if mc.MIMEType == "" {
+		// Telegram always names a type.
+		mc.MIMEType = "application/octet-stream"
+		if mc.Kind == KindPhoto {
+			mc.MIMEType = "image/jpeg"
+		}
+	}
 	if mc.DC == 0 {
 		mc.DC = s.opts.HomeDC
 	}
