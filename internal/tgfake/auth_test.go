@@ -1,8 +1,12 @@
 package tgfake
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
+	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/gotd/td/telegram"
@@ -23,6 +27,21 @@ func TestBotLogin(t *testing.T) {
 		}
 		if _, err := inputChannel(ctx, c.API(), DefaultChannelID); err != nil {
 			return err
+		}
+		// help.getConfig advertises the addresses clients were given, so
+		// connections made from it go through the Server's proxies too.
+		cfg, err := c.API().HelpGetConfig(ctx)
+		if err != nil {
+			return err
+		}
+		addrs := func(opts []tg.DCOption) (out []string) {
+			for _, o := range opts {
+				out = append(out, fmt.Sprintf("%d=%s:%d", o.ID, o.IPAddress, o.Port))
+			}
+			return out
+		}
+		if got, want := addrs(cfg.DCOptions), addrs(srv.DCList().Options); cfg.ThisDC != srv.HomeDC() || !reflect.DeepEqual(got, want) {
+			return fmt.Errorf("help.getConfig: this DC %d, options %v, want %v", cfg.ThisDC, got, want)
 		}
 		return nil
 	})
@@ -163,4 +182,33 @@ func TestImportAuthorizationChecksBytes(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// Debug logs show methods and outcomes, never the token or the API hash.
+func TestLogsHoldNoSecrets(t *testing.T) {
+	var buf bytes.Buffer
+	srv := start(t, Options{
+		BotToken: "42:SECRETTOKEN",
+		APIHash:  "secrethash",
+		Logger:   slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})),
+	})
+	c := telegram.NewClient(DefaultAPIID, "secrethash", clientOptions(srv, srv.HomeDC()))
+	if err := c.Run(t.Context(), func(ctx context.Context) error {
+		if _, err := c.Auth().Bot(ctx, "42:WRONGSECRET"); err == nil {
+			return fmt.Errorf("wrong token accepted")
+		}
+		_, err := c.Auth().Bot(ctx, "42:SECRETTOKEN")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	logs := buf.String()
+	if !strings.Contains(logs, "auth.importBotAuthorization") {
+		t.Fatalf("no debug log of the login:\n%s", logs)
+	}
+	for _, secret := range []string{"SECRETTOKEN", "WRONGSECRET", "secrethash"} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("logs contain %q", secret)
+		}
+	}
 }

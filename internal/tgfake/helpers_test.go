@@ -32,14 +32,18 @@ func start(t *testing.T, opts Options) *Server {
 
 // newClient is a gotd client for srv with a fresh in-memory session.
 func newClient(srv *Server, dc int) *telegram.Client {
-	return telegram.NewClient(DefaultAPIID, DefaultAPIHash, telegram.Options{
+	return telegram.NewClient(DefaultAPIID, DefaultAPIHash, clientOptions(srv, dc))
+}
+
+func clientOptions(srv *Server, dc int) telegram.Options {
+	return telegram.Options{
 		PublicKeys:     srv.PublicKeys(),
 		DCList:         srv.DCList(),
 		Resolver:       srv.Resolver(),
 		DC:             dc,
 		NoUpdates:      true,
 		SessionStorage: &session.StorageMemory{},
-	})
+	}
 }
 
 // run runs f inside a connected client. f must return its failures: t.Fatal
