@@ -9,5 +9,5 @@ import (
 // Download serves the files /dl/{id}?code=C, in slices of at most the
 // Vercel response cap.
 func Download(w http.ResponseWriter, r *http.Request) {
-	app.Handler().ServeHTTP(w, r)
+	serve(app.Handler(), w, r)
 }

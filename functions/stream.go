@@ -8,5 +8,5 @@ import (
 
 // Stream serves the player pages /stream/{id}?code=C.
 func Stream(w http.ResponseWriter, r *http.Request) {
-	app.Handler().ServeHTTP(w, r)
+	serve(app.Handler(), w, r)
 }
