@@ -1,0 +1,178 @@
+package main
+
+// Black-box tests of the server binary: built once, started from an empty
+// working directory with only environment variables, as a deployment runs it.
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/filetolink/filetolink/internal/tgfake"
+)
+
+var serverBinary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "filetolink-server-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	serverBinary = filepath.Join(dir, "server")
+	build := exec.Command("go", "build", "-o", serverBinary, ".")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "build server:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// serverProcess is a running server binary.
+type serverProcess struct {
+	cmd  *exec.Cmd
+	base string
+	out  *syncBuffer // stdout and stderr
+	done chan error
+}
+
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func freePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// startServer runs the binary with exactly env (plus PATH) in an empty
+// directory and waits until GET / answers.
+func startServer(t testing.TB, env map[string]string, args ...string) *serverProcess {
+	t.Helper()
+	port := freePort(t)
+	cmd := exec.Command(serverBinary, args...)
+	cmd.Dir = t.TempDir()
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), fmt.Sprintf("PORT=%d", port)}
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	p := &serverProcess{cmd: cmd, base: fmt.Sprintf("http://127.0.0.1:%d", port), out: &syncBuffer{}, done: make(chan error, 1)}
+	cmd.Stdout, cmd.Stderr = p.out, p.out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-p.done:
+		case <-time.After(15 * time.Second):
+			cmd.Process.Kill()
+			<-p.done
+		}
+	})
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		resp, err := http.Get(p.base + "/")
+		if err == nil {
+			resp.Body.Close()
+			return p
+		}
+		select {
+		case err := <-p.done:
+			t.Fatalf("server exited: %v\n%s", err, p.out.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server not up after 20s\n%s", p.out.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// fakeTelegram starts the fake and returns the environment a deployment
+// against it gets.
+func fakeTelegram(t testing.TB) (*tgfake.Server, map[string]string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	fake, err := tgfake.Start(ctx, tgfake.Options{})
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { fake.Close(); cancel() })
+	env, err := fake.Env(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fake, env
+}
+
+func get(t testing.TB, url string, header ...string) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("read body of %s: %v", url, err)
+	}
+	return resp, body
+}
+
+func contentBytes(t testing.TB, c tgfake.Content, first, last int64) []byte {
+	t.Helper()
+	b := make([]byte, last-first+1)
+	if _, err := c.ReadAt(b, first); err != nil && err != io.EOF {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// firstLine returns the first line of s.
+func firstLine(s string) string {
+	line, _, _ := bufio.NewReader(strings.NewReader(s)).ReadLine()
+	return string(line)
+}
