@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -40,6 +41,7 @@ type health struct {
 	BaseURL          string `json:"baseURL"`
 	MaxResponseBytes int64  `json:"maxResponseBytes"`
 	UptimeSeconds    int64  `json:"uptimeSeconds"`
+	Goroutines       int    `json:"goroutines"` // for operators and load tests: a leak shows as growth
 }
 
 // serveHealth is the status page as JSON: 200 whenever the process is up.
@@ -52,6 +54,7 @@ func (s *server) serveHealth(w http.ResponseWriter, r *http.Request) {
 		BaseURL:          s.baseURL(r),
 		MaxResponseBytes: s.profile.MaxResponseBytes,
 		UptimeSeconds:    int64(time.Since(s.started).Seconds()),
+		Goroutines:       runtime.NumGoroutine(),
 	})
 	if err != nil {
 		writeError(w, r, &httpError{status: http.StatusInternalServerError, reason: "internal error", class: "json", err: err})
