@@ -22,6 +22,10 @@ const (
 	KindPhoto     Kind = "photo"
 	KindSticker   Kind = "sticker"
 	KindAnimation Kind = "animation"
+	// KindUnsupported is media this service cannot serve (paid media,
+	// stories). Such a File has a caption, so callers can check the code
+	// before saying so, but Open refuses it with ErrUnsupportedMedia.
+	KindUnsupported Kind = "unsupported"
 )
 
 // File describes the downloadable media of one log-channel message.

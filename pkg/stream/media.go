@@ -31,7 +31,8 @@ func fileFromMessage(msg *tg.Message) (*File, error) {
 		}
 		return fileFromPhoto(f, photo)
 	case *tg.MessageMediaPaidMedia, *tg.MessageMediaStory:
-		return nil, ErrUnsupportedMedia
+		f.Kind = KindUnsupported
+		return NewFile(f, nil), nil
 	default:
 		return nil, ErrNoMedia
 	}

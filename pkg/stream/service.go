@@ -102,6 +102,9 @@ func (s *Service) BufferInUse() int64 { return s.budget.inUse() }
 // Open yields exactly bytes first..last (inclusive) of f. Closing the reader
 // or ending ctx stops every Telegram call it started.
 func (s *Service) Open(ctx context.Context, f *File, first, last int64) (io.ReadCloser, error) {
+	if f != nil && f.Kind == KindUnsupported {
+		return nil, ErrUnsupportedMedia
+	}
 	if f == nil || f.location == nil {
 		return nil, fmt.Errorf("%w: no file location", ErrNoMedia)
 	}

@@ -97,7 +97,7 @@ func clientKey(r *http.Request) string {
 
 // checkMedia rejects a File this layer cannot serve.
 func checkMedia(f *stream.File) *httpError {
-	if f.Size < 0 {
+	if f.Kind == stream.KindUnsupported || f.Size < 0 {
 		return &httpError{status: http.StatusBadRequest, reason: "unsupported media", class: "unsupported", err: stream.ErrUnsupportedMedia}
 	}
 	return nil

@@ -250,6 +250,7 @@ func newEnv(t testing.TB, o Options) *env {
 	files.resolveErr[18] = fmt.Errorf("paid media: %w", stream.ErrUnsupportedMedia)
 	unsupported := files.add(stream.File{MessageID: 17, Caption: codeSmall, Name: "odd"}, 10)
 	unsupported.Size = -1
+	files.add(stream.File{MessageID: 19, Caption: codeSmall, Name: "paid", Kind: stream.KindUnsupported}, 0)
 
 	buf := &syncBuffer{}
 	if o.Files == nil {

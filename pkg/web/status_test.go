@@ -48,6 +48,8 @@ func TestStatuses(t *testing.T) {
 		{name: "unsupported", target: dl(17, codeSmall), status: 400, reason: "unsupported media", resolves: 1},
 		{name: "unsupported kind", target: "/dl/18?code=x", status: 400, reason: "unsupported media", resolves: 1},
 		{name: "unsupported wrong code", target: dl(17, "x"), status: 403, reason: "wrong code", resolves: 1},
+		{name: "paid media", target: dl(19, codeSmall), status: 400, reason: "unsupported media", resolves: 1},
+		{name: "paid media wrong code", target: dl(19, "x"), status: 403, reason: "wrong code", resolves: 1},
 		{name: "flood wait", target: "/dl/11?code=x", status: 503, reason: "wait 42s", retryAfter: "42", resolves: 1},
 		{name: "unavailable", target: "/dl/12?code=x", status: 503, reason: "unavailable", retryAfter: "5", resolves: 1},
 		{name: "channel unreachable", target: "/dl/13?code=x", status: 503, reason: "log channel", retryAfter: "30", resolves: 1},
