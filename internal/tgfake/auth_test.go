@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/gotd/td/telegram"
@@ -186,7 +187,7 @@ func TestImportAuthorizationChecksBytes(t *testing.T) {
 
 // Debug logs show methods and outcomes, never the token or the API hash.
 func TestLogsHoldNoSecrets(t *testing.T) {
-	var buf bytes.Buffer
+	var buf lockedBuffer
 	srv := start(t, Options{
 		BotToken: "42:SECRETTOKEN",
 		APIHash:  "secrethash",
@@ -202,6 +203,9 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	if err := srv.Close(); err != nil {
+		t.Fatal(err)
+	}
 	logs := buf.String()
 	if !strings.Contains(logs, "auth.importBotAuthorization") {
 		t.Fatalf("no debug log of the login:\n%s", logs)
@@ -211,4 +215,22 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 			t.Errorf("logs contain %q", secret)
 		}
 	}
+}
+
+// lockedBuffer collects logs written from the server's goroutines.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
