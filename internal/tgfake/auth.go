@@ -57,7 +57,7 @@ func (s *Server) authImportBotAuthorization(req *tgtest.Request) (bin.Encoder, e
 	return &tg.AuthAuthorization{User: s.botUser()}, nil
 }
 
-// authExportAuthorization hands an authorized key one-time-looking bytes that
+// authExportAuthorization gives an authorized key random bytes that
 // authorize a key on DC r.DCID.
 func (s *Server) authExportAuthorization(req *tgtest.Request) (bin.Encoder, error) {
 	var r tg.AuthExportAuthorizationRequest
