@@ -59,6 +59,7 @@ type demoLink struct {
 	Kind        string `json:"kind"`
 	MIMEType    string `json:"mimeType"`
 	Size        int64  `json:"size"`
+	SHA256      string `json:"sha256"`
 	StreamURL   string `json:"streamUrl"`
 	DownloadURL string `json:"downloadUrl"`
 }
@@ -69,7 +70,7 @@ func (d *demoTelegram) links(base string) []demoLink {
 		q := url.QueryEscape(it.Caption)
 		out[i] = demoLink{
 			MessageID: it.MessageID, Caption: it.Caption, Name: it.Name, Kind: it.Kind,
-			MIMEType: it.MIMEType, Size: it.Size,
+			MIMEType: it.MIMEType, Size: it.Size, SHA256: it.SHA256,
 			StreamURL:   fmt.Sprintf("%s/stream/%d?code=%s", base, it.MessageID, q),
 			DownloadURL: fmt.Sprintf("%s/dl/%d?code=%s", base, it.MessageID, q),
 		}
@@ -80,7 +81,11 @@ func (d *demoTelegram) links(base string) []demoLink {
 func (d *demoTelegram) printLinks(w io.Writer, base string) {
 	fmt.Fprintf(w, "Demo mode: a fake Telegram with sample files. Open %s/\n", base)
 	for _, l := range d.links(base) {
-		fmt.Fprintf(w, "  %-10s %-34q %s\n", l.Kind, l.Name, l.StreamURL)
+		name := l.Name
+		if name == "" {
+			name = "(no name: " + l.Kind + ")"
+		}
+		fmt.Fprintf(w, "  %-10s %-34q %s\n", l.Kind, name, l.StreamURL)
 		fmt.Fprintf(w, "  %-10s %-34s %s\n", "", "", l.DownloadURL)
 	}
 }

@@ -1,7 +1,10 @@
 package tgfake
 
 import (
+	"crypto/sha256"
 	_ "embed"
+	"encoding/hex"
+	"io"
 	"strconv"
 )
 
@@ -24,6 +27,9 @@ type DemoItem struct {
 	Kind      string
 	MIMEType  string
 	Size      int64
+	// SHA256 is the hex digest of the bytes, computed from the content
+	// itself (not through any download path), for tests to compare against.
+	SHA256 string
 }
 
 // DemoBigSize is the size of the demo's large binary document.
@@ -73,7 +79,16 @@ func (s *Server) AddDemo() []DemoItem {
 			Kind:      m.Kind,
 			MIMEType:  m.MIMEType,
 			Size:      m.Content.Size(),
+			SHA256:    contentSHA256(m.Content),
 		})
 	}
 	return out
+}
+
+func contentSHA256(c Content) string {
+	h := sha256.New()
+	if _, err := io.Copy(h, io.NewSectionReader(c, 0, c.Size())); err != nil {
+		panic(err) // generators and byte slices do not fail
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
