@@ -90,6 +90,7 @@ func New(cfg config.Config, opts Options) (*App, error) {
 		PublicBaseURL:         platform.PublicBaseURL(opts.Getenv),
 		MaxStreams:            cfg.HTTP.MaxStreams,
 		CodeFailuresPerMinute: cfg.HTTP.CodeFailuresPerMinute,
+		ClientIPHeader:        platform.ClientIPHeader(opts.Getenv),
 		Version:               Version,
 		Logger:                opts.Logger,
 	})

@@ -160,3 +160,35 @@ func isDNSLabel(s string) bool {
 	}
 	return true
 }
+
+// ClientIPHeader names the header in which this platform's proxy puts the
+// client's address, for per-client limits: CLIENT_IP_HEADER if set (a
+// header name; "none" for none), else Fly.io's Fly-Client-IP, else
+// X-Forwarded-For on Heroku, Render and Railway, whose routers append the
+// client's address to it. "" (plain server, Vercel, Lambda) means the
+// connection's peer address is the client's.
+func ClientIPHeader(getenv func(string) string) string {
+	if v := strings.TrimSpace(getenv("CLIENT_IP_HEADER")); v != "" {
+		if strings.EqualFold(v, "none") || !validHeaderName(v) {
+			return ""
+		}
+		return v
+	}
+	switch {
+	case getenv("FLY_APP_NAME") != "":
+		return "Fly-Client-IP"
+	case getenv("DYNO") != "", getenv("HEROKU_APP_NAME") != "", getenv("RENDER") != "",
+		getenv("RENDER_EXTERNAL_URL") != "", getenv("RAILWAY_ENVIRONMENT") != "", getenv("RAILWAY_PUBLIC_DOMAIN") != "":
+		return "X-Forwarded-For"
+	}
+	return ""
+}
+
+func validHeaderName(s string) bool {
+	for _, c := range s {
+		if !(c == '-' || c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z') {
+			return false
+		}
+	}
+	return s != ""
+}

@@ -194,3 +194,26 @@ func FuzzPublicBaseURL(f *testing.F) {
 		}
 	})
 }
+
+func TestClientIPHeader(t *testing.T) {
+	tests := []struct {
+		env  map[string]string
+		want string
+	}{
+		{nil, ""},
+		{map[string]string{"VERCEL": "1"}, ""},
+		{map[string]string{"FLY_APP_NAME": "app"}, "Fly-Client-IP"},
+		{map[string]string{"DYNO": "web.1"}, "X-Forwarded-For"},
+		{map[string]string{"RENDER": "true"}, "X-Forwarded-For"},
+		{map[string]string{"RAILWAY_ENVIRONMENT": "production"}, "X-Forwarded-For"},
+		{map[string]string{"CLIENT_IP_HEADER": "CF-Connecting-IP", "DYNO": "web.1"}, "CF-Connecting-IP"},
+		{map[string]string{"CLIENT_IP_HEADER": "none", "DYNO": "web.1"}, ""},
+		{map[string]string{"CLIENT_IP_HEADER": "bad header:"}, ""},
+	}
+	for _, tt := range tests {
+		got := ClientIPHeader(func(k string) string { return tt.env[k] })
+		if got != tt.want {
+			t.Errorf("ClientIPHeader(%v) = %q, want %q", tt.env, got, tt.want)
+		}
+	}
+}

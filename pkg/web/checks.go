@@ -75,10 +75,17 @@ var (
 	errWrongCode   = &httpError{status: http.StatusForbidden, reason: "wrong code", class: "wrong_code"}
 )
 
-// clientKey is the rate-limit key of the client: the IP of r.RemoteAddr
-// (with or without a port, as Vercel sends it); IPv6 clients by their /64,
-// since one host usually holds the whole prefix.
-func clientKey(r *http.Request) string {
+// clientKey is the rate-limit key of the client: its IP from ipHeader when
+// the platform's proxy sets one (the last X-Forwarded-For entry is the one
+// the proxy added; earlier ones are the client's word), else from
+// r.RemoteAddr (with or without a port, as Vercel sends it). IPv6 clients
+// count by their /64, since one host usually holds the whole prefix.
+func clientKey(r *http.Request, ipHeader string) string {
+	if ipHeader != "" {
+		if addr, ok := headerIP(r.Header.Values(ipHeader), ipHeader == "X-Forwarded-For"); ok {
+			return addrKey(addr)
+		}
+	}
 	host := r.RemoteAddr
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		host = h
@@ -87,6 +94,30 @@ func clientKey(r *http.Request) string {
 	if err != nil {
 		return host
 	}
+	return addrKey(addr)
+}
+
+// headerIP reads a client address header; for a list (X-Forwarded-For) the
+// last entry.
+func headerIP(values []string, list bool) (netip.Addr, bool) {
+	if len(values) == 0 {
+		return netip.Addr{}, false
+	}
+	v := values[len(values)-1]
+	if list {
+		if i := strings.LastIndexByte(v, ','); i >= 0 {
+			v = v[i+1:]
+		}
+	}
+	v = strings.TrimSpace(v)
+	if h, _, err := net.SplitHostPort(v); err == nil {
+		v = h
+	}
+	addr, err := netip.ParseAddr(v)
+	return addr, err == nil
+}
+
+func addrKey(addr netip.Addr) string {
 	addr = addr.Unmap()
 	if addr.Is6() {
 		p, _ := addr.WithZone("").Prefix(64)

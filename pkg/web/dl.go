@@ -46,7 +46,7 @@ func (s *server) checkRequest(w http.ResponseWriter, r *http.Request) (id int, c
 		return 0, "", false
 	}
 	if s.limiter != nil {
-		if wait, blocked := s.limiter.blocked(clientKey(r)); blocked {
+		if wait, blocked := s.limiter.blocked(clientKey(r, s.ipHeader)); blocked {
 			writeError(w, r, &httpError{
 				status:     http.StatusTooManyRequests,
 				reason:     "too many wrong codes from your address; retry later",
@@ -88,7 +88,7 @@ func (s *server) resolve(r *http.Request, id int, code string) (*stream.File, *h
 
 func (s *server) countFailure(r *http.Request) {
 	if s.limiter != nil {
-		s.limiter.fail(clientKey(r))
+		s.limiter.fail(clientKey(r, s.ipHeader))
 	}
 }
 

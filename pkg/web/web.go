@@ -33,6 +33,12 @@ type Options struct {
 	// IP may send per minute before it gets 429. 0 means 30; a negative
 	// value turns the limit off.
 	CodeFailuresPerMinute int
+	// ClientIPHeader names the header in which the platform's proxy puts
+	// the client's address ("X-Forwarded-For": its last entry; any other,
+	// such as "Fly-Client-IP": its value). "" keys clients by RemoteAddr.
+	// Only set it behind a proxy that writes the header: a client can send
+	// any header it likes.
+	ClientIPHeader string
 	// Version is shown on / and /healthz.
 	Version string
 	// Logger receives one line per request. nil means slog.Default().
@@ -52,6 +58,7 @@ type server struct {
 	publicBaseURL string // configured base URL without a trailing slash, or ""
 	streams       chan struct{}
 	limiter       *codeLimiter // nil: no limit
+	ipHeader      string
 	version       string
 	log           *slog.Logger
 	static        *staticFiles
@@ -85,6 +92,7 @@ func New(o Options) http.Handler {
 	if o.CodeFailuresPerMinute > 0 {
 		s.limiter = newCodeLimiter(o.CodeFailuresPerMinute, time.Minute, time.Now)
 	}
+	s.ipHeader = http.CanonicalHeaderKey(o.ClientIPHeader)
 
 	mux := http.NewServeMux()
 	mux.Handle("/{$}", s.route("/", s.serveIndex))
