@@ -253,7 +253,7 @@ test("client headers are forwarded selectively, forwarding headers set by the ed
   try {
     await edge("/healthz", {
       env: { ORIGIN: `http://127.0.0.1:${spy.address().port}` },
-      headers: { cookie: "session=secret", "x-forwarded-host": "evil.example", range: "bytes=0-1", "if-none-match": '"x"' },
+      headers: { cookie: "session=secret", "x-forwarded-host": "evil.example", "x-forwarded-for": "198.51.100.9", range: "bytes=0-1", "if-none-match": '"x"' },
     });
   } finally {
     spy.close();
