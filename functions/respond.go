@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"runtime/debug"
 	"strconv"
+
+	"github.com/filetolink/filetolink/functions/internal/httpresponse"
 )
 
 // serve runs h for one Vercel invocation. Vercel's runtime buffers the
@@ -18,9 +21,12 @@ import (
 //     response the handler aborted becomes a one-line 502, never a
 //     response with silently missing bytes;
 //   - a panic becomes a one-line 500 (the runtime would end the process);
-//   - the first WriteHeader wins, and HEAD, 204 and 304 carry no body.
+//   - net/http's rules hold (package httpresponse): the first WriteHeader
+//     wins, HEAD, 204 and 304 carry no body, headers are fixed at the
+//     status.
 func serve(h http.Handler, w http.ResponseWriter, r *http.Request) {
-	rec := &recorder{header: http.Header{}, head: r.Method == http.MethodHead}
+	var body bytes.Buffer
+	rec := httpresponse.New(r.Method, &body, nil)
 	if v := serveRecovering(h, rec, r); v != nil {
 		if e, ok := v.(error); ok && errors.Is(e, http.ErrAbortHandler) {
 			writeText(w, r, http.StatusBadGateway, "the response broke off; retry")
@@ -30,18 +36,16 @@ func serve(h http.Handler, w http.ResponseWriter, r *http.Request) {
 		writeText(w, r, http.StatusInternalServerError, "internal error")
 		return
 	}
-	rec.commit(http.StatusOK)
-	if rec.declared >= 0 && int64(rec.body.Len()) != rec.declared && rec.bodyAllowed() {
-		slog.Warn("response body short of its Content-Length", "method", r.Method, "status", rec.status, "bytes", rec.body.Len(), "content_length", rec.declared)
+	rec.Finish()
+	if rec.Short() {
+		slog.Warn("response body short of its Content-Length", "method", r.Method, "status", rec.Status(), "bytes", body.Len(), "content_length", rec.ContentLength())
 		writeText(w, r, http.StatusBadGateway, "the response broke off; retry")
 		return
 	}
-	for k, v := range rec.sent {
-		w.Header()[k] = v
-	}
-	w.WriteHeader(rec.status)
-	if rec.body.Len() > 0 {
-		_, _ = w.Write(rec.body.Bytes())
+	maps.Copy(w.Header(), rec.SentHeader())
+	w.WriteHeader(rec.Status())
+	if body.Len() > 0 {
+		_, _ = w.Write(body.Bytes())
 	}
 }
 
@@ -49,60 +53,6 @@ func serveRecovering(h http.Handler, w http.ResponseWriter, r *http.Request) (pa
 	defer func() { panicked = recover() }()
 	h.ServeHTTP(w, r)
 	return nil
-}
-
-// recorder holds a response with net/http's rules.
-type recorder struct {
-	header    http.Header
-	sent      http.Header // the headers at commit
-	head      bool
-	status    int
-	committed bool
-	declared  int64 // Content-Length at commit, -1 if none
-	body      bytes.Buffer
-}
-
-func (w *recorder) Header() http.Header { return w.header }
-
-func (w *recorder) WriteHeader(code int) {
-	if code < 200 || code > 999 {
-		return
-	}
-	w.commit(code)
-}
-
-func (w *recorder) commit(code int) {
-	if w.committed {
-		return
-	}
-	w.committed, w.status, w.declared = true, code, -1
-	if n, err := strconv.ParseInt(w.header.Get("Content-Length"), 10, 64); err == nil && n >= 0 {
-		w.declared = n
-	}
-	w.sent = w.header.Clone()
-}
-
-func (w *recorder) bodyAllowed() bool {
-	return !w.head && w.status != http.StatusNoContent && w.status != http.StatusNotModified
-}
-
-func (w *recorder) Write(p []byte) (int, error) {
-	if !w.committed {
-		if _, ok := w.header["Content-Type"]; !ok && len(p) > 0 {
-			w.header.Set("Content-Type", http.DetectContentType(p))
-		}
-		w.commit(http.StatusOK)
-	}
-	if !w.bodyAllowed() {
-		if w.head {
-			return len(p), nil
-		}
-		return 0, http.ErrBodyNotAllowed
-	}
-	if w.declared >= 0 && int64(w.body.Len()+len(p)) > w.declared {
-		return 0, http.ErrContentLength
-	}
-	return w.body.Write(p)
 }
 
 // writeText answers a one-line text/plain message.

@@ -6,12 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"runtime/debug"
-	"strconv"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+
+	"github.com/filetolink/filetolink/functions/internal/httpresponse"
 )
 
 // bufferedHandler serves BUFFERED function URLs and API Gateway HTTP APIs
@@ -21,18 +23,24 @@ import (
 //     UTF-8 as a JSON string, whose escapes (\u0000, \u003c) can make it up
 //     to 6 times larger than the bytes, where base64 adds exactly 1/3 (the
 //     "lambda-buffered" cap in package platform counts on that);
-//   - keeps net/http's rules the adapter's writer lacks: the first
-//     WriteHeader wins, no body for HEAD, 204 or 304;
+//   - keeps net/http's rules the adapter's writer lacks (package
+//     httpresponse): the first WriteHeader wins, no body for HEAD, 204 or
+//     304, headers fixed at the status;
 //   - never returns a body shorter than its Content-Length, nor one cut by
 //     a panic: the invocation fails instead and the client gets a 502, not
 //     silently missing bytes.
 func bufferedHandler(h http.Handler) func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
-	adapter := httpadapter.NewV2(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		bw := &bufferedWriter{ResponseWriter: w, head: r.Method == http.MethodHead}
-		h.ServeHTTP(bw, r)
-		bw.commit(http.StatusOK)
-		if bw.declared >= 0 && bw.written != bw.declared && bw.bodyAllowed() {
-			panic(fmt.Errorf("%w: body of %d bytes, Content-Length %d", http.ErrAbortHandler, bw.written, bw.declared))
+	adapter := httpadapter.NewV2(http.HandlerFunc(func(aw http.ResponseWriter, r *http.Request) {
+		// The adapter's writer (aw) only collects: w gives it the status
+		// and headers at commit, and the body.
+		w := httpresponse.New(r.Method, aw, func(status int, header http.Header) {
+			maps.Copy(aw.Header(), header)
+			aw.WriteHeader(status)
+		})
+		h.ServeHTTP(w, r)
+		w.Finish()
+		if w.Short() {
+			panic(fmt.Errorf("%w: body of %d bytes, Content-Length %d", http.ErrAbortHandler, w.Written(), w.ContentLength()))
 		}
 	}))
 	return func(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (resp events.APIGatewayV2HTTPResponse, err error) {
@@ -62,61 +70,6 @@ func bufferedHandler(h http.Handler) func(context.Context, events.APIGatewayV2HT
 		}
 		return resp, nil
 	}
-}
-
-// bufferedWriter gives the adapter's writer net/http's rules.
-type bufferedWriter struct {
-	http.ResponseWriter
-	head      bool
-	status    int
-	committed bool
-	declared  int64 // Content-Length at commit, -1 if none
-	written   int64
-}
-
-func (w *bufferedWriter) WriteHeader(code int) {
-	if code < 200 || code > 999 {
-		return
-	}
-	w.commit(code)
-}
-
-func (w *bufferedWriter) commit(code int) {
-	if w.committed {
-		return
-	}
-	w.committed = true
-	w.status = code
-	w.declared = -1
-	if n, err := strconv.ParseInt(w.Header().Get("Content-Length"), 10, 64); err == nil && n >= 0 {
-		w.declared = n
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *bufferedWriter) bodyAllowed() bool {
-	return !w.head && w.status != http.StatusNoContent && w.status != http.StatusNotModified
-}
-
-func (w *bufferedWriter) Write(p []byte) (int, error) {
-	if !w.committed {
-		if _, ok := w.Header()["Content-Type"]; !ok && len(p) > 0 {
-			w.Header().Set("Content-Type", http.DetectContentType(p))
-		}
-		w.commit(http.StatusOK)
-	}
-	if !w.bodyAllowed() {
-		if w.head {
-			return len(p), nil
-		}
-		return 0, http.ErrBodyNotAllowed
-	}
-	if w.declared >= 0 && w.written+int64(len(p)) > w.declared {
-		return 0, http.ErrContentLength
-	}
-	n, err := w.ResponseWriter.Write(p)
-	w.written += int64(n)
-	return n, err
 }
 
 // bufferedText is a one-line text/plain answer made without a handler.

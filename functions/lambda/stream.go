@@ -13,6 +13,8 @@ import (
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/filetolink/filetolink/functions/internal/httpresponse"
 )
 
 // streamingHandler serves function-URL invocations in RESPONSE_STREAM mode:
@@ -21,8 +23,8 @@ import (
 // lambdaurl, and also:
 //   - bounds the request by the invocation's deadline (less a margin);
 //   - passes the request's cookies (function URLs send them apart);
-//   - keeps net/http's rules: the first WriteHeader wins, no body for HEAD,
-//     204 or 304;
+//   - keeps net/http's rules (package httpresponse): the first WriteHeader
+//     wins, no body for HEAD, 204 or 304, headers fixed at the status;
 //   - turns a panic before the status into a 500, and a panic after it, or a
 //     body shorter than its Content-Length, into a stream that ends with an
 //     error (the client sees a broken transfer, never silently missing
@@ -38,114 +40,47 @@ func streamingHandler(h http.Handler) func(context.Context, *events.LambdaFuncti
 			return textResponse(http.StatusBadRequest, "bad request: "+err.Error()), nil
 		}
 		pr, pw := io.Pipe()
-		w := &streamWriter{
-			header: http.Header{},
-			body:   pw,
-			ready:  make(chan struct{}),
-			head:   r.Method == http.MethodHead,
-		}
+		ready := make(chan struct{}) // closed when status and headers are fixed
+		w := httpresponse.New(r.Method, pw, func(int, http.Header) { close(ready) })
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
 			pw.CloseWithError(serveStream(w, r, h))
 		}()
-		<-w.ready
+		<-ready
 		resp := &events.LambdaFunctionURLStreamingResponse{
-			StatusCode: w.status,
+			StatusCode: w.Status(),
 			Body:       &streamBody{PipeReader: pr, cancel: cancel, done: done},
 		}
-		resp.Headers, resp.Cookies = responseHeaders(w.sent)
+		resp.Headers, resp.Cookies = responseHeaders(w.SentHeader())
 		return resp, nil
 	}
 }
 
 // serveStream runs h and says how its body ends: nil for a complete body,
 // an error to abort the stream.
-func serveStream(w *streamWriter, r *http.Request, h http.Handler) (err error) {
+func serveStream(w *httpresponse.Writer, r *http.Request, h http.Handler) (err error) {
 	defer func() {
 		v := recover()
 		if v == nil {
-			w.commit(http.StatusOK) // a handler that wrote nothing sends 200
-			if w.declared >= 0 && w.written < w.declared && w.bodyAllowed() {
-				err = fmt.Errorf("body ended after %d of %d bytes", w.written, w.declared)
+			w.Finish()
+			if w.Short() {
+				err = fmt.Errorf("body ended after %d of %d bytes", w.Written(), w.ContentLength())
 			}
 			return
 		}
 		if e, ok := v.(error); !ok || !errors.Is(e, http.ErrAbortHandler) {
 			slog.Error("panic serving request", "method", r.Method, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 		}
-		if w.committed {
+		if w.Committed() {
 			err = fmt.Errorf("handler aborted the response: %v", v)
 			return
 		}
-		w.header = http.Header{}
+		clear(w.Header()) // none of the handler's headers go with the 500
 		writeText(w, http.StatusInternalServerError, "internal error")
 	}()
 	h.ServeHTTP(w, r)
 	return nil
-}
-
-// streamWriter is the http.ResponseWriter of a streamed response.
-type streamWriter struct {
-	header    http.Header
-	sent      http.Header // the headers at commit: what the prelude carries
-	body      *io.PipeWriter
-	ready     chan struct{} // closed when status and headers are fixed
-	head      bool
-	status    int
-	committed bool
-	declared  int64 // Content-Length at commit, -1 if none
-	written   int64
-}
-
-func (w *streamWriter) Header() http.Header { return w.header }
-
-func (w *streamWriter) WriteHeader(code int) {
-	if code < 200 || code > 999 {
-		return // informational answers are not supported here; as net/http, ignore a bad code
-	}
-	w.commit(code)
-}
-
-func (w *streamWriter) commit(code int) {
-	if w.committed {
-		return
-	}
-	w.committed = true
-	w.status = code
-	w.declared = -1
-	if cl := w.header.Get("Content-Length"); cl != "" {
-		if n, err := strconv.ParseInt(cl, 10, 64); err == nil && n >= 0 {
-			w.declared = n
-		}
-	}
-	w.sent = w.header.Clone() // later changes to the map are not sent, as with net/http
-	close(w.ready)
-}
-
-func (w *streamWriter) bodyAllowed() bool {
-	return !w.head && w.status != http.StatusNoContent && w.status != http.StatusNotModified
-}
-
-func (w *streamWriter) Write(p []byte) (int, error) {
-	if !w.committed {
-		if _, ok := w.header["Content-Type"]; !ok && len(p) > 0 {
-			w.header.Set("Content-Type", http.DetectContentType(p))
-		}
-		w.commit(http.StatusOK)
-	}
-	if !w.bodyAllowed() {
-		if w.head {
-			return len(p), nil
-		}
-		return 0, http.ErrBodyNotAllowed
-	}
-	if w.declared >= 0 && w.written+int64(len(p)) > w.declared {
-		return 0, http.ErrContentLength
-	}
-	n, err := w.body.Write(p)
-	w.written += int64(n)
-	return n, err
 }
 
 // streamBody is the body the runtime reads. Close stops the handler and
