@@ -198,6 +198,7 @@ func (c *Client) start() *run {
 		stopped:   make(chan struct{}),
 		started:   time.Now(),
 		pools:     map[int]*pool{},
+		link:      newLink(c.opts.RPCTimeout),
 	}
 	client := telegram.NewClient(c.opts.APIID, c.opts.APIHash, telegram.Options{
 		DC:             c.opts.DC,
@@ -209,6 +210,7 @@ func (c *Client) start() *run {
 		OnDead: func(err error) {
 			c.opts.Logger.Debug("telegram connection died", "err", err)
 		},
+		OnConnectionState: r.link.set,
 	})
 	r.client = client
 	haveSession := len(c.opts.Session) > 0

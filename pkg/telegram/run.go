@@ -32,6 +32,9 @@ type run struct {
 	poolMu sync.Mutex
 	pools  map[int]*pool
 
+	// link is the primary connection's state; calls wait for it.
+	link *link
+
 	loginMu sync.Mutex
 }
 
@@ -41,7 +44,7 @@ func (r *run) loop(ctx context.Context, haveSession bool) {
 	defer close(r.stopped)
 	loggedIn := false
 	err := r.client.Run(ctx, func(ctx context.Context) error {
-		base := chain(r.client, r.opts)
+		base := &linkInvoker{next: chain(r.client, r.opts), link: r.link}
 		r.api = tg.NewClient(&reloginInvoker{next: base, login: r.login})
 		if !haveSession {
 			if err := r.login(ctx); err != nil {
@@ -179,7 +182,7 @@ func (r *run) createPool(dc int, p *pool) {
 		return
 	}
 	p.inv = inv
-	p.api = tg.NewClient(chain(inv, r.opts))
+	p.api = tg.NewClient(&linkInvoker{next: chain(inv, r.opts), link: r.link})
 }
 
 func (r *run) closePools() {
