@@ -1,0 +1,441 @@
+package app_test
+
+// Issue 6, "Faults": the service keeps serving correct bytes, or says
+// clearly that it cannot, when Telegram misbehaves.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/gotd/td/tg"
+	"github.com/gotd/td/tgerr"
+
+	"github.com/filetolink/filetolink/internal/tgfake"
+)
+
+// FLOOD_WAIT on each kind of call a download makes. Waits within
+// FLOOD_WAIT_BUDGET (5 s by default) are waited out and the download is
+// byte-exact; longer ones are a 503 whose Retry-After is the wait, at once.
+// Either way the next request works: nothing is left broken or cached.
+func TestFloodWait(t *testing.T) {
+	const (
+		size  = 3*mib + 5
+		short = time.Second       // within FLOOD_WAIT_BUDGET
+		long  = 120 * time.Second // beyond it
+	)
+	// A range inside the first MiB makes exactly one getFile call: the
+	// flooded one. A whole-file download makes four at once; any of them
+	// may be the flooded one.
+	const onePart = "bytes=100-500000"
+	tests := []struct {
+		method uint32
+		wait   time.Duration
+		other  bool   // the file lives on the other DC: its first use exports the authorization
+		rng    string // Range header ("" = the whole file)
+		calls  int    // calls of method a clean download makes
+	}{
+		{tg.ChannelsGetChannelsRequestTypeID, short, false, "", 1},
+		{tg.ChannelsGetChannelsRequestTypeID, long, false, "", 1},
+		{tg.ChannelsGetMessagesRequestTypeID, short, false, "", 1},
+		{tg.ChannelsGetMessagesRequestTypeID, long, false, "", 1},
+		{tg.UploadGetFileRequestTypeID, short, false, "", 4},
+		{tg.UploadGetFileRequestTypeID, long, false, onePart, 1},
+		{tg.UploadGetFileRequestTypeID, short, true, "", 4},
+		{tg.UploadGetFileRequestTypeID, long, true, onePart, 1},
+		{tg.AuthExportAuthorizationRequestTypeID, short, true, "", 1},
+		{tg.AuthExportAuthorizationRequestTypeID, long, true, "", 1},
+		{tg.AuthImportAuthorizationRequestTypeID, short, true, "", 1},
+		{tg.AuthImportAuthorizationRequestTypeID, long, true, "", 1},
+	}
+	t.Parallel()
+	runAll(t, len(tests), func(i int) string {
+		tt := tests[i]
+		name := fmt.Sprintf("%s %s", methodName(tt.method), tt.wait)
+		if tt.other {
+			name += " other DC"
+		}
+		return name
+	}, func(t *testing.T, i int) {
+		tt := tests[i]
+		{
+			s := newSite(t, nil)
+			content := tgfake.Pattern(uint64(i), size)
+			m := &tgfake.Media{Kind: tgfake.KindDocument, Name: "f.bin", Content: content}
+			if tt.other {
+				m.DC = s.fake.OtherDC()
+			}
+			id := s.add("flood code", m)
+			status, first, last := http.StatusOK, int64(0), int64(size-1)
+			if tt.rng != "" {
+				status, first, last = http.StatusPartialContent, 100, 500000
+			}
+			body := want(t, content, first, last)
+			s.fake.FailNext(tt.method, tgerr.New(420, "FLOOD_WAIT_"+strconv.Itoa(int(tt.wait/time.Second))), 1)
+
+			res := s.get(t, 30*time.Second, dlPath(id, "flood code"), "Range", tt.rng)
+			if tt.wait <= defaultConfig(s.fake).Tuning.FloodWaitBudget {
+				checkExact(t, res, status, body)
+				if res.elapsed < tt.wait {
+					t.Errorf("answered after %s: the %s wait was not honoured", res.elapsed, tt.wait)
+				}
+				// Met once, then retried.
+				if got, want := s.fake.Calls(tt.method), tt.calls+1; got != want {
+					t.Errorf("%d calls, want %d (one flooded, then the clean ones)", got, want)
+				}
+			} else {
+				checkUnavailable(t, res, tt.wait)
+				if res.elapsed > 20*time.Second {
+					t.Errorf("the 503 took %s: a wait over the budget must be reported, not waited out", res.elapsed)
+				}
+				if got := s.fake.Calls(tt.method); got != 1 {
+					t.Errorf("%d calls, want 1: a wait over the budget is not waited out", got)
+				}
+			}
+
+			// Nothing stays broken or cached: the same link works now.
+			checkExact(t, s.get(t, 30*time.Second, dlPath(id, "flood code"), "Range", tt.rng), status, body)
+		}
+	})
+}
+
+// Faults that hit a download after its status and first mebibyte went
+// out. The rest of the body is byte-exact when the service can recover
+// (it follows FILE_MIGRATE, refreshes an expired file reference, retries
+// a dropped connection); when it cannot, the response ends with a
+// transport error the client sees — never wrong bytes, never a clean end
+// short of Content-Length.
+func TestMidStreamFaults(t *testing.T) {
+	const size = 32 * mib
+	tests := []struct {
+		name string
+		// fault is injected after the client read the first MiB; read
+		// reads and checks n more bytes of the body.
+		fault func(t *testing.T, s *site, id int, read func(n int64))
+		// complete: the body must arrive whole; otherwise it must break.
+		complete bool
+		// method is a call the fault must have caused (0: none checked):
+		// at least (exact: exactly) extra calls of it after the fault,
+		// beyond those of a clean download.
+		method uint32
+		extra  int
+		exact  bool
+		// other: the file lives on the other DC.
+		other bool
+	}{
+		{
+			name: "FILE_MIGRATE to the other DC and back",
+			fault: func(t *testing.T, s *site, id int, read func(int64)) {
+				// The home DC's file, but Telegram says it moved: the
+				// reader goes to DC 4, which sends it back to DC 2.
+				s.fake.FailNext(tg.UploadGetFileRequestTypeID, tgerr.New(303, "FILE_MIGRATE_"+strconv.Itoa(s.fake.OtherDC())), 1)
+			},
+			complete: true,
+			method:   tg.UploadGetFileRequestTypeID,
+			extra:    2,
+		},
+		{
+			name: "FILE_MIGRATE to the same DC",
+			fault: func(t *testing.T, s *site, id int, read func(int64)) {
+				s.fake.FailNext(tg.UploadGetFileRequestTypeID, tgerr.New(303, "FILE_MIGRATE_"+strconv.Itoa(s.fake.HomeDC())), 1)
+			},
+			complete: true,
+			method:   tg.UploadGetFileRequestTypeID,
+			extra:    1,
+		},
+		{
+			name:     "FILE_REFERENCE_EXPIRED",
+			fault:    func(t *testing.T, s *site, id int, read func(int64)) { s.fake.ExpireFileReferences() },
+			complete: true,
+			method:   tg.ChannelsGetMessagesRequestTypeID,
+			extra:    1, // one refresh for every part that met the expiry
+			exact:    true,
+		},
+		{
+			name: "connection dropped",
+			fault: func(t *testing.T, s *site, id int, read func(int64)) {
+				s.fake.DropNext(tg.UploadGetFileRequestTypeID, 1)
+			},
+			complete: true,
+			method:   tg.UploadGetFileRequestTypeID,
+			extra:    1,
+		},
+		{
+			name: "connection dropped, other DC",
+			fault: func(t *testing.T, s *site, id int, read func(int64)) {
+				s.fake.DropNext(tg.UploadGetFileRequestTypeID, 1)
+			},
+			complete: true,
+			method:   tg.UploadGetFileRequestTypeID,
+			extra:    1,
+			other:    true,
+		},
+		{
+			name:     "FILE_REFERENCE_EXPIRED, other DC",
+			fault:    func(t *testing.T, s *site, id int, read func(int64)) { s.fake.ExpireFileReferences() },
+			complete: true,
+			method:   tg.ChannelsGetMessagesRequestTypeID,
+			extra:    1,
+			exact:    true,
+			other:    true,
+		},
+		{
+			// A freeze while streaming: answers come 10 s late, within
+			// the RPC timeout.
+			name:     "Telegram paused",
+			fault:    func(t *testing.T, s *site, id int, read func(int64)) { s.fake.Pause(10 * time.Second) },
+			complete: true,
+		},
+		{
+			name: "connections dropped three times",
+			fault: func(t *testing.T, s *site, id int, read func(int64)) {
+				s.fake.DropNext(tg.UploadGetFileRequestTypeID, 3)
+			},
+			complete: true,
+			method:   tg.UploadGetFileRequestTypeID,
+			extra:    3,
+		},
+		{
+			name: "FILE_REFERENCE_EXPIRED twice",
+			fault: func(t *testing.T, s *site, id int, read func(int64)) {
+				// One refresh per stream: the second expiry ends it.
+				before := s.fake.Calls(tg.ChannelsGetMessagesRequestTypeID)
+				s.fake.ExpireFileReferences()
+				read(8 * mib) // makes the reader fetch, and so refresh
+				if !waitFor(10*time.Second, func() bool { return s.fake.Calls(tg.ChannelsGetMessagesRequestTypeID) > before }) {
+					t.Fatal("the file reference was not refreshed")
+				}
+				s.fake.ExpireFileReferences()
+			},
+			complete: false,
+		},
+		{
+			name:     "message deleted",
+			fault:    func(t *testing.T, s *site, id int, read func(int64)) { s.fake.DeleteMessage(id) },
+			complete: false,
+		},
+		{
+			name: "long FLOOD_WAIT",
+			fault: func(t *testing.T, s *site, id int, read func(int64)) {
+				s.fake.FailNext(tg.UploadGetFileRequestTypeID, tgerr.New(420, "FLOOD_WAIT_120"), 1)
+			},
+			complete: false,
+		},
+		{
+			name: "Telegram gone",
+			fault: func(t *testing.T, s *site, id int, read func(int64)) {
+				s.fake.SetReachable(false)
+				t.Cleanup(func() { s.fake.SetReachable(true) })
+			},
+			complete: false,
+		},
+	}
+	t.Parallel()
+	runAll(t, len(tests), func(i int) string { return tests[i].name }, func(t *testing.T, i int) {
+		tt := tests[i]
+		{
+			s := newSite(t, nil)
+			content := tgfake.Pattern(uint64(100+i), size)
+			m := &tgfake.Media{Kind: tgfake.KindVideo, Name: "v.mp4", MIMEType: "video/mp4", Content: content}
+			if tt.other {
+				m.DC = s.fake.OtherDC()
+			}
+			id := s.add("mid code", m)
+			// Warm up: login, channel, message; then count from zero.
+			checkExact(t, s.get(t, 30*time.Second, dlPath(id, "mid code"), "Range", "bytes=0-0"), http.StatusPartialContent, want(t, content, 0, 0))
+			s.fake.ResetCalls()
+
+			// Long enough for any recovery; a failure must show well before.
+			ctx, cancel := context.WithTimeout(context.Background(), 2*defaultConfig(s.fake).Tuning.RPCTimeout+10*time.Second)
+			defer cancel()
+			resp, err := s.open(ctx, t, dlPath(id, "mid code"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			if resp.StatusCode != http.StatusOK || resp.ContentLength != size {
+				t.Fatalf("%d, Content-Length %d; want 200, %d", resp.StatusCode, resp.ContentLength, size)
+			}
+			head, err := compareBody(io.LimitReader(resp.Body, mib), content, 0)
+			if err != nil || head != mib {
+				t.Fatalf("first MiB: %d bytes, %v", head, err)
+			}
+			// Let the window fill: the reader stops after STREAM_WINDOW
+			// parts nobody reads, far from the end of the file.
+			time.Sleep(200 * time.Millisecond)
+			if fetched := s.fake.Calls(tg.UploadGetFileRequestTypeID); fetched >= size/mib-4 {
+				t.Fatalf("%d of %d parts fetched before the fault: it would not be mid-stream", fetched, size/mib)
+			}
+			read := func(n int64) {
+				got, err := compareBody(io.LimitReader(resp.Body, n), content, head)
+				if err != nil || got != head+n {
+					t.Fatalf("bytes %d-%d: got to %d: %v", head, head+n-1, got, err)
+				}
+				head = got
+			}
+			tt.fault(t, s, id, read)
+
+			n, err := compareBody(resp.Body, content, head)
+			switch {
+			case errors.Is(err, errWrongBytes):
+				t.Fatal(err)
+			case err == nil && n != size:
+				t.Fatalf("silently short: the body ended cleanly after %d of %d bytes", n, size)
+			case err == nil && !tt.complete:
+				t.Fatalf("the body arrived whole; want it broken")
+			case err != nil && tt.complete:
+				t.Fatalf("the body broke after %d of %d bytes: %v", n, size, err)
+			case err != nil && (n == size || errors.Is(err, context.DeadlineExceeded)):
+				t.Fatalf("after %d of %d bytes: %v; want a transport error before the end", n, size, err)
+			}
+			if tt.method != 0 {
+				normal := 0 // calls of a clean download since ResetCalls
+				if tt.method == tg.UploadGetFileRequestTypeID {
+					normal = size / mib
+				}
+				got := s.fake.Calls(tt.method) - normal
+				if got < tt.extra || (tt.exact && got != tt.extra) {
+					t.Errorf("%d calls of %s beyond a clean download's, want %d: the fault was not met as planned",
+						got, methodName(tt.method), tt.extra)
+				}
+			}
+		}
+	})
+}
+
+// Telegram down when the first request arrives (a cold start during an
+// outage): a 503 with Retry-After within a few seconds, and the service
+// recovers on its own once Telegram is back, without a restart.
+func TestUnreachableAtColdStart(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, nil)
+	content := tgfake.Pattern(7, 2*mib+3)
+	id := s.add("cold code", &tgfake.Media{Kind: tgfake.KindDocument, Name: "c.bin", Content: content})
+	s.fake.SetReachable(false)
+
+	res := s.get(t, 30*time.Second, dlPath(id, "cold code"))
+	checkUnavailable(t, res, 0)
+	if res.elapsed >= 10*time.Second {
+		t.Errorf("the 503 took %s, want under 10 s", res.elapsed)
+	}
+	// Still down: still a 503, not a hang or a cached failure of another kind.
+	checkUnavailable(t, s.get(t, 30*time.Second, dlPath(id, "cold code")), 0)
+
+	s.fake.SetReachable(true)
+	back := time.Now()
+	for {
+		res := s.get(t, 30*time.Second, dlPath(id, "cold code"))
+		if res.status() == http.StatusOK {
+			checkExact(t, res, http.StatusOK, want(t, content, 0, content.Size()-1))
+			t.Logf("recovered %s after Telegram came back", time.Since(back).Round(time.Millisecond))
+			break
+		}
+		if res.status() != http.StatusServiceUnavailable {
+			t.Fatalf("while recovering: %s, want 503 or 200", res)
+		}
+		if time.Since(back) > 15*time.Second {
+			t.Fatalf("not recovered 15 s after Telegram came back: %s", res)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+// Telegram goes away while the service is warm (logged in, pools open,
+// the message cached): new downloads get a 503 within the RPC timeout —
+// not after every retry of every part has timed out — and once the outage
+// is known, at once. The service recovers by itself when Telegram returns.
+func TestOutageWhileWarm(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, nil)
+	rpcTimeout := defaultConfig(s.fake).Tuning.RPCTimeout
+	content := tgfake.Pattern(8, 3*mib+3)
+	whole := want(t, content, 0, content.Size()-1)
+	id := s.add("warm code", &tgfake.Media{Kind: tgfake.KindDocument, Name: "w.bin", Content: content})
+	checkExact(t, s.get(t, 30*time.Second, dlPath(id, "warm code")), http.StatusOK, whole)
+
+	s.fake.SetReachable(false)
+	down := time.Now()
+	res := s.get(t, 2*rpcTimeout+30*time.Second, dlPath(id, "warm code"))
+	checkUnavailable(t, res, 0)
+	if limit := rpcTimeout + 5*time.Second; res.elapsed > limit {
+		t.Errorf("the first 503 of the outage took %s, want at most %s", res.elapsed.Round(time.Millisecond), limit)
+	}
+	if wait := rpcTimeout + time.Second - time.Since(down); wait > 0 {
+		time.Sleep(wait)
+	}
+	res = s.get(t, 2*rpcTimeout+30*time.Second, dlPath(id, "warm code"), "Range", "bytes=0-99")
+	checkUnavailable(t, res, 0)
+	if res.elapsed > 3*time.Second {
+		t.Errorf("a 503 during a known outage took %s, want at once", res.elapsed.Round(time.Millisecond))
+	}
+
+	s.fake.SetReachable(true)
+	back := time.Now()
+	for {
+		res := s.get(t, 30*time.Second, dlPath(id, "warm code"))
+		if res.status() == http.StatusOK {
+			checkExact(t, res, http.StatusOK, whole)
+			t.Logf("recovered %s after Telegram came back", time.Since(back).Round(time.Millisecond))
+			break
+		}
+		if res.status() != http.StatusServiceUnavailable {
+			t.Fatalf("while recovering: %s, want 503 or 200", res)
+		}
+		if time.Since(back) > 15*time.Second {
+			t.Fatalf("not recovered 15 s after Telegram came back: %s", res)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+// A "freeze": the process is suspended between two invocations (Lambda)
+// and Telegram answers nothing meanwhile. The next request succeeds, also
+// when Telegram dropped the connections during the freeze.
+func TestFreeze(t *testing.T) {
+	const pause = 10 * time.Second
+	tests := []struct {
+		name   string
+		freeze func(s *site)
+		// slow: the request must wait for the end of the pause.
+		slow bool
+	}{
+		{"paused", func(s *site) { s.fake.Pause(pause) }, true},
+		{"connections dropped", func(s *site) {
+			s.fake.SetReachable(false)
+			time.Sleep(100 * time.Millisecond)
+			s.fake.SetReachable(true)
+		}, false},
+		{"paused and connections dropped", func(s *site) {
+			s.fake.Pause(pause)
+			s.fake.SetReachable(false)
+			time.Sleep(100 * time.Millisecond)
+			s.fake.SetReachable(true)
+		}, true},
+	}
+	t.Parallel()
+	runAll(t, len(tests), func(i int) string { return tests[i].name }, func(t *testing.T, i int) {
+		tt := tests[i]
+		{
+			s := newSite(t, nil)
+			content := tgfake.Pattern(uint64(200+i), 3*mib+1)
+			home := s.add("freeze code", &tgfake.Media{Kind: tgfake.KindVideo, Name: "v.mp4", Content: content})
+			other := s.add("freeze code", &tgfake.Media{Kind: tgfake.KindVideo, Name: "w.mp4", Content: content, DC: s.fake.OtherDC()})
+			whole := want(t, content, 0, content.Size()-1)
+			for _, id := range []int{home, other} {
+				checkExact(t, s.get(t, 30*time.Second, dlPath(id, "freeze code")), http.StatusOK, whole)
+			}
+
+			tt.freeze(s)
+			for _, id := range []int{home, other} {
+				res := s.get(t, pause+30*time.Second, dlPath(id, "freeze code"), "Range", "bytes=1000-2099999")
+				checkExact(t, res, http.StatusPartialContent, whole[1000:2100000])
+				t.Logf("message %d after the freeze: %s", id, res)
+			}
+		}
+	})
+}

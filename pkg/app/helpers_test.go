@@ -1,0 +1,356 @@
+package app_test
+
+// The whole service as a deployment runs it — config → pkg/telegram →
+// pkg/stream → pkg/web, built by app.New — served over real HTTP
+// (httptest.Server) and logged in to the in-process fake Telegram over
+// loopback.
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gotd/td/tg"
+
+	"github.com/filetolink/filetolink/internal/tgfake"
+	"github.com/filetolink/filetolink/pkg/app"
+	"github.com/filetolink/filetolink/pkg/config"
+	"github.com/filetolink/filetolink/pkg/telegram"
+)
+
+const mib = 1 << 20
+
+// site is one App over one fake Telegram.
+type site struct {
+	fake *tgfake.Server
+	app  *app.App
+	srv  *httptest.Server
+	logs *syncBuffer
+	// secrets must never appear in the logs.
+	secrets []string
+}
+
+// defaultConfig is what config.FromEnv yields for the fake's credentials
+// and no tuning variables: the raw struct defaults of pkg/config.
+func defaultConfig(fake *tgfake.Server) config.Config {
+	return config.Config{
+		APIID:     tgfake.DefaultAPIID,
+		APIHash:   tgfake.DefaultAPIHash,
+		BotToken:  tgfake.DefaultBotToken,
+		ChannelID: tgfake.DefaultChannelID,
+		DC:        fake.HomeDC(),
+		Tuning: config.Tuning{
+			Window:          8,
+			ConnsPerDC:      8,
+			CacheTTL:        10 * time.Minute,
+			CacheSize:       1024,
+			BufferBudget:    128 << 20,
+			FloodWaitBudget: 5 * time.Second,
+			RPCTimeout:      15 * time.Second,
+		},
+		HTTP: config.HTTP{
+			Port:                  8080,
+			MaxStreams:            100,
+			CodeFailuresPerMinute: 30,
+		},
+	}
+}
+
+// newSite starts a fake Telegram and an App over it with the default
+// configuration, adjusted by tune (may be nil).
+func newSite(t *testing.T, tune func(*config.Config)) *site {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("integration test against the fake Telegram")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	fake, err := tgfake.Start(ctx, tgfake.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := defaultConfig(fake)
+	if tune != nil {
+		tune(&cfg)
+	}
+	logs := &syncBuffer{}
+	env := map[string]string{} // a plain server: no platform variables
+	a, err := app.New(cfg, app.Options{
+		Getenv: func(k string) string { return env[k] },
+		Telegram: func(o *telegram.Options) {
+			o.DCList = fake.DCList()
+			o.PublicKeys = fake.PublicKeys()
+			o.Resolver = fake.Resolver()
+			o.DC = fake.HomeDC()
+		},
+		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})),
+	})
+	if err != nil {
+		fake.Close()
+		t.Fatal(err)
+	}
+	s := &site{fake: fake, app: a, srv: httptest.NewServer(a.Handler), logs: logs, secrets: []string{cfg.BotToken}}
+	t.Cleanup(func() {
+		s.srv.CloseClientConnections()
+		s.srv.Close()
+		a.Close()
+		fake.Close()
+		s.checkLogs(t)
+	})
+	return s
+}
+
+// add posts a file to the log channel and remembers its code as a secret.
+func (s *site) add(code string, m *tgfake.Media) int {
+	s.secrets = append(s.secrets, code)
+	return s.fake.AddMessage(code, m)
+}
+
+// checkLogs fails the test if a secret reached the logs.
+func (s *site) checkLogs(t *testing.T) {
+	t.Helper()
+	logs := s.logs.String()
+	for _, secret := range s.secrets {
+		if secret != "" && strings.Contains(logs, secret) {
+			t.Errorf("the logs hold the secret %q", secret)
+		}
+	}
+	if t.Failed() {
+		t.Logf("service logs:\n%s", tail(logs, 40))
+	}
+}
+
+func tail(s string, lines int) string {
+	l := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(l) > lines {
+		l = l[len(l)-lines:]
+	}
+	return strings.Join(l, "\n")
+}
+
+func dlPath(id int, code string) string {
+	return "/dl/" + strconv.Itoa(id) + "?code=" + url.QueryEscape(code)
+}
+
+// result is one HTTP exchange: the response (nil if none came), the body
+// read until the end or an error, the error, and how long it all took.
+type result struct {
+	resp    *http.Response
+	body    []byte
+	err     error
+	elapsed time.Duration
+}
+
+func (r result) status() int {
+	if r.resp == nil {
+		return 0
+	}
+	return r.resp.StatusCode
+}
+
+func (r result) String() string {
+	if r.resp == nil {
+		return fmt.Sprintf("no response after %s: %v", r.elapsed.Round(time.Millisecond), r.err)
+	}
+	s := fmt.Sprintf("%d after %s, %d body bytes", r.resp.StatusCode, r.elapsed.Round(time.Millisecond), len(r.body))
+	if r.resp.StatusCode >= 300 && len(r.body) < 300 {
+		s += fmt.Sprintf(" %q", r.body)
+	}
+	if r.err != nil {
+		s += fmt.Sprintf(", error %v", r.err)
+	}
+	return s
+}
+
+// get does one request bounded by timeout (headers and body), so that a
+// hang is a test failure, not a stuck test. Header pairs follow path.
+func (s *site) get(t *testing.T, timeout time.Duration, path string, headers ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	start := time.Now()
+	resp, err := s.open(ctx, t, path, headers...)
+	res := result{resp: resp, err: err}
+	if err == nil {
+		res.body, res.err = io.ReadAll(resp.Body)
+		resp.Body.Close()
+	}
+	res.elapsed = time.Since(start)
+	return res
+}
+
+// open sends a request and returns the response with its body unread.
+func (s *site) open(ctx context.Context, t *testing.T, path string, headers ...string) (*http.Response, error) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.srv.URL+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		if headers[i+1] != "" {
+			req.Header.Set(headers[i], headers[i+1])
+		}
+	}
+	// A client of its own: no connection reuse between requests, so a
+	// broken response cannot leak into the next one.
+	client := &http.Client{
+		Transport:     &http.Transport{DisableKeepAlives: true},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	return client.Do(req)
+}
+
+// want is bytes first..last of c.
+func want(t *testing.T, c tgfake.Content, first, last int64) []byte {
+	t.Helper()
+	b := make([]byte, last-first+1)
+	if n, err := c.ReadAt(b, first); n != len(b) {
+		t.Fatalf("content %d-%d: %d bytes: %v", first, last, n, err)
+	}
+	return b
+}
+
+// checkExact requires a complete response with status and exactly body.
+func checkExact(t *testing.T, res result, status int, body []byte) {
+	t.Helper()
+	if res.status() != status || res.err != nil {
+		t.Fatalf("got %s, want a complete %d", res, status)
+	}
+	if cl := res.resp.Header.Get("Content-Length"); cl != strconv.Itoa(len(body)) {
+		t.Errorf("Content-Length %q, want %d", cl, len(body))
+	}
+	if !bytes.Equal(res.body, body) {
+		t.Fatalf("body differs from the file: %d bytes, want %d; first difference at %d",
+			len(res.body), len(body), firstDiff(res.body, body))
+	}
+}
+
+// checkUnavailable requires a 503 with a Retry-After of about wantRetry
+// (0: any) and a one-line text/plain reason.
+func checkUnavailable(t *testing.T, res result, wantRetry time.Duration) {
+	t.Helper()
+	if res.status() != http.StatusServiceUnavailable || res.err != nil {
+		t.Fatalf("got %s, want 503", res)
+	}
+	ra := res.resp.Header.Get("Retry-After")
+	secs, err := strconv.Atoi(ra)
+	if err != nil || secs < 1 {
+		t.Errorf("Retry-After %q, want whole seconds", ra)
+	}
+	if wantRetry > 0 {
+		if d := time.Duration(secs) * time.Second; d < wantRetry || d > wantRetry+time.Second {
+			t.Errorf("Retry-After %q, want about %s", ra, wantRetry)
+		}
+	}
+	if ct := res.resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/plain") {
+		t.Errorf("Content-Type %q, want text/plain", ct)
+	}
+	if line := strings.TrimSuffix(string(res.body), "\n"); line == "" || strings.Contains(line, "\n") {
+		t.Errorf("body %q, want one line", res.body)
+	}
+}
+
+func firstDiff(a, b []byte) int {
+	for i := range min(len(a), len(b)) {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return min(len(a), len(b))
+}
+
+// waitFor polls cond every 20 ms until it holds or within passes.
+func waitFor(within time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(within)
+	for {
+		if cond() {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// errWrongBytes: a body byte differs from the file's.
+var errWrongBytes = errors.New("wrong bytes")
+
+// compareBody reads r to its end, checking every byte against c from
+// offset off on, without holding the body. It returns the offset reached
+// and the read error (nil at a clean end), or errWrongBytes.
+func compareBody(r io.Reader, c tgfake.Content, off int64) (int64, error) {
+	buf := make([]byte, 64<<10)
+	ref := make([]byte, len(buf))
+	for {
+		n, err := r.Read(buf)
+		if n > 0 {
+			if off+int64(n) > c.Size() {
+				return off, fmt.Errorf("%w: body longer than the file's %d bytes", errWrongBytes, c.Size())
+			}
+			if m, _ := c.ReadAt(ref[:n], off); m != n || !bytes.Equal(buf[:n], ref[:n]) {
+				return off, fmt.Errorf("%w: at or after byte %d (first difference at %d)", errWrongBytes, off, off+int64(firstDiff(buf[:n], ref[:n])))
+			}
+			off += int64(n)
+		}
+		if err == io.EOF {
+			return off, nil
+		}
+		if err != nil {
+			return off, err
+		}
+	}
+}
+
+// runAll runs n cases as subtests named name(i), all at once, and returns
+// when every one has. The cases mostly wait — on Telegram's pauses, RPC
+// timeouts, reconnection backoffs — so side by side they take about as long
+// as the slowest, whatever -parallel is (t.Run may be called from several
+// goroutines; these subtests do not count against -parallel).
+func runAll(t *testing.T, n int, name func(i int) string, run func(t *testing.T, i int)) {
+	t.Helper()
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			// Owned by runAll, which waits for it.
+			defer wg.Done()
+			t.Run(name(i), func(t *testing.T) { run(t, i) })
+		}()
+	}
+	wg.Wait()
+}
+
+// methodName is the TL name of a request type id: "upload.getFile".
+func methodName(id uint32) string {
+	name, _, _ := strings.Cut(tg.TypesMap()[id], "#")
+	return name
+}
