@@ -140,7 +140,9 @@ type pool struct {
 func (r *run) pool(ctx context.Context, dc int) (*tg.Client, error) {
 	r.poolMu.Lock()
 	p, ok := r.pools[dc]
-	if ok && p.err != nil && isDone(p.ready) {
+	// p.err is written by createPool before it closes p.ready: read it
+	// only after.
+	if ok && isDone(p.ready) && p.err != nil {
 		ok = false // creation failed earlier: try again
 	}
 	if !ok {
