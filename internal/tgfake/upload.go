@@ -82,6 +82,7 @@ func (s *Server) uploadGetFile(req *tgtest.Request) (bin.Encoder, error) {
 
 	s.mu.Lock()
 	f, msg := s.fileLocked(id)
+	deleted := msg != nil && msg.deleted // DeleteMessage writes it under s.mu
 	refGen := s.refGen
 	s.mu.Unlock()
 
@@ -90,7 +91,7 @@ func (s *Server) uploadGetFile(req *tgtest.Request) (bin.Encoder, error) {
 		return nil, errFileIDInvalid
 	case f.media.DC != req.DC:
 		return nil, tgerr.New(303, fmt.Sprintf("FILE_MIGRATE_%d", f.media.DC))
-	case msg.deleted:
+	case deleted:
 		return nil, errFileReferenceExpired
 	}
 	switch checkReference(ref, id, refGen) {
