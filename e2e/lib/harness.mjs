@@ -1,6 +1,5 @@
 // Shared pieces of the browser tests: the server under test, the browser,
 // and a page that records what the tests check (console errors, requests).
-import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,23 +9,33 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export const artifacts = path.resolve(here, '..', 'artifacts');
 
 // baseURL is the demo server's address; run.sh starts it and sets
-// E2E_BASE_URL (see README in run.sh).
+// E2E_BASE_URL (see the header of run.sh).
 export function baseURL() {
   const u = process.env.E2E_BASE_URL;
   if (!u) throw new Error('E2E_BASE_URL is not set: run the tests with e2e/run.sh');
   return u.replace(/\/+$/, '');
 }
 
-// demoItems waits for the demo server to answer and returns its items
-// ([{messageId, caption, name, kind, mimeType, size, streamUrl, downloadUrl}]).
-export async function demoItems({ timeout = 90_000 } = {}) {
+// slicedBaseURL is the address of a second demo server with a small response
+// cap (E2E_SLICED_BASE_URL), so that a media element fetches even the demo
+// video in many 206 slices; run.sh starts it.
+export function slicedBaseURL() {
+  const u = process.env.E2E_SLICED_BASE_URL;
+  if (!u) throw new Error('E2E_SLICED_BASE_URL is not set: run the tests with e2e/run.sh');
+  return u.replace(/\/+$/, '');
+}
+
+// demoItems waits for a demo server (by default the one at baseURL) to answer
+// and returns its items ([{messageId, caption, name, kind, mimeType, size,
+// sha256, streamUrl, downloadUrl}]); sha256 is computed by the fake Telegram
+// from the content itself.
+export async function demoItems({ base = baseURL(), timeout = 90_000 } = {}) {
   const deadline = Date.now() + timeout;
   let last;
   while (Date.now() < deadline) {
-    const pid = Number(process.env.E2E_SERVER_PID);
-    if (pid > 0 && !alive(pid)) throw new Error(`the demo server (pid ${pid}) exited; see e2e/artifacts/server.log`);
+    checkServers();
     try {
-      const res = await fetch(baseURL() + '/demo.json', { signal: AbortSignal.timeout(5000) });
+      const res = await fetch(base + '/demo.json', { signal: AbortSignal.timeout(5000) });
       if (res.ok) {
         const items = await res.json();
         if (Array.isArray(items) && items.length > 0) return items;
@@ -39,7 +48,22 @@ export async function demoItems({ timeout = 90_000 } = {}) {
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  throw new Error(`demo server at ${baseURL()} not ready: ${last && last.message}`);
+  throw new Error(`demo server at ${base} not ready: ${last && last.message}`);
+}
+
+// health returns a demo server's /healthz (maxResponseBytes is its cap).
+export async function health(base = baseURL()) {
+  const res = await fetch(base + '/healthz', { signal: AbortSignal.timeout(5000) });
+  if (!res.ok) throw new Error(`${base}/healthz: HTTP ${res.status}`);
+  return res.json();
+}
+
+// checkServers fails fast when a demo server run.sh started has exited.
+function checkServers() {
+  for (const [name, log] of [['E2E_SERVER_PID', 'server.log'], ['E2E_SLICED_SERVER_PID', 'server-sliced.log']]) {
+    const pid = Number(process.env[name]);
+    if (pid > 0 && !alive(pid)) throw new Error(`the demo server (pid ${pid}) exited; see e2e/artifacts/${log}`);
+  }
 }
 
 function alive(pid) {
@@ -98,21 +122,4 @@ export async function screenshot(page, name) {
   const file = path.join(artifacts, name);
   await page.screenshot({ path: file, fullPage: true });
   return file;
-}
-
-// sha256ByRanges hashes a file by fetching it in slices from the server, the
-// way any client must when one response is capped. Each 206 is checked.
-export async function sha256ByRanges(url, size, slice = 1 << 20) {
-  const h = createHash('sha256');
-  for (let first = 0; first < size; first += slice) {
-    const last = Math.min(size, first + slice) - 1;
-    const res = await fetch(url, { headers: { Range: `bytes=${first}-${last}` } });
-    if (res.status !== 206) throw new Error(`bytes=${first}-${last}: HTTP ${res.status}`);
-    const cr = res.headers.get('content-range');
-    if (cr !== `bytes ${first}-${last}/${size}`) throw new Error(`bytes=${first}-${last}: Content-Range ${cr}`);
-    const body = Buffer.from(await res.arrayBuffer());
-    if (body.length !== last - first + 1) throw new Error(`bytes=${first}-${last}: ${body.length} bytes`);
-    h.update(body);
-  }
-  return h.digest('hex');
 }
