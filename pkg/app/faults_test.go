@@ -78,7 +78,7 @@ func TestFloodWait(t *testing.T) {
 			body := want(t, content, first, last)
 			s.fake.FailNext(tt.method, tgerr.New(420, "FLOOD_WAIT_"+strconv.Itoa(int(tt.wait/time.Second))), 1)
 
-			res := s.get(t, 30*time.Second, dlPath(id, "flood code"), "Range", tt.rng)
+			res := s.get(t, requestTimeout, dlPath(id, "flood code"), "Range", tt.rng)
 			if tt.wait <= defaultConfig(s.fake).Tuning.FloodWaitBudget {
 				checkExact(t, res, status, body)
 				if res.elapsed < tt.wait {
@@ -90,7 +90,7 @@ func TestFloodWait(t *testing.T) {
 				}
 			} else {
 				checkUnavailable(t, res, tt.wait)
-				if res.elapsed > 20*time.Second {
+				if res.elapsed > 20*time.Second*slowFactor {
 					t.Errorf("the 503 took %s: a wait over the budget must be reported, not waited out", res.elapsed)
 				}
 				if got := s.fake.Calls(tt.method); got != 1 {
@@ -99,7 +99,7 @@ func TestFloodWait(t *testing.T) {
 			}
 
 			// Nothing stays broken or cached: the same link works now.
-			checkExact(t, s.get(t, 30*time.Second, dlPath(id, "flood code"), "Range", tt.rng), status, body)
+			checkExact(t, s.get(t, requestTimeout, dlPath(id, "flood code"), "Range", tt.rng), status, body)
 		}
 	})
 }
@@ -207,7 +207,7 @@ func TestMidStreamFaults(t *testing.T) {
 				before := s.fake.Calls(tg.ChannelsGetMessagesRequestTypeID)
 				s.fake.ExpireFileReferences()
 				read(8 * mib) // makes the reader fetch, and so refresh
-				if !waitFor(10*time.Second, func() bool { return s.fake.Calls(tg.ChannelsGetMessagesRequestTypeID) > before }) {
+				if !waitFor(10*time.Second*slowFactor, func() bool { return s.fake.Calls(tg.ChannelsGetMessagesRequestTypeID) > before }) {
 					t.Fatal("the file reference was not refreshed")
 				}
 				s.fake.ExpireFileReferences()
@@ -247,11 +247,11 @@ func TestMidStreamFaults(t *testing.T) {
 			}
 			id := s.add("mid code", m)
 			// Warm up: login, channel, message; then count from zero.
-			checkExact(t, s.get(t, 30*time.Second, dlPath(id, "mid code"), "Range", "bytes=0-0"), http.StatusPartialContent, want(t, content, 0, 0))
+			checkExact(t, s.get(t, requestTimeout, dlPath(id, "mid code"), "Range", "bytes=0-0"), http.StatusPartialContent, want(t, content, 0, 0))
 			s.fake.ResetCalls()
 
 			// Long enough for any recovery; a failure must show well before.
-			ctx, cancel := context.WithTimeout(context.Background(), 2*defaultConfig(s.fake).Tuning.RPCTimeout+10*time.Second)
+			ctx, cancel := context.WithTimeout(context.Background(), (2*defaultConfig(s.fake).Tuning.RPCTimeout+10*time.Second)*slowFactor)
 			defer cancel()
 			resp, err := s.open(ctx, t, dlPath(id, "mid code"))
 			if err != nil {
@@ -313,36 +313,21 @@ func TestMidStreamFaults(t *testing.T) {
 // recovers on its own once Telegram is back, without a restart.
 func TestUnreachableAtColdStart(t *testing.T) {
 	t.Parallel()
-	s := newSite(t, nil)
+	s := newColdSite(t, nil)
 	content := tgfake.Pattern(7, 2*mib+3)
 	id := s.add("cold code", &tgfake.Media{Kind: tgfake.KindDocument, Name: "c.bin", Content: content})
 	s.fake.SetReachable(false)
 
-	res := s.get(t, 30*time.Second, dlPath(id, "cold code"))
+	res := s.get(t, requestTimeout, dlPath(id, "cold code"))
 	checkUnavailable(t, res, 0)
 	if res.elapsed >= 10*time.Second {
 		t.Errorf("the 503 took %s, want under 10 s", res.elapsed)
 	}
 	// Still down: still a 503, not a hang or a cached failure of another kind.
-	checkUnavailable(t, s.get(t, 30*time.Second, dlPath(id, "cold code")), 0)
+	checkUnavailable(t, s.get(t, requestTimeout, dlPath(id, "cold code")), 0)
 
 	s.fake.SetReachable(true)
-	back := time.Now()
-	for {
-		res := s.get(t, 30*time.Second, dlPath(id, "cold code"))
-		if res.status() == http.StatusOK {
-			checkExact(t, res, http.StatusOK, want(t, content, 0, content.Size()-1))
-			t.Logf("recovered %s after Telegram came back", time.Since(back).Round(time.Millisecond))
-			break
-		}
-		if res.status() != http.StatusServiceUnavailable {
-			t.Fatalf("while recovering: %s, want 503 or 200", res)
-		}
-		if time.Since(back) > 15*time.Second {
-			t.Fatalf("not recovered 15 s after Telegram came back: %s", res)
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
+	s.waitRecovered(t, dlPath(id, "cold code"), content)
 }
 
 // Telegram goes away while the service is warm (logged in, pools open,
@@ -356,41 +341,26 @@ func TestOutageWhileWarm(t *testing.T) {
 	content := tgfake.Pattern(8, 3*mib+3)
 	whole := want(t, content, 0, content.Size()-1)
 	id := s.add("warm code", &tgfake.Media{Kind: tgfake.KindDocument, Name: "w.bin", Content: content})
-	checkExact(t, s.get(t, 30*time.Second, dlPath(id, "warm code")), http.StatusOK, whole)
+	checkExact(t, s.get(t, requestTimeout, dlPath(id, "warm code")), http.StatusOK, whole)
 
 	s.fake.SetReachable(false)
 	down := time.Now()
-	res := s.get(t, 2*rpcTimeout+30*time.Second, dlPath(id, "warm code"))
+	res := s.get(t, 2*rpcTimeout+requestTimeout, dlPath(id, "warm code"))
 	checkUnavailable(t, res, 0)
-	if limit := rpcTimeout + 5*time.Second; res.elapsed > limit {
+	if limit := rpcTimeout + 5*time.Second*slowFactor; res.elapsed > limit {
 		t.Errorf("the first 503 of the outage took %s, want at most %s", res.elapsed.Round(time.Millisecond), limit)
 	}
 	if wait := rpcTimeout + time.Second - time.Since(down); wait > 0 {
 		time.Sleep(wait)
 	}
-	res = s.get(t, 2*rpcTimeout+30*time.Second, dlPath(id, "warm code"), "Range", "bytes=0-99")
+	res = s.get(t, 2*rpcTimeout+requestTimeout, dlPath(id, "warm code"), "Range", "bytes=0-99")
 	checkUnavailable(t, res, 0)
-	if res.elapsed > 3*time.Second {
+	if res.elapsed > 3*time.Second*slowFactor {
 		t.Errorf("a 503 during a known outage took %s, want at once", res.elapsed.Round(time.Millisecond))
 	}
 
 	s.fake.SetReachable(true)
-	back := time.Now()
-	for {
-		res := s.get(t, 30*time.Second, dlPath(id, "warm code"))
-		if res.status() == http.StatusOK {
-			checkExact(t, res, http.StatusOK, whole)
-			t.Logf("recovered %s after Telegram came back", time.Since(back).Round(time.Millisecond))
-			break
-		}
-		if res.status() != http.StatusServiceUnavailable {
-			t.Fatalf("while recovering: %s, want 503 or 200", res)
-		}
-		if time.Since(back) > 15*time.Second {
-			t.Fatalf("not recovered 15 s after Telegram came back: %s", res)
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
+	s.waitRecovered(t, dlPath(id, "warm code"), content)
 }
 
 // A "freeze": the process is suspended between two invocations (Lambda)
@@ -427,12 +397,12 @@ func TestFreeze(t *testing.T) {
 			other := s.add("freeze code", &tgfake.Media{Kind: tgfake.KindVideo, Name: "w.mp4", Content: content, DC: s.fake.OtherDC()})
 			whole := want(t, content, 0, content.Size()-1)
 			for _, id := range []int{home, other} {
-				checkExact(t, s.get(t, 30*time.Second, dlPath(id, "freeze code")), http.StatusOK, whole)
+				checkExact(t, s.get(t, requestTimeout, dlPath(id, "freeze code")), http.StatusOK, whole)
 			}
 
 			tt.freeze(s)
 			for _, id := range []int{home, other} {
-				res := s.get(t, pause+30*time.Second, dlPath(id, "freeze code"), "Range", "bytes=1000-2099999")
+				res := s.get(t, pause+requestTimeout, dlPath(id, "freeze code"), "Range", "bytes=1000-2099999")
 				checkExact(t, res, http.StatusPartialContent, whole[1000:2100000])
 				t.Logf("message %d after the freeze: %s", id, res)
 			}

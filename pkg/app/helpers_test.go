@@ -31,6 +31,13 @@ import (
 
 const mib = 1 << 20
 
+// requestTimeout bounds a request that should succeed: a hang fails the
+// test instead of stalling it.
+const requestTimeout = 30 * time.Second * slowFactor
+
+// recoverWithin is how soon after Telegram's return a download must work.
+const recoverWithin = 15 * time.Second * slowFactor
+
 // site is one App over one fake Telegram.
 type site struct {
 	fake *tgfake.Server
@@ -68,8 +75,41 @@ func defaultConfig(fake *tgfake.Server) config.Config {
 }
 
 // newSite starts a fake Telegram and an App over it with the default
-// configuration, adjusted by tune (may be nil).
+// configuration, adjusted by tune (may be nil), logged in to the home DC:
+// the tests' requests do not depend on how long a login takes on a busy
+// machine. Nothing else is warm: no channel, message or other-DC pool.
 func newSite(t *testing.T, tune func(*config.Config)) *site {
+	t.Helper()
+	s := newColdSite(t, tune)
+	s.login(t)
+	return s
+}
+
+// loginSlots bounds the logins (a DH key exchange: CPU) run at once.
+var loginSlots = make(chan struct{}, 2)
+
+// login waits until the App's Telegram client is logged in.
+func (s *site) login(t *testing.T) {
+	t.Helper()
+	loginSlots <- struct{}{}
+	defer func() { <-loginSlots }()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	for {
+		// API waits at most the client's ConnectWait; the login goes on.
+		_, err := s.app.Telegram.API(ctx)
+		if err == nil {
+			return
+		}
+		if !errors.Is(err, telegram.ErrNotConnected) || ctx.Err() != nil {
+			t.Fatalf("login: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// newColdSite is newSite without the login: the first request logs in.
+func newColdSite(t *testing.T, tune func(*config.Config)) *site {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("integration test against the fake Telegram")
@@ -209,6 +249,36 @@ func (s *site) open(ctx context.Context, t *testing.T, path string, headers ...s
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	return client.Do(req)
+}
+
+// waitRecovered polls path, the whole of content, until a download is
+// complete and byte-exact, for at most recoverWithin. Meanwhile 503s are
+// expected, and so are downloads that break with a transport error after
+// their status went out; wrong bytes or a silently short body never are.
+func (s *site) waitRecovered(t *testing.T, path string, content tgfake.Content) {
+	t.Helper()
+	whole := want(t, content, 0, content.Size()-1)
+	back := time.Now()
+	for {
+		res := s.get(t, requestTimeout, path)
+		switch {
+		case res.status() == http.StatusOK && res.err == nil:
+			checkExact(t, res, http.StatusOK, whole)
+			t.Logf("recovered %s after Telegram came back", time.Since(back).Round(time.Millisecond))
+			return
+		case res.status() == http.StatusOK:
+			if !bytes.HasPrefix(whole, res.body) || len(res.body) == len(whole) {
+				t.Fatalf("while recovering: %s; want a true prefix of the file before the error", res)
+			}
+			t.Logf("while recovering: %s", res)
+		case res.status() != http.StatusServiceUnavailable:
+			t.Fatalf("while recovering: %s, want 503 or 200", res)
+		}
+		if time.Since(back) > recoverWithin {
+			t.Fatalf("not recovered %s after Telegram came back: %s", recoverWithin, res)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
 }
 
 // want is bytes first..last of c.
