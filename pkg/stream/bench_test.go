@@ -24,7 +24,7 @@ import (
 	"github.com/filetolink/filetolink/pkg/stream"
 )
 
-const benchWindow = 8
+var benchWindow = envInt("BENCH_WINDOW", 8)
 
 var benchLatencies = []time.Duration{0, 20 * time.Millisecond, 50 * time.Millisecond}
 
@@ -111,7 +111,7 @@ func BenchmarkRawGetFile(b *testing.B) {
 // warm opens the pool's connections so that key exchanges are not timed.
 func warm(b *testing.B, e *env, f *stream.File) {
 	b.Helper()
-	r, err := e.svc.Open(context.Background(), f, 0, benchWindow*MiB-1)
+	r, err := e.svc.Open(context.Background(), f, 0, int64(benchWindow)*MiB-1)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -243,4 +243,11 @@ func BenchmarkColdFirstByte(b *testing.B) {
 			}
 		})
 	}
+}
+
+func envInt(name string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(name)); err == nil && n > 0 {
+		return n
+	}
+	return def
 }
