@@ -63,44 +63,42 @@ func TestFloodWait(t *testing.T) {
 		return name
 	}, func(t *testing.T, i int) {
 		tt := tests[i]
-		{
-			s := newSite(t, nil)
-			content := tgfake.Pattern(uint64(i), size)
-			m := &tgfake.Media{Kind: tgfake.KindDocument, Name: "f.bin", Content: content}
-			if tt.other {
-				m.DC = s.fake.OtherDC()
-			}
-			id := s.add("flood code", m)
-			status, first, last := http.StatusOK, int64(0), int64(size-1)
-			if tt.rng != "" {
-				status, first, last = http.StatusPartialContent, 100, 500000
-			}
-			body := want(t, content, first, last)
-			s.fake.FailNext(tt.method, tgerr.New(420, "FLOOD_WAIT_"+strconv.Itoa(int(tt.wait/time.Second))), 1)
-
-			res := s.get(t, requestTimeout, dlPath(id, "flood code"), "Range", tt.rng)
-			if tt.wait <= defaultConfig(s.fake).Tuning.FloodWaitBudget {
-				checkExact(t, res, status, body)
-				if res.elapsed < tt.wait {
-					t.Errorf("answered after %s: the %s wait was not honoured", res.elapsed, tt.wait)
-				}
-				// Met once, then retried.
-				if got, want := s.fake.Calls(tt.method), tt.calls+1; got != want {
-					t.Errorf("%d calls, want %d (one flooded, then the clean ones)", got, want)
-				}
-			} else {
-				checkUnavailable(t, res, tt.wait)
-				if res.elapsed > 20*time.Second*slowFactor {
-					t.Errorf("the 503 took %s: a wait over the budget must be reported, not waited out", res.elapsed)
-				}
-				if got := s.fake.Calls(tt.method); got != 1 {
-					t.Errorf("%d calls, want 1: a wait over the budget is not waited out", got)
-				}
-			}
-
-			// Nothing stays broken or cached: the same link works now.
-			checkExact(t, s.get(t, requestTimeout, dlPath(id, "flood code"), "Range", tt.rng), status, body)
+		s := newSite(t, nil)
+		content := tgfake.Pattern(uint64(i), size)
+		m := &tgfake.Media{Kind: tgfake.KindDocument, Name: "f.bin", Content: content}
+		if tt.other {
+			m.DC = s.fake.OtherDC()
 		}
+		id := s.add("flood code", m)
+		status, first, last := http.StatusOK, int64(0), int64(size-1)
+		if tt.rng != "" {
+			status, first, last = http.StatusPartialContent, 100, 500000
+		}
+		body := want(t, content, first, last)
+		s.fake.FailNext(tt.method, tgerr.New(420, "FLOOD_WAIT_"+strconv.Itoa(int(tt.wait/time.Second))), 1)
+
+		res := s.get(t, requestTimeout, dlPath(id, "flood code"), "Range", tt.rng)
+		if tt.wait <= defaultConfig(s.fake.HomeDC()).Tuning.FloodWaitBudget {
+			checkExact(t, res, status, body)
+			if res.elapsed < tt.wait {
+				t.Errorf("answered after %s: the %s wait was not honoured", res.elapsed, tt.wait)
+			}
+			// Met once, then retried.
+			if got, want := s.fake.Calls(tt.method), tt.calls+1; got != want {
+				t.Errorf("%d calls, want %d (one flooded, then the clean ones)", got, want)
+			}
+		} else {
+			checkUnavailable(t, res, tt.wait)
+			if res.elapsed > 20*time.Second*slowFactor {
+				t.Errorf("the 503 took %s: a wait over the budget must be reported, not waited out", res.elapsed)
+			}
+			if got := s.fake.Calls(tt.method); got != 1 {
+				t.Errorf("%d calls, want 1: a wait over the budget is not waited out", got)
+			}
+		}
+
+		// Nothing stays broken or cached: the same link works now.
+		checkExact(t, s.get(t, requestTimeout, dlPath(id, "flood code"), "Range", tt.rng), status, body)
 	})
 }
 
@@ -238,71 +236,69 @@ func TestMidStreamFaults(t *testing.T) {
 	t.Parallel()
 	runAll(t, len(tests), func(i int) string { return tests[i].name }, func(t *testing.T, i int) {
 		tt := tests[i]
-		{
-			s := newSite(t, nil)
-			content := tgfake.Pattern(uint64(100+i), size)
-			m := &tgfake.Media{Kind: tgfake.KindVideo, Name: "v.mp4", MIMEType: "video/mp4", Content: content}
-			if tt.other {
-				m.DC = s.fake.OtherDC()
-			}
-			id := s.add("mid code", m)
-			// Warm up: login, channel, message; then count from zero.
-			checkExact(t, s.get(t, requestTimeout, dlPath(id, "mid code"), "Range", "bytes=0-0"), http.StatusPartialContent, want(t, content, 0, 0))
-			s.fake.ResetCalls()
+		s := newSite(t, nil)
+		content := tgfake.Pattern(uint64(100+i), size)
+		m := &tgfake.Media{Kind: tgfake.KindVideo, Name: "v.mp4", MIMEType: "video/mp4", Content: content}
+		if tt.other {
+			m.DC = s.fake.OtherDC()
+		}
+		id := s.add("mid code", m)
+		// Warm up: login, channel, message; then count from zero.
+		checkExact(t, s.get(t, requestTimeout, dlPath(id, "mid code"), "Range", "bytes=0-0"), http.StatusPartialContent, want(t, content, 0, 0))
+		s.fake.ResetCalls()
 
-			// Long enough for any recovery; a failure must show well before.
-			ctx, cancel := context.WithTimeout(context.Background(), (2*defaultConfig(s.fake).Tuning.RPCTimeout+10*time.Second)*slowFactor)
-			defer cancel()
-			resp, err := s.open(ctx, t, dlPath(id, "mid code"))
-			if err != nil {
-				t.Fatal(err)
+		// Long enough for any recovery; a failure must show well before.
+		ctx, cancel := context.WithTimeout(context.Background(), (2*defaultConfig(s.fake.HomeDC()).Tuning.RPCTimeout+10*time.Second)*slowFactor)
+		defer cancel()
+		resp, err := s.open(ctx, t, dlPath(id, "mid code"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || resp.ContentLength != size {
+			t.Fatalf("%d, Content-Length %d; want 200, %d", resp.StatusCode, resp.ContentLength, size)
+		}
+		head, err := compareBody(io.LimitReader(resp.Body, mib), content, 0)
+		if err != nil || head != mib {
+			t.Fatalf("first MiB: %d bytes, %v", head, err)
+		}
+		// Let the window fill: the reader stops after STREAM_WINDOW
+		// parts nobody reads, far from the end of the file.
+		time.Sleep(200 * time.Millisecond)
+		if fetched := s.fake.Calls(tg.UploadGetFileRequestTypeID); fetched >= size/mib-4 {
+			t.Fatalf("%d of %d parts fetched before the fault: it would not be mid-stream", fetched, size/mib)
+		}
+		read := func(n int64) {
+			got, err := compareBody(io.LimitReader(resp.Body, n), content, head)
+			if err != nil || got != head+n {
+				t.Fatalf("bytes %d-%d: got to %d: %v", head, head+n-1, got, err)
 			}
-			defer resp.Body.Close()
-			if resp.StatusCode != http.StatusOK || resp.ContentLength != size {
-				t.Fatalf("%d, Content-Length %d; want 200, %d", resp.StatusCode, resp.ContentLength, size)
-			}
-			head, err := compareBody(io.LimitReader(resp.Body, mib), content, 0)
-			if err != nil || head != mib {
-				t.Fatalf("first MiB: %d bytes, %v", head, err)
-			}
-			// Let the window fill: the reader stops after STREAM_WINDOW
-			// parts nobody reads, far from the end of the file.
-			time.Sleep(200 * time.Millisecond)
-			if fetched := s.fake.Calls(tg.UploadGetFileRequestTypeID); fetched >= size/mib-4 {
-				t.Fatalf("%d of %d parts fetched before the fault: it would not be mid-stream", fetched, size/mib)
-			}
-			read := func(n int64) {
-				got, err := compareBody(io.LimitReader(resp.Body, n), content, head)
-				if err != nil || got != head+n {
-					t.Fatalf("bytes %d-%d: got to %d: %v", head, head+n-1, got, err)
-				}
-				head = got
-			}
-			tt.fault(t, s, id, read)
+			head = got
+		}
+		tt.fault(t, s, id, read)
 
-			n, err := compareBody(resp.Body, content, head)
-			switch {
-			case errors.Is(err, errWrongBytes):
-				t.Fatal(err)
-			case err == nil && n != size:
-				t.Fatalf("silently short: the body ended cleanly after %d of %d bytes", n, size)
-			case err == nil && !tt.complete:
-				t.Fatalf("the body arrived whole; want it broken")
-			case err != nil && tt.complete:
-				t.Fatalf("the body broke after %d of %d bytes: %v", n, size, err)
-			case err != nil && (n == size || errors.Is(err, context.DeadlineExceeded)):
-				t.Fatalf("after %d of %d bytes: %v; want a transport error before the end", n, size, err)
+		n, err := compareBody(resp.Body, content, head)
+		switch {
+		case errors.Is(err, errWrongBytes):
+			t.Fatal(err)
+		case err == nil && n != size:
+			t.Fatalf("silently short: the body ended cleanly after %d of %d bytes", n, size)
+		case err == nil && !tt.complete:
+			t.Fatalf("the body arrived whole; want it broken")
+		case err != nil && tt.complete:
+			t.Fatalf("the body broke after %d of %d bytes: %v", n, size, err)
+		case err != nil && (n == size || errors.Is(err, context.DeadlineExceeded)):
+			t.Fatalf("after %d of %d bytes: %v; want a transport error before the end", n, size, err)
+		}
+		if tt.method != 0 {
+			normal := 0 // calls of a clean download since ResetCalls
+			if tt.method == tg.UploadGetFileRequestTypeID {
+				normal = size / mib
 			}
-			if tt.method != 0 {
-				normal := 0 // calls of a clean download since ResetCalls
-				if tt.method == tg.UploadGetFileRequestTypeID {
-					normal = size / mib
-				}
-				got := s.fake.Calls(tt.method) - normal
-				if got < tt.extra || (tt.exact && got != tt.extra) {
-					t.Errorf("%d calls of %s beyond a clean download's, want %d: the fault was not met as planned",
-						got, methodName(tt.method), tt.extra)
-				}
+			got := s.fake.Calls(tt.method) - normal
+			if got < tt.extra || (tt.exact && got != tt.extra) {
+				t.Errorf("%d calls of %s beyond a clean download's, want %d: the fault was not met as planned",
+					got, methodName(tt.method), tt.extra)
 			}
 		}
 	})
@@ -337,7 +333,7 @@ func TestUnreachableAtColdStart(t *testing.T) {
 func TestOutageWhileWarm(t *testing.T) {
 	t.Parallel()
 	s := newSite(t, nil)
-	rpcTimeout := defaultConfig(s.fake).Tuning.RPCTimeout
+	rpcTimeout := defaultConfig(s.fake.HomeDC()).Tuning.RPCTimeout
 	content := tgfake.Pattern(8, 3*mib+3)
 	whole := want(t, content, 0, content.Size()-1)
 	id := s.add("warm code", &tgfake.Media{Kind: tgfake.KindDocument, Name: "w.bin", Content: content})
@@ -390,21 +386,23 @@ func TestFreeze(t *testing.T) {
 	t.Parallel()
 	runAll(t, len(tests), func(i int) string { return tests[i].name }, func(t *testing.T, i int) {
 		tt := tests[i]
-		{
-			s := newSite(t, nil)
-			content := tgfake.Pattern(uint64(200+i), 3*mib+1)
-			home := s.add("freeze code", &tgfake.Media{Kind: tgfake.KindVideo, Name: "v.mp4", Content: content})
-			other := s.add("freeze code", &tgfake.Media{Kind: tgfake.KindVideo, Name: "w.mp4", Content: content, DC: s.fake.OtherDC()})
-			whole := want(t, content, 0, content.Size()-1)
-			for _, id := range []int{home, other} {
-				checkExact(t, s.get(t, requestTimeout, dlPath(id, "freeze code")), http.StatusOK, whole)
-			}
+		s := newSite(t, nil)
+		content := tgfake.Pattern(uint64(200+i), 3*mib+1)
+		home := s.add("freeze code", &tgfake.Media{Kind: tgfake.KindVideo, Name: "v.mp4", Content: content})
+		other := s.add("freeze code", &tgfake.Media{Kind: tgfake.KindVideo, Name: "w.mp4", Content: content, DC: s.fake.OtherDC()})
+		whole := want(t, content, 0, content.Size()-1)
+		for _, id := range []int{home, other} {
+			checkExact(t, s.get(t, requestTimeout, dlPath(id, "freeze code")), http.StatusOK, whole)
+		}
 
-			tt.freeze(s)
-			for _, id := range []int{home, other} {
-				res := s.get(t, pause+requestTimeout, dlPath(id, "freeze code"), "Range", "bytes=1000-2099999")
-				checkExact(t, res, http.StatusPartialContent, whole[1000:2100000])
-				t.Logf("message %d after the freeze: %s", id, res)
+		frozen := time.Now()
+		tt.freeze(s)
+		for _, id := range []int{home, other} {
+			res := s.get(t, pause+requestTimeout, dlPath(id, "freeze code"), "Range", "bytes=1000-2099999")
+			checkExact(t, res, http.StatusPartialContent, whole[1000:2100000])
+			t.Logf("message %d after the freeze: %s", id, res)
+			if tt.slow && time.Since(frozen) < pause-time.Second {
+				t.Errorf("answered %s after the freeze began: the pause of %s was not met", time.Since(frozen), pause)
 			}
 		}
 	})

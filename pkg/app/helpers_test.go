@@ -49,14 +49,15 @@ type site struct {
 }
 
 // defaultConfig is what config.FromEnv yields for the fake's credentials
-// and no tuning variables: the raw struct defaults of pkg/config.
-func defaultConfig(fake *tgfake.Server) config.Config {
+// and no tuning variables: the defaults of pkg/config (checked by
+// TestDefaultConfigIsFromEnv).
+func defaultConfig(homeDC int) config.Config {
 	return config.Config{
 		APIID:     tgfake.DefaultAPIID,
 		APIHash:   tgfake.DefaultAPIHash,
 		BotToken:  tgfake.DefaultBotToken,
 		ChannelID: tgfake.DefaultChannelID,
-		DC:        fake.HomeDC(),
+		DC:        homeDC,
 		Tuning: config.Tuning{
 			Window:          8,
 			ConnsPerDC:      8,
@@ -120,7 +121,7 @@ func newColdSite(t *testing.T, tune func(*config.Config)) *site {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := defaultConfig(fake)
+	cfg := defaultConfig(fake.HomeDC())
 	if tune != nil {
 		tune(&cfg)
 	}
