@@ -117,8 +117,11 @@ func startLoadTarget(t *testing.T) *loadTarget {
 	t.Cleanup(lt.mem.stop)
 
 	// Warm up: log in, resolve the message and open the download
-	// connections, so the baseline counts what stays for good.
-	warm := lt.run(t, loadSpec{clients: 16, duration: 2 * time.Second})
+	// connections, so the baseline counts what stays for good. On a busy
+	// machine (go test runs packages side by side) the login alone can
+	// take seconds: wait for it and for one whole answer first.
+	waitServing(t, lt.url)
+	warm := lt.run(t, loadSpec{clients: 16, duration: 3 * time.Second})
 	warm.checkBytes(t)
 	if warm.ok.Load() == 0 {
 		t.Fatalf("warm-up served nothing: %s\n%s", warm, lastLines(p.out.String(), 20))
@@ -480,4 +483,28 @@ func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
 func lastLines(s string, n int) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
 	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
+
+// waitServing polls url with a one-byte range until it is answered
+// byte-exact (the server logged in and resolved the message), for up to a
+// minute.
+func waitServing(t *testing.T, url string) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		req, _ := http.NewRequest(http.MethodGet, url, nil)
+		req.Header.Set("Range", "bytes=0-0")
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusPartialContent {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s not served within a minute: %v %v", url, err, resp)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }
