@@ -135,7 +135,20 @@ func (c *Client) ExportSession(ctx context.Context) ([]byte, error) {
 	if _, err := c.ready(ctx); err != nil {
 		return nil, err
 	}
-	return c.storage.LoadSession(ctx)
+	// gotd signals ready just before it stores the session: wait for it.
+	for {
+		data, err := c.storage.LoadSession(ctx)
+		if !errors.Is(err, session.ErrNotFound) {
+			return data, err
+		}
+		t := time.NewTimer(10 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		case <-t.C:
+		}
+	}
 }
 
 // Close stops the connection and waits for its goroutines.
