@@ -129,15 +129,6 @@ func urlQueryEscape(s string) string {
 	return b.String()
 }
 
-func slice(t *testing.T, c tgfake.Content, first, last int64) []byte {
-	t.Helper()
-	b := make([]byte, last-first+1)
-	if n, err := c.ReadAt(b, first); int64(n) != last-first+1 {
-		t.Fatalf("read content %d-%d: %d bytes, %v", first, last, n, err)
-	}
-	return b
-}
-
 // checkOneLineError checks the shape every error answer has.
 func checkOneLineError(t *testing.T, what string, res *result) {
 	t.Helper()
@@ -237,7 +228,7 @@ func TestVercelRanges(t *testing.T) {
 			if cl := res.header.Get("Content-Length"); cl != strconv.FormatInt(tt.last-tt.first+1, 10) {
 				t.Errorf("Content-Length %q, want %d", cl, tt.last-tt.first+1)
 			}
-			if want := slice(t, fixture.edgeData, tt.first, tt.last); !bytes.Equal(res.body, want) {
+			if want := tgfake.ReadRange(t, fixture.edgeData, tt.first, tt.last); !bytes.Equal(res.body, want) {
 				t.Errorf("body: %d bytes differ from the file's %d-%d", len(res.body), tt.first, tt.last)
 			}
 		})
@@ -275,7 +266,7 @@ func TestVercelOpenRangeSliced(t *testing.T) {
 			if len(res.body) > limit {
 				t.Errorf("body %d bytes, over the 4 MiB cap", len(res.body))
 			}
-			if want := slice(t, fixture.bigData, tt.first, last); !bytes.Equal(res.body, want) {
+			if want := tgfake.ReadRange(t, fixture.bigData, tt.first, last); !bytes.Equal(res.body, want) {
 				t.Errorf("body: %d bytes differ from the file's %d-%d", len(res.body), tt.first, last)
 			}
 		})
@@ -420,7 +411,7 @@ func TestVercelErrors(t *testing.T) {
 		for {
 			res := c.do("GET", dlPath(id, "late"), nil)
 			if res.status == 200 {
-				if !bytes.Equal(res.body, slice(t, tgfake.Pattern(9, 5000), 0, 4999)) {
+				if !bytes.Equal(res.body, tgfake.ReadRange(t, tgfake.Pattern(9, 5000), 0, 4999)) {
 					t.Errorf("after recovery: wrong bytes")
 				}
 				break

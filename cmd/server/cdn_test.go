@@ -61,7 +61,7 @@ func TestCDNCachingHeaders(t *testing.T) {
 		if got, want := resp.Header.Get("Content-Range"), fmt.Sprintf("bytes %d-%d/%d", tc.first, tc.last, content.Size()); got != want {
 			t.Errorf("%s: Content-Range %q, want %q", tc.name, got, want)
 		}
-		if string(body) != string(contentBytes(t, content, tc.first, tc.last)) {
+		if string(body) != string(tgfake.ReadRange(t, content, tc.first, tc.last)) {
 			t.Errorf("%s: wrong bytes", tc.name)
 		}
 		checkCacheable(t, tc.name, resp.Header)

@@ -5,8 +5,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
-	"context"
 	"fmt"
 	"io"
 	"net"
@@ -15,7 +13,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -47,25 +44,8 @@ func TestMain(m *testing.M) {
 type serverProcess struct {
 	cmd  *exec.Cmd
 	base string
-	out  *syncBuffer // stdout and stderr
+	out  *tgfake.LogBuffer // stdout and stderr
 	done chan error
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 func freePort(t testing.TB) int {
@@ -89,7 +69,7 @@ func startServer(t testing.TB, env map[string]string, args ...string) *serverPro
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
-	p := &serverProcess{cmd: cmd, base: fmt.Sprintf("http://127.0.0.1:%d", port), out: &syncBuffer{}, done: make(chan error, 1)}
+	p := &serverProcess{cmd: cmd, base: fmt.Sprintf("http://127.0.0.1:%d", port), out: &tgfake.LogBuffer{}, done: make(chan error, 1)}
 	cmd.Stdout, cmd.Stderr = p.out, p.out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -127,13 +107,7 @@ func startServer(t testing.TB, env map[string]string, args ...string) *serverPro
 // against it gets.
 func fakeTelegram(t testing.TB) (*tgfake.Server, map[string]string) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	fake, err := tgfake.Start(ctx, tgfake.Options{})
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { fake.Close(); cancel() })
+	fake := tgfake.NewTest(t, tgfake.Options{})
 	env, err := fake.Env(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -160,15 +134,6 @@ func get(t testing.TB, url string, header ...string) (*http.Response, []byte) {
 		t.Fatalf("read body of %s: %v", url, err)
 	}
 	return resp, body
-}
-
-func contentBytes(t testing.TB, c tgfake.Content, first, last int64) []byte {
-	t.Helper()
-	b := make([]byte, last-first+1)
-	if _, err := c.ReadAt(b, first); err != nil && err != io.EOF {
-		t.Fatal(err)
-	}
-	return b
 }
 
 // firstLine returns the first line of s.

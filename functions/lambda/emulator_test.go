@@ -90,29 +90,11 @@ func buildBootstrap(t *testing.T) string {
 	return bootstrap.path
 }
 
-// lockedBuffer collects the emulator's output (its log and the function's).
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // emulator is one aws-lambda-rie process running the bootstrap.
 type emulator struct {
 	t      *testing.T
 	invoke string // the invocation URL
-	logs   *lockedBuffer
+	logs   *tgfake.LogBuffer
 }
 
 func freePort(t *testing.T) int {
@@ -149,7 +131,7 @@ func startEmulator(t *testing.T, fake *tgfake.Server, env map[string]string) *em
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
-	logs := &lockedBuffer{}
+	logs := &tgfake.LogBuffer{}
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -40,13 +39,7 @@ var smallData = bytes.Repeat([]byte("\x00<>&\x01"), 1000)
 
 func startFake(t *testing.T) *catalog {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	fake, err := tgfake.Start(ctx, tgfake.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { fake.Close() })
+	fake := tgfake.NewTest(t, tgfake.Options{})
 	c := &catalog{fake: fake}
 	for _, it := range fake.AddDemo() {
 		switch it.Caption {
@@ -83,15 +76,6 @@ func (c *client) do(method, target string, headers map[string]string) *result {
 }
 
 func dl(id int, code string) string { return "/dl/" + strconv.Itoa(id) + "?code=" + code }
-
-func bytesOf(t *testing.T, c tgfake.Content, first, last int64) []byte {
-	t.Helper()
-	b := make([]byte, last-first+1)
-	if n, err := c.ReadAt(b, first); int64(n) != last-first+1 {
-		t.Fatalf("read content %d-%d: %d, %v", first, last, n, err)
-	}
-	return b
-}
 
 func checkOneLineError(t *testing.T, what string, res *result) {
 	t.Helper()
@@ -148,7 +132,7 @@ func exercise(t *testing.T, c *client, cat *catalog, profile platform.Profile) {
 				t.Errorf("%s: %d Content-Range %q, want 206 %q (%.100q)", tt.rng, res.status, res.header.Get("Content-Range"), want, res.body)
 				continue
 			}
-			if !bytes.Equal(res.body, bytesOf(t, cat.edgeData, tt.first, tt.last)) {
+			if !bytes.Equal(res.body, tgfake.ReadRange(t, cat.edgeData, tt.first, tt.last)) {
 				t.Errorf("%s: %d bytes, not the file's %d-%d", tt.rng, len(res.body), tt.first, tt.last)
 			}
 		}
@@ -163,7 +147,7 @@ func exercise(t *testing.T, c *client, cat *catalog, profile platform.Profile) {
 			if res.status != 206 || res.header.Get("Content-Range") != want {
 				t.Fatalf("open range at %d: %d Content-Range %q, want %q", first, res.status, res.header.Get("Content-Range"), want)
 			}
-			if !bytes.Equal(res.body, bytesOf(t, cat.bigData, first, last)) {
+			if !bytes.Equal(res.body, tgfake.ReadRange(t, cat.bigData, first, last)) {
 				t.Errorf("open range at %d: %d bytes, not the file's %d-%d", first, len(res.body), first, last)
 			}
 		}

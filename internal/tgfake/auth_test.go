@@ -1,13 +1,11 @@
 package tgfake
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/gotd/td/telegram"
@@ -15,7 +13,7 @@ import (
 )
 
 func TestBotLogin(t *testing.T) {
-	srv := start(t, Options{})
+	srv := NewTest(t, Options{})
 	srv.AddMessage("hello", nil)
 
 	runLoggedIn(t, srv, func(ctx context.Context, c *telegram.Client) error {
@@ -52,7 +50,7 @@ func TestBotLogin(t *testing.T) {
 }
 
 func TestLoginRefused(t *testing.T) {
-	srv := start(t, Options{})
+	srv := NewTest(t, Options{})
 	tests := []struct {
 		name    string
 		apiID   int
@@ -86,7 +84,7 @@ func TestLoginRefused(t *testing.T) {
 }
 
 func TestUnauthorizedCallsRefused(t *testing.T) {
-	srv := start(t, Options{})
+	srv := NewTest(t, Options{})
 	id := srv.AddMessage("code", &Media{Kind: KindDocument, Name: "a.bin", Content: Pattern(1, 4096)})
 	run(t, srv, func(ctx context.Context, c *telegram.Client) error {
 		api := c.API()
@@ -129,7 +127,7 @@ func TestUnauthorizedCallsRefused(t *testing.T) {
 
 // A client whose home DC is wrong is sent to the bot's DC and logs in there.
 func TestLoginOnOtherDCMigrates(t *testing.T) {
-	srv := start(t, Options{})
+	srv := NewTest(t, Options{})
 	ctx := t.Context()
 	c := newClient(srv, srv.OtherDC())
 	if err := c.Run(ctx, func(ctx context.Context) error {
@@ -150,7 +148,7 @@ func TestLoginOnOtherDCMigrates(t *testing.T) {
 }
 
 func TestImportAuthorizationChecksBytes(t *testing.T) {
-	srv := start(t, Options{})
+	srv := NewTest(t, Options{})
 	runLoggedIn(t, srv, func(ctx context.Context, c *telegram.Client) error {
 		// A DC pool runs export → import and can then read.
 		pool, err := c.DC(ctx, srv.OtherDC(), 1)
@@ -187,8 +185,8 @@ func TestImportAuthorizationChecksBytes(t *testing.T) {
 
 // Debug logs show methods and outcomes, never the token or the API hash.
 func TestLogsHoldNoSecrets(t *testing.T) {
-	var buf lockedBuffer
-	srv := start(t, Options{
+	var buf LogBuffer
+	srv := NewTest(t, Options{
 		BotToken: "42:SECRETTOKEN",
 		APIHash:  "secrethash",
 		Logger:   slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})),
@@ -215,22 +213,4 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 			t.Errorf("logs contain %q", secret)
 		}
 	}
-}
-
-// lockedBuffer collects logs written from the server's goroutines.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -25,22 +25,14 @@ func BenchmarkPatternReadAt(b *testing.B) {
 func BenchmarkGetFile(b *testing.B) {
 	for _, conns := range []int{1, 4} {
 		b.Run(fmt.Sprintf("conns=%d", conns), func(b *testing.B) {
-			srv, err := Start(b.Context(), Options{})
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer srv.Close()
+			srv := NewTest(b, Options{})
 			id := srv.AddMessage("code", &Media{Kind: KindDocument, Content: Pattern(1, 64*mib)})
 			c := newClient(srv, srv.HomeDC())
-			err = c.Run(b.Context(), func(ctx context.Context) error {
+			err := c.Run(b.Context(), func(ctx context.Context) error {
 				if _, err := c.Auth().Bot(ctx, DefaultBotToken); err != nil {
 					return err
 				}
-				ch, err := inputChannel(ctx, c.API(), DefaultChannelID)
-				if err != nil {
-					return err
-				}
-				doc, err := documentOf(ctx, c.API(), ch, id)
+				doc, err := channelDocument(ctx, c.API(), id)
 				if err != nil {
 					return err
 				}

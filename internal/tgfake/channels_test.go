@@ -10,7 +10,7 @@ import (
 )
 
 func TestGetChannels(t *testing.T) {
-	srv := start(t, Options{ChannelID: 777000111})
+	srv := NewTest(t, Options{ChannelID: 777000111})
 	runLoggedIn(t, srv, func(ctx context.Context, c *telegram.Client) error {
 		api := c.API()
 		chats, err := api.ChannelsGetChannels(ctx, []tg.InputChannelClass{&tg.InputChannel{ChannelID: 777000111}})
@@ -42,7 +42,7 @@ func TestGetChannels(t *testing.T) {
 }
 
 func TestGetMessages(t *testing.T) {
-	srv := start(t, Options{})
+	srv := NewTest(t, Options{})
 	text := srv.AddMessage("just text", nil)
 	doc := srv.AddMessage("code-1", &Media{Kind: KindDocument, Name: "report.pdf", MIMEType: "application/pdf", Content: Pattern(7, 5000)})
 	gone := srv.AddMessage("code-2", &Media{Kind: KindDocument, Name: "gone.bin", Content: Pattern(8, 10)})
@@ -131,7 +131,7 @@ func fileName(d *tg.Document) (string, bool) {
 
 // Every kind arrives with the attributes Telegram gives it.
 func TestMediaKinds(t *testing.T) {
-	srv := start(t, Options{})
+	srv := NewTest(t, Options{})
 	content := Pattern(3, 3000)
 	tests := []struct {
 		media Media

@@ -13,23 +13,6 @@ import (
 	"github.com/gotd/td/tgerr"
 )
 
-// start runs a fake for the test and closes it at the end.
-func start(t *testing.T, opts Options) *Server {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	srv, err := Start(ctx, opts)
-	if err != nil {
-		t.Fatalf("Start: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := srv.Close(); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-	})
-	return srv
-}
-
 // newClient is a gotd client for srv with a fresh in-memory session.
 func newClient(srv *Server, dc int) *telegram.Client {
 	return telegram.NewClient(DefaultAPIID, DefaultAPIHash, clientOptions(srv, dc))
@@ -143,6 +126,15 @@ func documentOf(ctx context.Context, api *tg.Client, ch *tg.InputChannel, id int
 		return nil, fmt.Errorf("message %d document: %T", id, media.Document)
 	}
 	return doc, nil
+}
+
+// channelDocument returns the document of message id of the log channel.
+func channelDocument(ctx context.Context, api *tg.Client, id int) (*tg.Document, error) {
+	ch, err := inputChannel(ctx, api, DefaultChannelID)
+	if err != nil {
+		return nil, err
+	}
+	return documentOf(ctx, api, ch, id)
 }
 
 func docLocation(d *tg.Document) *tg.InputDocumentFileLocation {

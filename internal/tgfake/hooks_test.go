@@ -18,11 +18,7 @@ func withDocument(t *testing.T, srv *Server, content Content, f func(ctx context
 	t.Helper()
 	id := srv.AddMessage("code", &Media{Kind: KindDocument, Name: "f.bin", Content: content})
 	runLoggedIn(t, srv, func(ctx context.Context, c *telegram.Client) error {
-		ch, err := inputChannel(ctx, c.API(), DefaultChannelID)
-		if err != nil {
-			return err
-		}
-		doc, err := documentOf(ctx, c.API(), ch, id)
+		doc, err := channelDocument(ctx, c.API(), id)
 		if err != nil {
 			return err
 		}
@@ -31,7 +27,7 @@ func withDocument(t *testing.T, srv *Server, content Content, f func(ctx context
 }
 
 func TestFailNext(t *testing.T) {
-	srv := start(t, Options{})
+	srv := NewTest(t, Options{})
 	content := Pattern(1, 8192)
 	withDocument(t, srv, content, func(ctx context.Context, c *telegram.Client, loc *tg.InputDocumentFileLocation) error {
 		srv.ResetCalls()
@@ -71,7 +67,7 @@ func TestFailNext(t *testing.T) {
 }
 
 func TestDropNext(t *testing.T) {
-	srv := start(t, Options{})
+	srv := NewTest(t, Options{})
 	content := Pattern(2, 8192)
 	withDocument(t, srv, content, func(ctx context.Context, c *telegram.Client, loc *tg.InputDocumentFileLocation) error {
 		srv.ResetCalls()
@@ -93,7 +89,7 @@ func TestDropNext(t *testing.T) {
 }
 
 func TestLatencyIsConcurrent(t *testing.T) {
-	srv := start(t, Options{})
+	srv := NewTest(t, Options{})
 	content := Pattern(3, 2*mib)
 	withDocument(t, srv, content, func(ctx context.Context, c *telegram.Client, loc *tg.InputDocumentFileLocation) error {
 		pool, err := c.Pool(2)
@@ -156,7 +152,7 @@ func TestLatencyIsConcurrent(t *testing.T) {
 }
 
 func TestPause(t *testing.T) {
-	srv := start(t, Options{})
+	srv := NewTest(t, Options{})
 	withDocument(t, srv, Pattern(4, 4096), func(ctx context.Context, c *telegram.Client, loc *tg.InputDocumentFileLocation) error {
 		srv.Pause(400 * time.Millisecond)
 		begin := time.Now()
@@ -186,7 +182,7 @@ func TestPause(t *testing.T) {
 }
 
 func TestSetReachable(t *testing.T) {
-	srv := start(t, Options{})
+	srv := NewTest(t, Options{})
 	runLoggedIn(t, srv, func(ctx context.Context, c *telegram.Client) error {
 		if _, err := inputChannel(ctx, c.API(), DefaultChannelID); err != nil {
 			return err

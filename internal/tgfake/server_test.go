@@ -28,7 +28,7 @@ func TestMain(m *testing.M) {
 
 // A client configured only from Env, as a separate process would be, works.
 func TestEnv(t *testing.T) {
-	srv := start(t, Options{})
+	srv := NewTest(t, Options{})
 	dir := t.TempDir()
 	env, err := srv.Env(dir)
 	if err != nil {
@@ -203,7 +203,7 @@ func TestBytes(t *testing.T) {
 }
 
 func TestAddDemo(t *testing.T) {
-	srv := start(t, Options{})
+	srv := NewTest(t, Options{})
 	items := srv.AddDemo()
 	if len(items) != 8 {
 		t.Fatalf("%d demo items", len(items))
@@ -284,11 +284,7 @@ func TestCloseStopsEverything(t *testing.T) {
 			if _, err := c.Auth().Bot(ctx, DefaultBotToken); err != nil {
 				return err
 			}
-			ch, err := inputChannel(ctx, c.API(), DefaultChannelID)
-			if err != nil {
-				return err
-			}
-			doc, err := documentOf(ctx, c.API(), ch, id)
+			doc, err := channelDocument(ctx, c.API(), id)
 			if err != nil {
 				return err
 			}

@@ -85,7 +85,7 @@ func FuzzCheckFilePart(f *testing.F) {
 }
 
 func TestGetFile(t *testing.T) {
-	srv := start(t, Options{})
+	srv := NewTest(t, Options{})
 	content := Pattern(11, 3*mib+5000)
 	id := srv.AddMessage("code", &Media{Kind: KindDocument, Name: "x.bin", Content: content})
 
@@ -176,14 +176,10 @@ func TestGetFile(t *testing.T) {
 }
 
 func TestGetFileEmptyFile(t *testing.T) {
-	srv := start(t, Options{})
+	srv := NewTest(t, Options{})
 	id := srv.AddMessage("empty", &Media{Kind: KindDocument, Name: "empty.txt", MIMEType: "text/plain", Content: Bytes(nil)})
 	runLoggedIn(t, srv, func(ctx context.Context, c *telegram.Client) error {
-		ch, err := inputChannel(ctx, c.API(), DefaultChannelID)
-		if err != nil {
-			return err
-		}
-		doc, err := documentOf(ctx, c.API(), ch, id)
+		doc, err := channelDocument(ctx, c.API(), id)
 		if err != nil {
 			return err
 		}
@@ -199,7 +195,7 @@ func TestGetFileEmptyFile(t *testing.T) {
 }
 
 func TestGetPhotoSizes(t *testing.T) {
-	srv := start(t, Options{})
+	srv := NewTest(t, Options{})
 	content := Pattern(21, 200<<10)
 	id := srv.AddMessage("pic", &Media{Kind: KindPhoto, MIMEType: "image/jpeg", Content: content, Width: 1280, Height: 960})
 	runLoggedIn(t, srv, func(ctx context.Context, c *telegram.Client) error {
@@ -241,16 +237,12 @@ func TestGetPhotoSizes(t *testing.T) {
 }
 
 func TestFileMigrate(t *testing.T) {
-	srv := start(t, Options{})
+	srv := NewTest(t, Options{})
 	content := Pattern(5, 100_000)
 	id := srv.AddMessage("code", &Media{Kind: KindVideo, Name: "v.mp4", MIMEType: "video/mp4", Content: content, DC: DefaultOtherDC})
 
 	runLoggedIn(t, srv, func(ctx context.Context, c *telegram.Client) error {
-		ch, err := inputChannel(ctx, c.API(), DefaultChannelID)
-		if err != nil {
-			return err
-		}
-		doc, err := documentOf(ctx, c.API(), ch, id)
+		doc, err := channelDocument(ctx, c.API(), id)
 		if err != nil {
 			return err
 		}
@@ -286,7 +278,7 @@ func TestFileMigrate(t *testing.T) {
 }
 
 func TestFileMigrateArgument(t *testing.T) {
-	srv := start(t, Options{HomeDC: 1, OtherDC: 5})
+	srv := NewTest(t, Options{HomeDC: 1, OtherDC: 5})
 	id := srv.AddMessage("code", &Media{Kind: KindDocument, Content: Pattern(5, 10), DC: 5})
 	ctx := t.Context()
 	c := newClient(srv, 1)
@@ -294,11 +286,7 @@ func TestFileMigrateArgument(t *testing.T) {
 		if _, err := c.Auth().Bot(ctx, DefaultBotToken); err != nil {
 			return err
 		}
-		ch, err := inputChannel(ctx, c.API(), DefaultChannelID)
-		if err != nil {
-			return err
-		}
-		doc, err := documentOf(ctx, c.API(), ch, id)
+		doc, err := channelDocument(ctx, c.API(), id)
 		if err != nil {
 			return err
 		}
@@ -321,7 +309,7 @@ func TestFileMigrateArgument(t *testing.T) {
 }
 
 func TestFileReferenceExpiry(t *testing.T) {
-	srv := start(t, Options{})
+	srv := NewTest(t, Options{})
 	content := Pattern(9, 10_000)
 	id := srv.AddMessage("code", &Media{Kind: KindDocument, Name: "f.bin", Content: content})
 	photo := srv.AddMessage("pic", &Media{Kind: KindPhoto, MIMEType: "image/jpeg", Content: Pattern(10, 5000)})

@@ -74,7 +74,7 @@ func TestFloodWait(t *testing.T) {
 		if tt.rng != "" {
 			status, first, last = http.StatusPartialContent, 100, 500000
 		}
-		body := want(t, content, first, last)
+		body := tgfake.ReadRange(t, content, first, last)
 		s.fake.FailNext(tt.method, tgerr.New(420, "FLOOD_WAIT_"+strconv.Itoa(int(tt.wait/time.Second))), 1)
 
 		res := s.get(t, requestTimeout, dlPath(id, "flood code"), "Range", tt.rng)
@@ -244,7 +244,7 @@ func TestMidStreamFaults(t *testing.T) {
 		}
 		id := s.add("mid code", m)
 		// Warm up: login, channel, message; then count from zero.
-		checkExact(t, s.get(t, requestTimeout, dlPath(id, "mid code"), "Range", "bytes=0-0"), http.StatusPartialContent, want(t, content, 0, 0))
+		checkExact(t, s.get(t, requestTimeout, dlPath(id, "mid code"), "Range", "bytes=0-0"), http.StatusPartialContent, tgfake.ReadRange(t, content, 0, 0))
 		s.fake.ResetCalls()
 
 		// Long enough for any recovery; a failure must show well before.
@@ -335,7 +335,7 @@ func TestOutageWhileWarm(t *testing.T) {
 	s := newSite(t, nil)
 	rpcTimeout := defaultConfig(s.fake.HomeDC()).Tuning.RPCTimeout
 	content := tgfake.Pattern(8, 3*mib+3)
-	whole := want(t, content, 0, content.Size()-1)
+	whole := tgfake.ReadRange(t, content, 0, content.Size()-1)
 	id := s.add("warm code", &tgfake.Media{Kind: tgfake.KindDocument, Name: "w.bin", Content: content})
 	checkExact(t, s.get(t, requestTimeout, dlPath(id, "warm code")), http.StatusOK, whole)
 
@@ -390,7 +390,7 @@ func TestFreeze(t *testing.T) {
 		content := tgfake.Pattern(uint64(200+i), 3*mib+1)
 		home := s.add("freeze code", &tgfake.Media{Kind: tgfake.KindVideo, Name: "v.mp4", Content: content})
 		other := s.add("freeze code", &tgfake.Media{Kind: tgfake.KindVideo, Name: "w.mp4", Content: content, DC: s.fake.OtherDC()})
-		whole := want(t, content, 0, content.Size()-1)
+		whole := tgfake.ReadRange(t, content, 0, content.Size()-1)
 		for _, id := range []int{home, other} {
 			checkExact(t, s.get(t, requestTimeout, dlPath(id, "freeze code")), http.StatusOK, whole)
 		}

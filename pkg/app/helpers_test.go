@@ -43,7 +43,7 @@ type site struct {
 	fake *tgfake.Server
 	app  *app.App
 	srv  *httptest.Server
-	logs *syncBuffer
+	logs *tgfake.LogBuffer
 	// secrets must never appear in the logs.
 	secrets []string
 }
@@ -115,17 +115,12 @@ func newColdSite(t *testing.T, tune func(*config.Config)) *site {
 	if testing.Short() {
 		t.Skip("integration test against the fake Telegram")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	fake, err := tgfake.Start(ctx, tgfake.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	fake := tgfake.NewTest(t, tgfake.Options{})
 	cfg := defaultConfig(fake.HomeDC())
 	if tune != nil {
 		tune(&cfg)
 	}
-	logs := &syncBuffer{}
+	logs := &tgfake.LogBuffer{}
 	env := map[string]string{} // a plain server: no platform variables
 	a, err := app.New(cfg, app.Options{
 		Getenv: func(k string) string { return env[k] },
@@ -138,7 +133,6 @@ func newColdSite(t *testing.T, tune func(*config.Config)) *site {
 		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})),
 	})
 	if err != nil {
-		fake.Close()
 		t.Fatal(err)
 	}
 	s := &site{fake: fake, app: a, srv: httptest.NewServer(a.Handler), logs: logs, secrets: []string{cfg.BotToken}}
@@ -258,7 +252,7 @@ func (s *site) open(ctx context.Context, t *testing.T, path string, headers ...s
 // their status went out; wrong bytes or a silently short body never are.
 func (s *site) waitRecovered(t *testing.T, path string, content tgfake.Content) {
 	t.Helper()
-	whole := want(t, content, 0, content.Size()-1)
+	whole := tgfake.ReadRange(t, content, 0, content.Size()-1)
 	back := time.Now()
 	for {
 		res := s.get(t, requestTimeout, path)
@@ -280,16 +274,6 @@ func (s *site) waitRecovered(t *testing.T, path string, content tgfake.Content) 
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
-}
-
-// want is bytes first..last of c.
-func want(t *testing.T, c tgfake.Content, first, last int64) []byte {
-	t.Helper()
-	b := make([]byte, last-first+1)
-	if n, err := c.ReadAt(b, first); n != len(b) {
-		t.Fatalf("content %d-%d: %d bytes: %v", first, last, n, err)
-	}
-	return b
 }
 
 // checkExact requires a complete response with status and exactly body.
@@ -353,23 +337,6 @@ func waitFor(within time.Duration, cond func() bool) bool {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // errWrongBytes: a body byte differs from the file's.

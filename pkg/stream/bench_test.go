@@ -209,7 +209,7 @@ func peakRSS() int64 {
 // exchange (skipped with a session), login (skipped with a session),
 // resolve, first part.
 func BenchmarkColdFirstByte(b *testing.B) {
-	fake := startFake(b)
+	fake := tgfake.NewTest(b, tgfake.Options{})
 	id := fake.AddMessage("c", &tgfake.Media{Kind: "document", Name: "a", Content: tgfake.Pattern(1, 4*MiB)})
 	seed := newClient(b, fake, nil)
 	session, err := seed.ExportSession(context.Background())

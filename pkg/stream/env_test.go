@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/filetolink/filetolink/internal/tgfake"
+	"github.com/filetolink/filetolink/internal/tgfake/fakebot"
 	"github.com/filetolink/filetolink/pkg/stream"
 	"github.com/filetolink/filetolink/pkg/telegram"
 )
@@ -25,44 +26,22 @@ type envOptions struct {
 	session []byte
 }
 
-func startFake(tb testing.TB) *tgfake.Server {
-	tb.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	fake, err := tgfake.Start(ctx, tgfake.Options{})
-	if err != nil {
-		cancel()
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() {
-		fake.Close()
-		cancel()
-	})
-	return fake
-}
-
 func newClient(tb testing.TB, fake *tgfake.Server, session []byte) *telegram.Client {
 	tb.Helper()
-	c := telegram.New(telegram.Options{
-		APIID:           tgfake.DefaultAPIID,
-		APIHash:         tgfake.DefaultAPIHash,
-		BotToken:        tgfake.DefaultBotToken,
-		DC:              fake.HomeDC(),
-		DCList:          fake.DCList(),
-		PublicKeys:      fake.PublicKeys(),
-		Resolver:        fake.Resolver(),
-		Session:         session,
-		ConnsPerDC:      8,
-		RPCTimeout:      10 * time.Second,
-		FloodWaitBudget: 3 * time.Second,
-		ConnectWait:     20 * time.Second,
-	})
+	o := fakebot.Options(fake)
+	o.Session = session
+	o.ConnsPerDC = 8
+	o.RPCTimeout = 10 * time.Second
+	o.FloodWaitBudget = 3 * time.Second
+	o.ConnectWait = 20 * time.Second
+	c := telegram.New(o)
 	tb.Cleanup(func() { c.Close() })
 	return c
 }
 
 func newEnv(tb testing.TB, o envOptions) *env {
 	tb.Helper()
-	fake := startFake(tb)
+	fake := tgfake.NewTest(tb, tgfake.Options{})
 	client := newClient(tb, fake, o.session)
 	o.stream.ChannelID = tgfake.DefaultChannelID
 	return &env{fake: fake, client: client, svc: stream.New(client, o.stream)}
@@ -86,15 +65,6 @@ func readRange(ctx context.Context, svc *stream.Service, f *stream.File, first, 
 	}
 	defer r.Close()
 	return io.ReadAll(r)
-}
-
-func want(tb testing.TB, c tgfake.Content, first, last int64) []byte {
-	tb.Helper()
-	b := make([]byte, last-first+1)
-	if _, err := c.ReadAt(b, first); err != nil && err != io.EOF {
-		tb.Fatal(err)
-	}
-	return b
 }
 
 // readerGoroutines counts goroutines running this package's reader code:

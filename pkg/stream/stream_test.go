@@ -61,7 +61,7 @@ func TestRangesAreByteExact(t *testing.T) {
 				if err != nil {
 					t.Fatalf("range %d-%d: %v", r[0], r[1], err)
 				}
-				if !bytes.Equal(got, want(t, tf.content, r[0], r[1])) {
+				if !bytes.Equal(got, tgfake.ReadRange(t, tf.content, r[0], r[1])) {
 					t.Fatalf("range %d-%d: %d bytes, not the file's", r[0], r[1], len(got))
 				}
 			}
@@ -211,7 +211,7 @@ func TestFloodWait(t *testing.T) {
 		e.fake.FailNext(tg.UploadGetFileRequestTypeID, tgerr.New(420, "FLOOD_WAIT_1"), 1)
 		start := time.Now()
 		got, err := readRange(ctx, e.svc, f, 0, 2*MiB-1)
-		if err != nil || !bytes.Equal(got, want(t, content, 0, 2*MiB-1)) {
+		if err != nil || !bytes.Equal(got, tgfake.ReadRange(t, content, 0, 2*MiB-1)) {
 			t.Fatalf("err %v", err)
 		}
 		if time.Since(start) < time.Second {
@@ -256,7 +256,7 @@ func TestFileReferenceExpiredMidStream(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(append(head, rest...), want(t, content, 0, content.Size()-1)) {
+	if !bytes.Equal(append(head, rest...), tgfake.ReadRange(t, content, 0, content.Size()-1)) {
 		t.Fatal("bytes differ after the file reference was refreshed")
 	}
 	if n := e.fake.Calls(tg.ChannelsGetMessagesRequestTypeID) - before; n != 1 {
@@ -274,7 +274,7 @@ func TestFileMigrate(t *testing.T) {
 	wrong.DC = e.fake.HomeDC()
 	misplaced := stream.NewFile(wrong, f.Location())
 	got, err := readRange(context.Background(), e.svc, misplaced, 0, content.Size()-1)
-	if err != nil || !bytes.Equal(got, want(t, content, 0, content.Size()-1)) {
+	if err != nil || !bytes.Equal(got, tgfake.ReadRange(t, content, 0, content.Size()-1)) {
 		t.Fatalf("err %v", err)
 	}
 }
@@ -285,7 +285,7 @@ func TestDroppedConnectionIsRetried(t *testing.T) {
 	f, _ := e.add(t, "c", &tgfake.Media{Kind: "document", Name: "a", Content: content})
 	e.fake.DropNext(tg.UploadGetFileRequestTypeID, 1)
 	got, err := readRange(context.Background(), e.svc, f, 0, content.Size()-1)
-	if err != nil || !bytes.Equal(got, want(t, content, 0, content.Size()-1)) {
+	if err != nil || !bytes.Equal(got, tgfake.ReadRange(t, content, 0, content.Size()-1)) {
 		t.Fatalf("err %v", err)
 	}
 }
@@ -383,7 +383,7 @@ func TestConcurrentStreams(t *testing.T) {
 				t.Errorf("stream %d: %v", i, err)
 				return
 			}
-			if !bytes.Equal(got, want(t, content, a, b)) {
+			if !bytes.Equal(got, tgfake.ReadRange(t, content, a, b)) {
 				t.Errorf("stream %d: range %d-%d differs", i, a, b)
 			}
 		}()

@@ -16,6 +16,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/filetolink/filetolink/internal/tgfake"
 	"github.com/filetolink/filetolink/pkg/platform"
 	"github.com/filetolink/filetolink/pkg/stream"
 )
@@ -199,24 +200,7 @@ type env struct {
 	t     testing.TB
 	files *memFiles
 	h     http.Handler
-	log   *syncBuffer
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	log   *tgfake.LogBuffer
 }
 
 // Codes of the standard test files.
@@ -252,7 +236,7 @@ func newEnv(t testing.TB, o Options) *env {
 	unsupported.Size = -1
 	files.add(stream.File{MessageID: 19, Caption: codeSmall, Name: "paid", Kind: stream.KindUnsupported}, 0)
 
-	buf := &syncBuffer{}
+	buf := &tgfake.LogBuffer{}
 	if o.Files == nil {
 		o.Files = files
 	}

@@ -5,7 +5,6 @@ package web_test
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -20,6 +19,7 @@ import (
 	"github.com/gotd/td/tgerr"
 
 	"github.com/filetolink/filetolink/internal/tgfake"
+	"github.com/filetolink/filetolink/internal/tgfake/fakebot"
 	"github.com/filetolink/filetolink/pkg/platform"
 	"github.com/filetolink/filetolink/pkg/stream"
 	"github.com/filetolink/filetolink/pkg/telegram"
@@ -38,25 +38,13 @@ func newSite(t *testing.T, profile platform.Profile) *site {
 	if testing.Short() {
 		t.Skip("integration test against the fake Telegram")
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	fake, err := tgfake.Start(ctx, tgfake.Options{})
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	client := telegram.New(telegram.Options{
-		APIID:           tgfake.DefaultAPIID,
-		APIHash:         tgfake.DefaultAPIHash,
-		BotToken:        tgfake.DefaultBotToken,
-		DC:              fake.HomeDC(),
-		DCList:          fake.DCList(),
-		PublicKeys:      fake.PublicKeys(),
-		Resolver:        fake.Resolver(),
-		ConnsPerDC:      4,
-		RPCTimeout:      10 * time.Second,
-		FloodWaitBudget: time.Second,
-		ConnectWait:     20 * time.Second,
-	})
+	fake := tgfake.NewTest(t, tgfake.Options{})
+	o := fakebot.Options(fake)
+	o.ConnsPerDC = 4
+	o.RPCTimeout = 10 * time.Second
+	o.FloodWaitBudget = time.Second
+	o.ConnectWait = 20 * time.Second
+	client := telegram.New(o)
 	files := stream.New(client, stream.Options{ChannelID: tgfake.DefaultChannelID})
 	h := web.New(web.Options{
 		Files:   files,
@@ -67,8 +55,6 @@ func newSite(t *testing.T, profile platform.Profile) *site {
 	t.Cleanup(func() {
 		srv.Close()
 		client.Close()
-		fake.Close()
-		cancel()
 	})
 	return &site{fake: fake, srv: srv}
 }

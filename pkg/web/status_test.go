@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/filetolink/filetolink/internal/tgfake"
 	"github.com/filetolink/filetolink/pkg/platform"
 	"github.com/filetolink/filetolink/pkg/stream"
 )
@@ -356,7 +357,7 @@ func TestBusyStreams(t *testing.T) {
 }
 
 func TestPanicRecovered(t *testing.T) {
-	var log syncBuffer
+	var log tgfake.LogBuffer
 	s := &server{log: slog.New(slog.NewTextHandler(&log, nil))}
 	h := s.withLog(s.withRecover(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
 		panic("bug")

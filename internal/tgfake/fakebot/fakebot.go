@@ -1,0 +1,25 @@
+// Package fakebot configures the service's Telegram client (pkg/telegram)
+// for the fake Telegram of package tgfake. It is for tests; it lives apart
+// from tgfake so that tgfake does not depend on pkg/telegram.
+package fakebot
+
+import (
+	"github.com/filetolink/filetolink/internal/tgfake"
+	"github.com/filetolink/filetolink/pkg/telegram"
+)
+
+// Options are pkg/telegram options that log in to fake as its bot: its
+// credentials, home DC, DC list, keys and dialer. Callers add a session and
+// their tuning.
+func Options(fake *tgfake.Server) telegram.Options {
+	c := fake.ClientOptions()
+	return telegram.Options{
+		APIID:      c.APIID,
+		APIHash:    c.APIHash,
+		BotToken:   c.BotToken,
+		DC:         c.DC,
+		DCList:     c.DCList,
+		PublicKeys: c.PublicKeys,
+		Resolver:   c.Resolver,
+	}
+}
