@@ -28,7 +28,7 @@ type reader struct {
 	// to Read. Written before part i's fetch starts; read by Read after it
 	// received the part, and by Close after every goroutine stopped.
 	owned []bool
-	wg      sync.WaitGroup
+	wg    sync.WaitGroup
 
 	next    int    // the part Read is on
 	buf     []byte // what is left of part next-1
