@@ -2,8 +2,7 @@ package stream
 
 import (
 	"fmt"
-	"mime"
-	"strings"
+	"path"
 	"time"
 
 	"github.com/gotd/td/tg"
@@ -134,59 +133,16 @@ func nameFor(f File) string {
 	return fmt.Sprintf("%s_%d%s", f.Kind, f.MessageID, extensionFor(f.MIMEType))
 }
 
-var knownExtensions = map[string]string{
-	"video/mp4":                ".mp4",
-	"video/webm":               ".webm",
-	"video/quicktime":          ".mov",
-	"video/x-matroska":         ".mkv",
-	"audio/mpeg":               ".mp3",
-	"audio/ogg":                ".ogg",
-	"audio/mp4":                ".m4a",
-	"audio/x-m4a":              ".m4a",
-	"audio/aac":                ".aac",
-	"audio/flac":               ".flac",
-	"audio/wav":                ".wav",
-	"image/jpeg":               ".jpg",
-	"image/png":                ".png",
-	"image/gif":                ".gif",
-	"image/webp":               ".webp",
-	"application/x-tgsticker":  ".tgs",
-	"application/pdf":          ".pdf",
-	"application/zip":          ".zip",
-	"text/plain":               ".txt",
-	"application/octet-stream": ".bin",
-}
-
-// typeByExtension is the reverse of knownExtensions, one type per extension.
-var typeByExtension = map[string]string{
-	".mp4": "video/mp4", ".webm": "video/webm", ".mov": "video/quicktime", ".mkv": "video/x-matroska",
-	".mp3": "audio/mpeg", ".ogg": "audio/ogg", ".oga": "audio/ogg", ".opus": "audio/ogg", ".m4a": "audio/mp4",
-	".aac": "audio/aac", ".flac": "audio/flac", ".wav": "audio/wav",
-	".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".gif": "image/gif", ".webp": "image/webp",
-	".tgs": "application/x-tgsticker", ".pdf": "application/pdf", ".zip": "application/zip", ".txt": "text/plain",
-}
-
 func extensionFor(mimeType string) string {
-	base, _, _ := strings.Cut(mimeType, ";")
-	base = strings.ToLower(strings.TrimSpace(base))
-	if ext, ok := knownExtensions[base]; ok {
+	if ext := ExtensionByType(mimeType); ext != "" {
 		return ext
-	}
-	if exts, _ := mime.ExtensionsByType(base); len(exts) > 0 {
-		return exts[0]
 	}
 	return ".bin"
 }
 
 func mimeByName(name string) string {
-	if i := strings.LastIndexByte(name, '.'); i >= 0 {
-		ext := strings.ToLower(name[i:])
-		if t, ok := typeByExtension[ext]; ok {
-			return t
-		}
-		if t := mime.TypeByExtension(ext); t != "" {
-			return t
-		}
+	if t := TypeByExtension(path.Ext(name)); t != "" {
+		return t
 	}
 	return "application/octet-stream"
 }

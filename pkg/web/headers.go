@@ -34,49 +34,6 @@ var byKind = map[stream.Kind]string{
 	stream.KindSticker:   "image/webp",
 }
 
-// mediaTypes are the types of the extensions of media Telegram holds,
-// the first of each type its preferred extension. They are looked up
-// before the system's tables, which differ between machines (and may be
-// missing from a container image).
-var mediaTypes = []struct{ ext, typ string }{
-	{".mp4", "video/mp4"}, {".m4v", "video/mp4"}, {".webm", "video/webm"},
-	{".mkv", "video/x-matroska"}, {".mov", "video/quicktime"},
-	{".mp3", "audio/mpeg"}, {".m4a", "audio/mp4"}, {".ogg", "audio/ogg"},
-	{".oga", "audio/ogg"}, {".opus", "audio/ogg"}, {".flac", "audio/flac"},
-	{".wav", "audio/wav"}, {".jpg", "image/jpeg"}, {".jpeg", "image/jpeg"},
-	{".png", "image/png"}, {".gif", "image/gif"}, {".webp", "image/webp"},
-	{".pdf", "application/pdf"}, {".zip", "application/zip"},
-	{".txt", "text/plain; charset=utf-8"},
-}
-
-// typeByExtension is the type of a file extension ("" if unknown).
-func typeByExtension(ext string) string {
-	ext = strings.ToLower(ext)
-	for _, m := range mediaTypes {
-		if m.ext == ext {
-			return m.typ
-		}
-	}
-	return mime.TypeByExtension(ext)
-}
-
-// extensionByType is the preferred extension of a type ("" if unknown).
-func extensionByType(typ string) string {
-	typ, _, _ = strings.Cut(typ, ";")
-	for _, m := range mediaTypes {
-		if t, _, _ := strings.Cut(m.typ, ";"); t == typ {
-			return m.ext
-		}
-	}
-	if typ == "application/octet-stream" {
-		return ""
-	}
-	if exts, _ := mime.ExtensionsByType(typ); len(exts) > 0 {
-		return exts[0]
-	}
-	return ""
-}
-
 // contentType is f's Content-Type: Telegram's MIME type when it is a valid
 // media type, else the type of the name's extension, else one implied by
 // the kind, else application/octet-stream.
@@ -85,7 +42,7 @@ func contentType(f *stream.File) string {
 		return t
 	}
 	if ext := path.Ext(f.Name); ext != "" {
-		if t, ok := cleanMediaType(typeByExtension(ext)); ok {
+		if t, ok := cleanMediaType(stream.TypeByExtension(ext)); ok {
 			return t
 		}
 	}
@@ -125,7 +82,7 @@ func fileName(f *stream.File) string {
 	if name := strings.TrimSpace(f.Name); name != "" {
 		return name
 	}
-	return "file-" + strconv.Itoa(f.MessageID) + extensionByType(contentType(f))
+	return "file-" + strconv.Itoa(f.MessageID) + stream.ExtensionByType(contentType(f))
 }
 
 // maxNameBytes bounds the name in Content-Disposition; Telegram allows
