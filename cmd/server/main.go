@@ -16,13 +16,15 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
 
 	"github.com/filetolink/filetolink/pkg/app"
 	"github.com/filetolink/filetolink/pkg/config"
 )
+
+// defaultPort is the port the plain server listens on when PORT is not set.
+const defaultPort = 8080
 
 func main() {
 	os.Exit(run())
@@ -46,15 +48,18 @@ func run() int {
 			return 1
 		}
 		defer d.Close()
-	} else if missing := config.MissingCredentials(os.Getenv); len(missing) > 0 {
-		fmt.Fprintf(os.Stderr, "missing %s: set them (see README), or run `server -demo` to try it without Telegram credentials\n",
-			strings.Join(missing, ", "))
-		return 2
 	}
 
-	cfg, err := config.FromEnv()
+	purpose := config.Serve
+	if *exportSession {
+		purpose = config.ExportSession
+	}
+	cfg, err := config.Parse(os.Getenv, purpose)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
+		if len(config.Missing(err)) > 0 && d == nil {
+			fmt.Fprintln(os.Stderr, "Set them (see README), or run `server -demo` to try it without Telegram credentials.")
+		}
 		return 2
 	}
 	a, err := app.New(cfg, app.Options{Logger: logger})
@@ -72,7 +77,11 @@ func run() int {
 	if d != nil {
 		handler = d.wrap(handler)
 	}
-	ln, err := net.Listen("tcp", fmt.Sprintf(":%d", cfg.HTTP.Port))
+	port := cfg.HTTP.Port
+	if port == 0 {
+		port = defaultPort
+	}
+	ln, err := net.Listen("tcp", fmt.Sprintf(":%d", port))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
