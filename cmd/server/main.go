@@ -21,6 +21,7 @@ import (
 
 	"github.com/filetolink/filetolink/pkg/app"
 	"github.com/filetolink/filetolink/pkg/config"
+	"github.com/filetolink/filetolink/pkg/stream"
 )
 
 // defaultPort is the port the plain server listens on when PORT is not set.
@@ -105,6 +106,10 @@ func run() int {
 		defer cancel()
 		if _, err := a.Telegram.API(warm); err != nil && ctx.Err() == nil {
 			logger.Warn("telegram login failed; will retry on the next request", "err", err)
+		}
+		// Tell the operator at once what the status page would say.
+		if h := a.Files.Health(warm); h.Class != stream.HealthOK && h.Class != stream.HealthConnecting && ctx.Err() == nil {
+			logger.Error("setup problem", "class", h.Class, "hint", h.Hint)
 		}
 	}()
 

@@ -120,6 +120,8 @@ type Server struct {
 	drop        map[uint32]int
 	calls       map[uint32]int
 	logins      int
+	revoked     bool // RevokeBotToken
+	notMember   bool // SetBotInChannel(false)
 }
 
 // authKey identifies an MTProto auth key on one DC.

@@ -170,3 +170,7 @@ func (noFiles) Open(context.Context, *stream.File, int64, int64) (io.ReadCloser,
 }
 
 func (noFiles) Connected() bool { return false }
+
+func (noFiles) Health(context.Context) stream.Health {
+	return stream.Health{Class: stream.HealthUnreachable, Hint: "no Telegram client configured"}
+}
