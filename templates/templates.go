@@ -19,7 +19,8 @@ import (
 //go:embed *.html static
 var files embed.FS
 
-// Pages are the parsed templates: "index.html" and "player.html".
+// Pages are the parsed templates: "index.html", "player.html" and
+// "error.html".
 var Pages = template.Must(template.New("").Funcs(funcs).ParseFS(files, "*.html"))
 
 // Static holds the assets served under /static/ (scripts, styles, the
@@ -48,6 +49,17 @@ type Index struct {
 	Broken bool
 	// MaxResponseBytes is the per-response cap (0: unlimited).
 	MaxResponseBytes int64
+}
+
+// Error is the data of error.html: the page a browser navigation that
+// ends in an error gets.
+type Error struct {
+	Status int    // 404
+	Title  string // "Not Found"
+	Reason string // the one-line reason other clients get as text/plain
+	Hint   string // what to do
+	// RetryAfter is the Retry-After in whole seconds, "" if none.
+	RetryAfter string
 }
 
 // Player is the data of player.html.

@@ -102,7 +102,7 @@ func New(o Options) http.Handler {
 	mux.Handle("/static/{path...}", s.route("/static/", s.serveStatic))
 	mux.HandleFunc("/", serveNotFound)
 
-	var h http.Handler = mux
+	var h http.Handler = withCleanPaths(mux)
 	h = withTimeout(h, o.Profile.RequestTimeout)
 	h = s.withRecover(h)
 	h = s.withLog(h)
