@@ -94,7 +94,7 @@ func run() int {
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	base := fmt.Sprintf("http://localhost:%d", ln.Addr().(*net.TCPAddr).Port)
-	logger.Info("listening", "addr", ln.Addr().String(), "platform", a.Profile.Name, "version", app.Version)
+	logger.Info("listening", "addr", ln.Addr().String(), "platform", a.Profile.Name, "version", app.BuildVersion())
 	if d != nil {
 		d.printLinks(os.Stdout, base)
 	}

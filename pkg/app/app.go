@@ -22,10 +22,6 @@ import (
 	"github.com/filetolink/filetolink/pkg/web"
 )
 
-// Version is the service version shown on the status page; set at build
-// time with -ldflags "-X github.com/filetolink/filetolink/pkg/app.Version=…".
-var Version = "dev"
-
 // App is one running service.
 type App struct {
 	Telegram *telegram.Client
@@ -82,7 +78,7 @@ func New(cfg config.Config, opts Options) (*App, error) {
 		MaxStreams:            cfg.HTTP.MaxStreams,
 		CodeFailuresPerMinute: cfg.HTTP.CodeFailuresPerMinute,
 		ClientIPHeader:        cfg.Platform.ClientIPHeader,
-		Version:               Version,
+		Version:               BuildVersion(),
 		Logger:                opts.Logger,
 	})
 	return &App{Telegram: client, Files: files, Profile: profile, Handler: handler}, nil

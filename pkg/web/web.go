@@ -114,7 +114,11 @@ func New(o Options) http.Handler {
 // else is 405.
 func (s *server) route(pattern string, h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		infoFrom(r.Context()).route = pattern
+		info := infoFrom(r.Context())
+		info.route = pattern
+		if id, herr := checkMessageID(r.PathValue("id")); herr == nil {
+			info.messageID = id
+		}
 		switch r.Method {
 		case http.MethodGet, http.MethodHead:
 			h(w, r)
