@@ -14,8 +14,8 @@ import (
 type requestInfo struct {
 	route     string // the route pattern, never the raw URL (its query holds the code)
 	messageID int    // the valid message id of /dl or /stream, 0 if none
-	class string // the class of a failure, "" on success
-	err   error  // its cause
+	class     string // the class of a failure, "" on success
+	err       error  // its cause
 }
 
 type infoKey struct{}
