@@ -40,6 +40,7 @@ func (s *server) serveIndex(w http.ResponseWriter, r *http.Request) {
 		Hint:             health.Hint,
 		Broken:           health.Broken,
 		MaxResponseBytes: s.profile.MaxResponseBytes,
+		Samples:          s.samples,
 	})
 }
 
@@ -117,8 +118,17 @@ func (s *server) servePlayer(w http.ResponseWriter, r *http.Request) {
 func playerData(f *stream.File, code, base string, maxBytes int64) templates.Player {
 	id := strconv.Itoa(f.MessageID)
 	query := "?code=" + url.QueryEscape(code)
+	var resolution, duration string
+	if f.Width > 0 && f.Height > 0 {
+		resolution = strconv.Itoa(f.Width) + "×" + strconv.Itoa(f.Height)
+	}
+	if f.Duration > 0 {
+		duration = templates.FormatDuration(f.Duration)
+	}
 	return templates.Player{
 		Name:             fileName(f),
+		Resolution:       resolution,
+		Duration:         duration,
 		Size:             f.Size,
 		SizeText:         templates.FormatBytes(f.Size),
 		MIMEType:         contentType(f),
