@@ -61,7 +61,7 @@ func (s *Server) AddSamples() []DemoItem {
 // browser, platform and benchmark tests need, and describes them all, in
 // order: the four samples, a small text document, a video stored on
 // OtherDC, a video whose name is an HTML injection attempt, and a voice
-// note without a name or MIME type.
+// note without a name or a MIME type of its own.
 func (s *Server) AddTestCatalog() []DemoItem {
 	items := s.AddSamples()
 	return append(items, s.post([]demoMessage{
@@ -71,7 +71,8 @@ func (s *Server) AddTestCatalog() []DemoItem {
 			Content: Bytes(sampleVideo), DC: s.opts.OtherDC, Width: 320, Height: 180, Duration: 10}},
 		{"demo-xss", Media{Kind: KindVideo, Name: "<img src=x onerror=alert(1)>.mp4", MIMEType: "video/mp4",
 			Content: Bytes(sampleVideo), Width: 320, Height: 180, Duration: 10}},
-		{"demo-voice", Media{Kind: KindVoice, Content: Bytes(sampleAudio), Duration: 5}},
+		// As Telegram has a voice note sent without a type.
+		{"demo-voice", Media{Kind: KindVoice, MIMEType: "application/octet-stream", Content: Bytes(sampleAudio), Duration: 5}},
 	})...)
 }
 

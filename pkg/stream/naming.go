@@ -22,10 +22,12 @@ var byKind = map[Kind]string{
 }
 
 // MediaTypeOf is the media type of a file: Telegram's MIME type when it is
-// a valid media type (formatted anew), else the type of the name's
-// extension, else the one its kind implies, else application/octet-stream.
+// a valid media type (formatted anew) that says something, else the type of
+// the name's extension, else the one its kind implies, else
+// application/octet-stream. (Telegram fills in application/octet-stream
+// when the sender gave no type: that says nothing.)
 func MediaTypeOf(mimeType, name string, kind Kind) string {
-	if t, ok := validMediaType(mimeType); ok {
+	if t, ok := validMediaType(mimeType); ok && t != "application/octet-stream" {
 		return t
 	}
 	if ext := path.Ext(name); ext != "" {

@@ -22,6 +22,9 @@ func TestMediaTypeAndName(t *testing.T) {
 		{"", "voice.opus", KindVoice, "audio/ogg", "voice.opus"},
 		// A voice note without MIME type or name is an .ogg, as the README says.
 		{"", "", KindVoice, "audio/ogg", "voice_42.ogg"},
+		{"application/octet-stream", "", KindVoice, "audio/ogg", "voice_42.ogg"},
+		{"application/octet-stream", "a.zip", KindDocument, "application/zip", "a.zip"},
+		{"application/octet-stream", "x.bin", KindDocument, "application/octet-stream", "x.bin"},
 		{"", "noext", KindVoice, "audio/ogg", "noext"},
 		{"", "", KindPhoto, "image/jpeg", "photo_42.jpg"},
 		{"", "", KindVideoNote, "video/mp4", "video_note_42.mp4"},
