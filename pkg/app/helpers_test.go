@@ -35,8 +35,15 @@ const mib = 1 << 20
 // test instead of stalling it.
 const requestTimeout = 30 * time.Second * slowFactor
 
-// recoverWithin is how soon after Telegram's return a download must work.
-const recoverWithin = 15 * time.Second * slowFactor
+// recoverWithin bounds the wait for the service to recover after Telegram's
+// return. Recovery is an event (a complete download), not a speed: on a
+// loaded machine the key exchange and login alone may take many seconds,
+// so this only keeps a service that never recovers from stalling the test.
+const recoverWithin = 2 * time.Minute * slowFactor
+
+// eventWithin bounds the wait for an event a test expects (a call the fake
+// sees), as a hang guard, not a speed.
+const eventWithin = time.Minute * slowFactor
 
 // site is one App over one fake Telegram.
 type site struct {
