@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sync/atomic"
 	"time"
 
 	"github.com/gotd/td/tg"
@@ -36,6 +37,11 @@ type Options struct {
 	NegativeTTL time.Duration
 	// PartRetries is how often a failed or timed-out part is retried (default 3).
 	PartRetries int
+	// StallTimeout is how long a stream may go without a Read before its
+	// prefetched parts are dropped and their budget returned (default 1s).
+	// It is shorter than BusyWait, so a stream waiting for budget held by
+	// stalled streams gets it.
+	StallTimeout time.Duration
 }
 
 func (o *Options) setDefaults() {
@@ -60,6 +66,9 @@ func (o *Options) setDefaults() {
 	if o.PartRetries <= 0 {
 		o.PartRetries = 3
 	}
+	if o.StallTimeout <= 0 {
+		o.StallTimeout = time.Second
+	}
 }
 
 // Service resolves log-channel messages and reads byte ranges of their files.
@@ -68,6 +77,7 @@ type Service struct {
 	opts     Options
 	resolver *resolver
 	budget   *budget
+	reclaims atomic.Int64 // stalled streams whose prefetched parts were dropped
 }
 
 // New returns a Service over a Telegram client.
@@ -98,6 +108,10 @@ func (s *Service) Connected() bool { return s.tg.Connected() }
 
 // BufferInUse reports the bytes of prefetched parts held now.
 func (s *Service) BufferInUse() int64 { return s.budget.inUse() }
+
+// Reclaims reports how many times a stalled stream's prefetched parts were
+// dropped to return their budget.
+func (s *Service) Reclaims() int64 { return s.reclaims.Load() }
 
 // Open yields exactly bytes first..last (inclusive) of f. Closing the reader
 // or ending ctx stops every Telegram call it started.
