@@ -16,14 +16,16 @@ import (
 // reader delivers the parts of one range in order while the next ones are
 // fetched in parallel.
 //
-// How far it fetches ahead is earned: a new stream has one part in flight
-// (and one more once Read takes the first), and the limit doubles each time
-// Read drained a part and had to wait for the next, up to maxAhead parts
-// fetched but not taken, at most Window of them in flight. A client that
-// hangs up after the headers therefore costs about two parts; one that reads
-// slower than Telegram delivers keeps a short lead. A client that stops
-// reading (no Read for StallTimeout) has its prefetched parts dropped and its
-// budget returned; reading again starts over from one part.
+// How far it fetches ahead is earned, as in TCP's slow start: a new stream
+// requests two parts, and each part the client drains faster than Telegram
+// took to deliver it doubles the limit (a client that outpaces one part per
+// round trip needs a longer pipe), up to maxLimit parts requested beyond
+// those drained, at most Window of them in flight. The first part drained
+// does not count: it may only have gone into the kernel's socket buffers. A
+// client that hangs up after the headers therefore costs about two parts,
+// and one that reads slower than Telegram delivers keeps a short lead. A
+// client that stops reading (no Read for StallTimeout) has its prefetched
+// parts dropped and their budget returned; reading again starts over.
 //
 // The reader owns one scheduler goroutine and one goroutine per part in
 // flight per run (a run ends when a stall is reclaimed); Close stops and
@@ -40,14 +42,16 @@ type reader struct {
 
 	// Read's own state: io.Reader allows one Read at a time, and Close
 	// runs after the last Read returned.
-	next    int    // the part Read takes next
-	buf     []byte // what is left of part next-1
-	reading int64  // budget held by the part in buf
+	next    int           // the part Read takes next
+	buf     []byte        // what is left of part next-1
+	reading int64         // budget held by the part in buf
+	fetched time.Duration // how long part next-1 took to arrive
+	takenAt time.Time     // when Read took part next-1
 	err     error
 
 	mu         sync.Mutex // guards the fields below
-	taken      int        // = next, for the scheduler
-	limit      int        // parts beyond taken the scheduler may request
+	drained    int        // parts Read has given out entirely
+	limit      int        // parts beyond drained the scheduler may request
 	run        *run       // the current run; nil after a reclaim, until Read
 	registered bool       // counted among the budget's streams
 	active     bool       // a Read is in progress
@@ -70,9 +74,10 @@ type run struct {
 }
 
 type partResult struct {
-	data   []byte
-	err    error
-	budget int64 // the memory taken for the part, now owned by whoever receives it
+	data    []byte
+	err     error
+	budget  int64         // the memory taken for the part, now owned by whoever receives it
+	fetched time.Duration // from request to answer
 }
 
 // location is the file's current place: its DC and its file reference can
@@ -85,10 +90,14 @@ type location struct {
 	refreshed bool
 }
 
-// maxAhead is how many parts beyond the one being read a stream may hold
-// (in flight or fetched): more than Window, so that a part that arrives out
-// of order does not take an in-flight slot from the parts behind it.
-func (s *Service) maxAhead() int { return s.opts.Window + (s.opts.Window+1)/2 }
+// maxLimit is how many parts beyond those drained a stream may hold (being
+// read, fetched or in flight): more than Window, so that parts that arrive
+// out of order do not take in-flight slots from the parts behind them.
+func (s *Service) maxLimit() int { return 2*s.opts.Window + 1 }
+
+// initialLimit is the parts a new stream (or one resuming after a stall)
+// requests before its client has drained any.
+const initialLimit = 2
 
 func (s *Service) newReader(ctx context.Context, f *File, first, last int64) (*reader, error) {
 	parts := planParts(first, last)
@@ -114,7 +123,7 @@ func (s *Service) newReader(ctx context.Context, f *File, first, last int64) (*r
 		parts:      parts,
 		loc:        &location{file: f, dc: f.DC},
 		held:       held,
-		limit:      1,
+		limit:      initialLimit,
 		registered: true,
 	}
 	r.mu.Lock()
@@ -131,7 +140,7 @@ func (r *reader) startLocked(paid bool) {
 		ctx:     ctx,
 		cancel:  cancel,
 		from:    r.next,
-		results: make([]chan partResult, r.s.maxAhead()+1),
+		results: make([]chan partResult, r.s.maxLimit()+1),
 		wake:    make(chan struct{}, 1),
 	}
 	for i := range g.results {
@@ -168,8 +177,9 @@ func (r *reader) schedule(g *run, paid bool) {
 		go func() {
 			defer r.wg.Done()
 			defer g.wg.Done()
+			start := time.Now()
 			data, err := r.fetch(g.ctx, p)
-			g.results[i%len(g.results)] <- partResult{data: data, err: err, budget: p.Limit}
+			g.results[i%len(g.results)] <- partResult{data: data, err: err, budget: p.Limit, fetched: time.Since(start)}
 			g.inFlight.Add(-1)
 			g.poke()
 		}()
@@ -181,7 +191,7 @@ func (r *reader) schedule(g *run, paid bool) {
 func (r *reader) waitTurn(g *run, i int) bool {
 	for {
 		r.mu.Lock()
-		ok := i < r.taken+r.limit
+		ok := i < r.drained+r.limit
 		r.mu.Unlock()
 		if ok && g.inFlight.Load() < int64(r.s.opts.Window) {
 			return true
@@ -208,24 +218,20 @@ func (r *reader) Read(b []byte) (int, error) {
 	g := r.resume()
 	defer r.pause()
 	for len(r.buf) == 0 {
-		r.releaseReading()
+		if r.reading != 0 {
+			r.releaseReading()
+			r.drainedPart(g)
+		}
 		if r.next == len(r.parts) {
 			r.err = io.EOF
 			return 0, io.EOF
 		}
-		ch := g.results[r.next%len(g.results)]
 		var res partResult
-		waited := false
 		select {
-		case res = <-ch:
-		default:
-			waited = true
-			select {
-			case res = <-ch:
-			case <-r.ctx.Done():
-				r.err = r.ctx.Err()
-				return 0, r.err
-			}
+		case res = <-g.results[r.next%len(g.results)]:
+		case <-r.ctx.Done():
+			r.err = r.ctx.Err()
+			return 0, r.err
 		}
 		r.reading = res.budget
 		if res.err != nil {
@@ -233,22 +239,24 @@ func (r *reader) Read(b []byte) (int, error) {
 			r.err = res.err
 			return 0, res.err
 		}
-		r.buf = res.data
+		r.buf, r.fetched, r.takenAt = res.data, res.fetched, time.Now()
 		r.next++
-		r.mu.Lock()
-		r.taken = r.next
-		// The client drained a part and waited for this one: it reads
-		// faster than the window delivers, so the window doubles. The
-		// first part does not count: before it nothing was drained.
-		if waited && r.next > 1 {
-			r.limit = min(2*r.limit, r.s.maxAhead())
-		}
-		r.mu.Unlock()
-		g.poke()
 	}
 	n := copy(b, r.buf)
 	r.buf = r.buf[n:]
 	return n, nil
+}
+
+// drainedPart records that part next-1 was given out entirely, and grows
+// the limit if the client drained it faster than Telegram delivered it.
+func (r *reader) drainedPart(g *run) {
+	r.mu.Lock()
+	r.drained++
+	if r.drained > 1 && time.Since(r.takenAt) < r.fetched {
+		r.limit = min(4*r.limit, r.s.maxLimit())
+	}
+	r.mu.Unlock()
+	g.poke()
 }
 
 // resume marks a Read in progress, and restarts fetching if a stall
@@ -265,7 +273,7 @@ func (r *reader) resume() *run {
 		r.s.budget.register()
 	}
 	if r.run == nil {
-		r.limit = 1
+		r.limit = initialLimit
 		r.startLocked(false)
 	}
 	return r.run
