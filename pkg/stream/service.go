@@ -35,6 +35,9 @@ type Options struct {
 	CacheSize int
 	// NegativeTTL is how long "no such message" is remembered (default 10s).
 	NegativeTTL time.Duration
+	// NegativeSize bounds the remembered misses, kept apart from the
+	// resolved messages so that misses never evict them (default 4096).
+	NegativeSize int
 	// PartRetries is how often a failed or timed-out part is retried (default 3).
 	PartRetries int
 	// StallTimeout is how long a stream may go without a Read before its
@@ -63,6 +66,9 @@ func (o *Options) setDefaults() {
 	if o.NegativeTTL <= 0 {
 		o.NegativeTTL = 10 * time.Second
 	}
+	if o.NegativeSize <= 0 {
+		o.NegativeSize = 4096
+	}
 	if o.PartRetries <= 0 {
 		o.PartRetries = 3
 	}
@@ -90,6 +96,8 @@ func New(t Telegram, opts Options) *Service {
 			tg:        t,
 			channelID: opts.ChannelID,
 			cache:     newFileCache(opts.CacheSize, opts.CacheTTL, opts.NegativeTTL),
+			misses:    newFileCache(opts.NegativeSize, opts.NegativeTTL, opts.NegativeTTL),
+			bound:     idBound{now: time.Now},
 		},
 		budget: newBudget(opts.BufferBudget),
 	}
@@ -102,6 +110,10 @@ func (s *Service) Resolve(ctx context.Context, id int) (*File, error) {
 	}
 	return s.resolver.resolve(ctx, id)
 }
+
+// Cached returns message id's File if it is resolved and cached: no
+// Telegram call, no wait.
+func (s *Service) Cached(id int) (*File, bool) { return s.resolver.cached(id) }
 
 // Connected reports whether Telegram is logged in right now.
 func (s *Service) Connected() bool { return s.tg.Connected() }
