@@ -105,9 +105,7 @@ func writeError(w http.ResponseWriter, r *http.Request, e *httpError) {
 		return
 	}
 	h := w.Header()
-	for _, k := range []string{"Content-Disposition", "Content-Range", "Content-Encoding", "ETag", "Last-Modified", "Accept-Ranges", "Content-Security-Policy"} {
-		h.Del(k)
-	}
+	dropFileHeaders(h)
 	h.Set("Content-Type", "text/plain; charset=utf-8")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Cache-Control", "no-store")
