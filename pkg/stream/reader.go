@@ -380,7 +380,7 @@ func (r *reader) fetch(ctx context.Context, p part) ([]byte, error) {
 	want := p.Skip + p.Take // bytes of the answer we need
 	var got []byte
 	offset, limit := p.Offset, p.Limit
-	failures := 0
+	failures, hops := 0, 0
 	for int64(len(got)) < want {
 		f, dc := r.loc.current()
 		api, err := r.s.tg.DC(ctx, dc)
@@ -420,8 +420,10 @@ func (r *reader) fetch(ctx context.Context, p part) ([]byte, error) {
 			return nil, ctx.Err()
 		}
 		if rpc, ok := tgerr.As(err); ok && rpc.IsType("FILE_MIGRATE") && rpc.Argument > 0 {
-			hops, err := r.loc.migrate(rpc.Argument)
-			if err != nil {
+			if hops++; hops > maxMigrateHops {
+				return nil, fmt.Errorf("%w: %d answers for the part at %d, the last to DC %d", ErrMigrateLoop, hops, p.Offset, rpc.Argument)
+			}
+			if err := r.loc.migrate(rpc.Argument); err != nil {
 				return nil, err
 			}
 			// A file moves once; hops beyond that back off, in case
@@ -463,21 +465,25 @@ func (l *location) current() (*File, int) {
 	return l.file, l.dc
 }
 
-// maxMigrateHops bounds the FILE_MIGRATE answers one stream follows: a file
-// lives in one DC, so more hops than this are a loop.
+// maxMigrateHops bounds the FILE_MIGRATE answers one part follows, and the
+// moves from DC to DC of one stream: a file lives in one DC, so more than
+// this is a loop.
 const maxMigrateHops = 3
 
-// migrate moves the stream to dc after a FILE_MIGRATE_dc and returns how
-// many hops the stream has followed, or ErrMigrateLoop past the bound.
-func (l *location) migrate(dc int) (int, error) {
+// migrate moves the stream to dc after a FILE_MIGRATE_dc; parts that meet
+// the same move together count it once. It fails with ErrMigrateLoop when
+// the stream has moved too often.
+func (l *location) migrate(dc int) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.migrated++
-	if l.migrated > maxMigrateHops {
-		return l.migrated, fmt.Errorf("%w: %d FILE_MIGRATE answers, the last to DC %d", ErrMigrateLoop, l.migrated, dc)
+	if l.dc == dc {
+		return nil
+	}
+	if l.migrated++; l.migrated > maxMigrateHops {
+		return fmt.Errorf("%w: moved %d times, the last to DC %d", ErrMigrateLoop, l.migrated, dc)
 	}
 	l.dc = dc
-	return l.migrated, nil
+	return nil
 }
 
 // refresh re-reads the message for a fresh file reference, once per stream;
