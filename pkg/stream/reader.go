@@ -383,7 +383,7 @@ func (r *reader) fetch(ctx context.Context, p part) ([]byte, error) {
 	failures, hops := 0, 0
 	for int64(len(got)) < want {
 		f, dc := r.loc.current()
-		api, err := r.s.tg.DC(ctx, dc)
+		api, err := r.s.tg.dc(ctx, dc)
 		if err == nil {
 			var res tg.UploadFileClass
 			res, err = api.UploadGetFile(ctx, &tg.UploadGetFileRequest{

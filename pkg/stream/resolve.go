@@ -17,7 +17,7 @@ import (
 // channels.getMessages, behind a bounded TTL cache with one Telegram call for
 // any number of concurrent misses.
 type resolver struct {
-	tg        Telegram
+	tg        conn
 	channelID int64
 
 	channelMu sync.Mutex
@@ -74,7 +74,7 @@ func (r *resolver) forget(id int) { r.cache.drop(id) }
 // fetch looks message id up, and the ids of ladder in the same call (they
 // only tell the bound where the channel's newest message is).
 func (r *resolver) fetch(ctx context.Context, id int, ladder []int) (*File, error) {
-	api, err := r.tg.API(ctx)
+	api, err := r.tg.home(ctx)
 	if err != nil {
 		return nil, classify(err)
 	}
@@ -118,7 +118,7 @@ func (r *resolver) fetch(ctx context.Context, id int, ladder []int) (*File, erro
 	return nil, ErrMessageNotFound
 }
 
-func (r *resolver) inputChannel(ctx context.Context, api *tg.Client) (*tg.InputChannel, error) {
+func (r *resolver) inputChannel(ctx context.Context, api rpc) (*tg.InputChannel, error) {
 	r.channelMu.Lock()
 	defer r.channelMu.Unlock()
 	if r.channel != nil {

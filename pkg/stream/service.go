@@ -79,7 +79,7 @@ func (o *Options) setDefaults() {
 
 // Service resolves log-channel messages and reads byte ranges of their files.
 type Service struct {
-	tg       Telegram
+	tg       conn
 	opts     Options
 	resolver *resolver
 	budget   *budget
@@ -87,7 +87,9 @@ type Service struct {
 }
 
 // New returns a Service over a Telegram client.
-func New(t Telegram, opts Options) *Service {
+func New(t Telegram, opts Options) *Service { return newService(telegramConn{t}, opts) }
+
+func newService(t conn, opts Options) *Service {
 	opts.setDefaults()
 	return &Service{
 		tg:   t,
@@ -116,7 +118,7 @@ func (s *Service) Resolve(ctx context.Context, id int) (*File, error) {
 func (s *Service) Cached(id int) (*File, bool) { return s.resolver.cached(id) }
 
 // Connected reports whether Telegram is logged in right now.
-func (s *Service) Connected() bool { return s.tg.Connected() }
+func (s *Service) Connected() bool { return s.tg.connected() }
 
 // BufferInUse reports the bytes of prefetched parts held now.
 func (s *Service) BufferInUse() int64 { return s.budget.inUse() }
