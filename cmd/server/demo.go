@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
 
 	"github.com/filetolink/filetolink/internal/tgfake"
+	"github.com/filetolink/filetolink/pkg/web"
 )
 
 // demoTelegram is the embedded fake Telegram of -demo: it sets the same
@@ -67,12 +67,11 @@ type demoLink struct {
 func (d *demoTelegram) links(base string) []demoLink {
 	out := make([]demoLink, len(d.items))
 	for i, it := range d.items {
-		q := url.QueryEscape(it.Caption)
 		out[i] = demoLink{
 			MessageID: it.MessageID, Caption: it.Caption, Name: it.Name, Kind: it.Kind,
 			MIMEType: it.MIMEType, Size: it.Size, SHA256: it.SHA256,
-			StreamURL:   fmt.Sprintf("%s/stream/%d?code=%s", base, it.MessageID, q),
-			DownloadURL: fmt.Sprintf("%s/dl/%d?code=%s", base, it.MessageID, q),
+			StreamURL:   web.PlayerURL(base, it.MessageID, it.Caption),
+			DownloadURL: web.DownloadURL(base, it.MessageID, it.Caption),
 		}
 	}
 	return out
