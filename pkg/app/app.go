@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/filetolink/filetolink/pkg/bot"
 	"github.com/filetolink/filetolink/pkg/config"
 	"github.com/filetolink/filetolink/pkg/platform"
 	"github.com/filetolink/filetolink/pkg/stream"
@@ -28,6 +29,7 @@ type App struct {
 	Telegram *telegram.Client
 	Files    *stream.Service
 	Profile  platform.Profile
+	Bot      *bot.Bot // the link bot, served at POST /telegram
 	Handler  http.Handler
 }
 
@@ -84,7 +86,9 @@ func New(cfg config.Config, opts Options) (*App, error) {
 		CacheTTL:     cfg.Tuning.CacheTTL,
 		CacheSize:    cfg.Tuning.CacheSize,
 	})
+	linkBot := newBot(cfg, files, platform.PublicBaseURL(opts.Getenv), opts.Logger)
 	handler := web.New(web.Options{
+		Webhook:               linkBot,
 		Files:                 files,
 		Profile:               profile,
 		PublicBaseURL:         platform.PublicBaseURL(opts.Getenv),
@@ -94,7 +98,7 @@ func New(cfg config.Config, opts Options) (*App, error) {
 		Version:               Version,
 		Logger:                opts.Logger,
 	})
-	return &App{Telegram: client, Files: files, Profile: profile, Handler: handler}, nil
+	return &App{Telegram: client, Files: files, Profile: profile, Bot: linkBot, Handler: handler}, nil
 }
 
 // Close stops the Telegram client.

@@ -39,6 +39,7 @@ type Config struct {
 
 	Tuning Tuning
 	HTTP   HTTP
+	Bot    Bot // the link bot: bot.go
 }
 
 // DCAddr is one entry of TG_DC_LIST.
@@ -253,6 +254,8 @@ func (r raw) parse(readFile func(string) ([]byte, error)) (Config, error) {
 	c.HTTP.Port = positive("PORT", r.Port, 65535)
 	c.HTTP.MaxStreams = positive("MAX_STREAMS", r.MaxStreams, 100000)
 	c.HTTP.CodeFailuresPerMinute = positive("CODE_FAILURES_PER_MINUTE", r.CodeFailuresPerMinute, 1000000)
+
+	c.Bot = parseBot(os.Getenv, bad)
 
 	if len(problems) > 0 {
 		return c, problems

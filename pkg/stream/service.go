@@ -93,6 +93,11 @@ func (s *Service) Resolve(ctx context.Context, id int) (*File, error) {
 	return s.resolver.resolve(ctx, id)
 }
 
+// Forget drops message id from the resolved-message cache: the next
+// Resolve asks Telegram (after a revoke, say). Other processes' caches keep
+// it until CacheTTL.
+func (s *Service) Forget(id int) { s.resolver.forget(id) }
+
 // Connected reports whether Telegram is logged in right now.
 func (s *Service) Connected() bool { return s.tg.Connected() }
 
