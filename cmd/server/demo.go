@@ -16,9 +16,10 @@ import (
 // environment variables a real deployment sets (TG_DC_LIST, TG_PUBLIC_KEYS,
 // BOT_TOKEN, ...), so the demo runs the production code path.
 type demoTelegram struct {
-	fake  *tgfake.Server
-	dir   string
-	items []tgfake.DemoItem
+	fake   *tgfake.Server
+	botAPI *demoBotAPI
+	dir    string
+	items  []tgfake.DemoItem
 }
 
 func startDemo(ctx context.Context) (*demoTelegram, error) {
@@ -37,6 +38,11 @@ func startDemo(ctx context.Context) (*demoTelegram, error) {
 		d.Close()
 		return nil, err
 	}
+	if d.botAPI, err = startDemoBotAPI(fake); err != nil {
+		d.Close()
+		return nil, err
+	}
+	env["BOT_API_URL"] = d.botAPI.url
 	for k, v := range env {
 		if err := os.Setenv(k, v); err != nil {
 			d.Close()
@@ -48,6 +54,9 @@ func startDemo(ctx context.Context) (*demoTelegram, error) {
 }
 
 func (d *demoTelegram) Close() {
+	if d.botAPI != nil {
+		d.botAPI.close()
+	}
 	d.fake.Close()
 	os.RemoveAll(d.dir)
 }

@@ -4,6 +4,9 @@
 //	server                  serve with API_ID, API_HASH, BOT_TOKEN, LOG_CHANNEL_ID
 //	server -demo            serve sample files from an embedded fake Telegram
 //	server -export-session  log in once and print a TG_SESSION value
+//	server -link N          print the links of log-channel message N (its caption is the code)
+//	server -set-webhook     register POST /telegram as the link bot's webhook
+//	server -bot-poll        serve, and run the link bot by long polling
 package main
 
 import (
@@ -31,6 +34,9 @@ func main() {
 func run() int {
 	demo := flag.Bool("demo", false, "serve sample files from an embedded fake Telegram (no credentials needed)")
 	exportSession := flag.Bool("export-session", false, "log in once, print a TG_SESSION value for serverless cold starts, and exit")
+	link := flag.Int("link", 0, "print the download and stream links of log-channel message `N` and exit")
+	setHook := flag.Bool("set-webhook", false, "register PUBLIC_BASE_URL/telegram as the bot's webhook and exit")
+	botPoll := flag.Bool("bot-poll", false, "also run the link bot by long polling (no public HTTPS needed)")
 	flag.Parse()
 
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
@@ -67,6 +73,16 @@ func run() int {
 	if *exportSession {
 		return printSession(ctx, a)
 	}
+	fallbackBase := ""
+	if d != nil {
+		fallbackBase = localBase(cfg.HTTP.Port)
+	}
+	switch {
+	case *link != 0:
+		return printLinks(ctx, a, *link, publicBase(fallbackBase), os.Stdout)
+	case *setHook:
+		return setWebhook(ctx, a, publicBase(fallbackBase))
+	}
 
 	handler := a.Handler
 	if d != nil {
@@ -87,6 +103,7 @@ func run() int {
 	logger.Info("listening", "addr", ln.Addr().String(), "platform", a.Profile.Name, "version", app.Version)
 	if d != nil {
 		d.printLinks(os.Stdout, base)
+		d.printBot(os.Stdout, base, a.Bot.Secret())
 	}
 
 	// Log in now so the first request does not pay for it; requests that
@@ -101,6 +118,11 @@ func run() int {
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
+	if *botPoll {
+		pollCtx, stopPoll := context.WithCancel(ctx)
+		defer startPolling(pollCtx, a, publicBase(base), logger)() // runs after stopPoll
+		defer stopPoll()
+	}
 	select {
 	case err := <-served:
 		if !errors.Is(err, http.ErrServerClosed) {

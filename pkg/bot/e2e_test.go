@@ -543,7 +543,7 @@ func TestPollAndSetWebhook(t *testing.T) {
 	}
 
 	done := make(chan error, 1)
-	go func() { done <- b.Poll(ctx) }()
+	go func() { done <- b.Poll(ctx, "") }()
 	botAPI.Queue(botAPI.Update(botAPI.UserMessage(botapifake.Private(user), user, "", sample(tgfake.KindVideo, "p.mp4", 100, 4), nil)))
 	for len(botAPI.Sent()) == 0 && ctx.Err() == nil {
 		time.Sleep(20 * time.Millisecond)

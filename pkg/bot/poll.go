@@ -23,9 +23,12 @@ const pollTimeout = 25
 // Poll runs the bot by long polling (getUpdates) until ctx ends: for a
 // machine without public HTTPS. It removes a webhook first (Telegram
 // refuses getUpdates while one is set). Replies are sent as Bot API calls.
-// Links are built on Options.PublicBaseURL, which must be set.
-func (b *Bot) Poll(ctx context.Context) error {
-	if b.opts.PublicBaseURL == "" {
+// Links are built on base ("": Options.PublicBaseURL; one is needed).
+func (b *Bot) Poll(ctx context.Context, base string) error {
+	if base == "" {
+		base = b.opts.PublicBaseURL
+	}
+	if base == "" {
 		return errors.New("bot: polling needs a public base URL (PUBLIC_BASE_URL)")
 	}
 	if err := b.api.call(ctx, "deleteWebhook", map[string]any{}, nil); err != nil {
@@ -58,7 +61,7 @@ func (b *Bot) Poll(ctx context.Context) error {
 		for i := range updates {
 			u := &updates[i]
 			offset = max(offset, u.UpdateID+1)
-			out := b.Handle(ctx, u, b.opts.PublicBaseURL)
+			out := b.Handle(ctx, u, base)
 			b.log.Info("bot: update", "update_id", u.UpdateID, "outcome", out.Note)
 			if out.Reply != nil {
 				if err := b.api.call(ctx, out.Reply.Method, out.Reply.Params, nil); err != nil {

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/json"
@@ -50,11 +51,14 @@ func (b *Bot) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		plain(w, http.StatusOK, out.Note)
 		return
 	}
-	reply, err := json.Marshal(out.Reply)
-	if err != nil {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // the text is HTML for Telegram: keep it readable
+	if err := enc.Encode(out.Reply); err != nil {
 		plain(w, http.StatusOK, "ignored: reply not encodable")
 		return
 	}
+	reply := buf.Bytes()
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Content-Length", strconv.Itoa(len(reply)))
