@@ -12,15 +12,15 @@ import (
 
 	"github.com/filetolink/filetolink/pkg/app"
 	"github.com/filetolink/filetolink/pkg/bot"
-	"github.com/filetolink/filetolink/pkg/platform"
+	"github.com/filetolink/filetolink/pkg/config"
 	"github.com/filetolink/filetolink/pkg/stream"
 )
 
 // publicBase is the base of links printed or registered here:
 // PUBLIC_BASE_URL or the platform's, else (demo, polling on a LAN)
 // fallback; "" if there is neither.
-func publicBase(fallback string) string {
-	if b := platform.PublicBaseURL(os.Getenv); b != "" {
+func publicBase(cfg config.Config, fallback string) string {
+	if b := cfg.Platform.PublicBaseURL; b != "" {
 		return b
 	}
 	return fallback
@@ -28,7 +28,7 @@ func publicBase(fallback string) string {
 
 // printLinks is `server -link N`: the links of log-channel message id,
 // whose caption is the code, read through the logged-in client.
-func printLinks(ctx context.Context, a *app.App, id int, base string, w io.Writer) int {
+func printLinks(ctx context.Context, a *app.App, id int, base, worker string, w io.Writer) int {
 	if base == "" {
 		fmt.Fprintln(os.Stderr, "-link: no public base URL: set PUBLIC_BASE_URL=https://your.host")
 		return 2
@@ -50,7 +50,6 @@ func printLinks(ctx context.Context, a *app.App, id int, base string, w io.Write
 		fmt.Fprintf(os.Stderr, "-link: message %d has no caption: edit it to add one (the caption is the code of its links)\n", id)
 		return 1
 	}
-	worker, _ := platform.WorkerBaseURL(os.Getenv)
 	fmt.Fprintf(os.Stderr, "message %d: %s, %d bytes, %s\n", id, f.Kind, f.Size, f.MIMEType)
 	for _, l := range bot.MakeLinks(base, worker, id, f.Caption, f.Kind).List() {
 		fmt.Fprintf(w, "%-14s %s\n", l.Label+":", l.URL)

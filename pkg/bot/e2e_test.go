@@ -57,7 +57,6 @@ func newSite(t *testing.T, tune func(*config.Config)) *site {
 	}
 	logs := &tgfake.LogBuffer{}
 	a, err := app.New(cfg, app.Options{
-		Getenv: func(string) string { return "" },
 		Telegram: func(o *telegram.Options) {
 			f := fakebot.Options(fake)
 			o.DCList, o.PublicKeys, o.Resolver, o.DC = f.DCList, f.PublicKeys, f.Resolver, f.DC

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -27,48 +28,50 @@ type Bot struct {
 // webhookSecretPattern is what Telegram accepts as a webhook secret_token.
 var webhookSecretPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
 
-// parseBot reads the bot's variables, reporting each bad one through bad.
-func parseBot(getenv func(string) string, bad func(name, reason string)) Bot {
-	var b Bot
-	if v := strings.TrimSpace(getenv("BOT_ALLOWED_USERS")); v != "" {
+// botVars are the link bot's variables.
+var botVars = []Var{
+	{Name: "BOT_ALLOWED_USERS", Parse: func(c *Config, v string) error {
+		var ids []int64
 		for _, f := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' || r == ';' }) {
 			id, err := strconv.ParseInt(f, 10, 64)
 			if err != nil || id <= 0 {
-				bad("BOT_ALLOWED_USERS", "must be Telegram user ids separated by commas, such as 123456789,987654321")
-				b.AllowedUsers = nil
-				break
+				return errors.New("must be Telegram user ids separated by commas, such as 123456789,987654321")
 			}
-			b.AllowedUsers = append(b.AllowedUsers, id)
+			ids = append(ids, id)
 		}
-	}
-	if v := strings.TrimSpace(getenv("BOT_LINKS_PER_MINUTE")); v != "" {
+		c.Bot.AllowedUsers = ids
+		return nil
+	}},
+	{Name: "BOT_LINKS_PER_MINUTE", Parse: func(c *Config, v string) error {
 		n, err := strconv.Atoi(v)
 		if err != nil || n <= 0 || n > 100000 {
-			bad("BOT_LINKS_PER_MINUTE", "must be an integer from 1 to 100000")
-		} else {
-			b.LinksPerMinute = n
+			return errors.New("must be an integer from 1 to 100000")
 		}
-	}
-	if v := strings.TrimSpace(getenv("BOT_API_URL")); v != "" {
+		c.Bot.LinksPerMinute = n
+		return nil
+	}},
+	{Name: "BOT_API_URL", Parse: func(c *Config, v string) error {
 		u, err := url.Parse(v)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
 			u.RawQuery != "" || u.Fragment != "" {
-			bad("BOT_API_URL", "must be an http(s) URL such as https://api.telegram.org")
-		} else {
-			b.APIURL = strings.TrimRight(v, "/")
+			return errors.New("must be an http(s) URL such as https://api.telegram.org")
 		}
-	}
-	if v := getenv("BOT_WEBHOOK_SECRET"); v != "" {
+		c.Bot.APIURL = strings.TrimRight(v, "/")
+		return nil
+	}},
+	{Name: "BOT_WEBHOOK_SECRET", Parse: func(c *Config, v string) error {
 		if !webhookSecretPattern.MatchString(v) {
-			bad("BOT_WEBHOOK_SECRET", "must be 1 to 256 characters A-Z, a-z, 0-9, _ and -")
-		} else {
-			b.WebhookSecret = v
+			return errors.New("must be 1 to 256 characters A-Z, a-z, 0-9, _ and -")
 		}
-	}
-	if base, ok := platform.WorkerBaseURL(getenv); !ok {
-		bad("WORKER_BASE_URL", "must be a base URL such as https://files.example.workers.dev (no path or query)")
-	} else {
-		b.WorkerBaseURL = base
-	}
-	return b
+		c.Bot.WebhookSecret = v
+		return nil
+	}},
+	{Name: "WORKER_BASE_URL", Parse: func(c *Config, v string) error {
+		base, err := platform.HostBaseURL(v)
+		if err != nil {
+			return err
+		}
+		c.Bot.WorkerBaseURL = base
+		return nil
+	}},
 }

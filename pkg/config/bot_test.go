@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-func TestParseBot(t *testing.T) {
+func TestBotVars(t *testing.T) {
 	for _, tc := range []struct {
 		env  map[string]string
 		want Bot
@@ -27,22 +27,25 @@ func TestParseBot(t *testing.T) {
 		{env: map[string]string{"WORKER_BASE_URL": "edge.example.workers.dev"}, want: Bot{WorkerBaseURL: "https://edge.example.workers.dev"}},
 		{env: map[string]string{"WORKER_BASE_URL": "https://edge.example/path"}, bad: "WORKER_BASE_URL"},
 	} {
-		var problems []string
-		got := parseBot(func(k string) string { return tc.env[k] }, func(name, reason string) {
-			problems = append(problems, name)
-			for _, v := range tc.env {
-				if v != "" && strings.Contains(reason, v) {
-					t.Errorf("%v: the reason %q holds the value", tc.env, reason)
+		got, err := Parse(func(k string) string { return tc.env[k] }, 0)
+		var names []string
+		if p, ok := err.(Problems); ok {
+			for _, e := range p {
+				names = append(names, e.(*VarError).Name)
+				for _, v := range tc.env {
+					if strings.Contains(e.Error(), v) {
+						t.Errorf("%v: the problem %q holds the value", tc.env, e)
+					}
 				}
 			}
-		})
+		}
 		switch {
-		case tc.bad == "" && len(problems) > 0:
-			t.Errorf("%v: problems %v", tc.env, problems)
-		case tc.bad != "" && (len(problems) != 1 || problems[0] != tc.bad):
-			t.Errorf("%v: problems %v, want %s", tc.env, problems, tc.bad)
-		case tc.bad == "" && !reflect.DeepEqual(got, tc.want):
-			t.Errorf("%v: %+v, want %+v", tc.env, got, tc.want)
+		case tc.bad == "" && err != nil:
+			t.Errorf("%v: %v", tc.env, err)
+		case tc.bad != "" && (len(names) != 1 || names[0] != tc.bad):
+			t.Errorf("%v: problems %v, want %s", tc.env, names, tc.bad)
+		case tc.bad == "" && !reflect.DeepEqual(got.Bot, tc.want):
+			t.Errorf("%v: %+v, want %+v", tc.env, got.Bot, tc.want)
 		}
 	}
 }
