@@ -176,6 +176,35 @@ func (s *Server) UserMessage(c Chat, user int64, text string, m *tgfake.Media, r
 	return msg
 }
 
+// ChannelPost posts into channel c (no sender: channels post as
+// themselves) text (or, with a file, its caption) and the file m (nil:
+// none), replying to replyTo (nil: none). A post into the log channel is
+// also a message of the tgfake side, under the same id. It returns the
+// message as the Bot API delivers it; wrap it with ChannelUpdate.
+func (s *Server) ChannelPost(c Chat, text string, m *tgfake.Media, replyTo map[string]any) map[string]any {
+	c.Type = "channel"
+	if c.ID == s.channelID {
+		caption := text
+		id := s.tg.AddMessage(caption, m)
+		s.mu.Lock()
+		ch := s.chatLocked(c)
+		ch.next = id - 1 // the Bot API's ids in a channel are MTProto's
+		s.mu.Unlock()
+	}
+	msg := s.UserMessage(c, 0, text, m, replyTo)
+	delete(msg, "from")
+	msg["sender_chat"] = map[string]any{"id": c.ID, "type": "channel", "title": "Channel"}
+	return msg
+}
+
+// ChannelUpdate wraps a channel post in an update with the next update_id.
+func (s *Server) ChannelUpdate(post map[string]any) map[string]any {
+	u := s.Update(post)
+	delete(u, "message")
+	u["channel_post"] = post
+	return u
+}
+
 // Update wraps message in an update with the next update_id.
 func (s *Server) Update(message map[string]any) map[string]any {
 	s.mu.Lock()
@@ -358,6 +387,9 @@ func (s *Server) sendMessage(p params) (any, int, string) {
 	}
 	s.sent = append(s.sent, Sent{ChatID: chatID, Params: p.m})
 	ch.next++
+	if chatID == s.channelID {
+		ch.next = s.tg.AddMessage(text, nil) // a post in the log channel is an MTProto message too
+	}
 	msg := map[string]any{
 		"message_id": ch.next,
 		"date":       time.Now().Unix(),

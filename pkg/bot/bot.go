@@ -68,7 +68,7 @@ type Options struct {
 const DefaultLinksPerMinute = 10
 
 // AllowedUpdates are the update types the bot asks Telegram for.
-var AllowedUpdates = []string{"message"}
+var AllowedUpdates = []string{"message", "channel_post"}
 
 // Bot handles updates. Its methods are safe for concurrent use.
 type Bot struct {
@@ -79,8 +79,8 @@ type Bot struct {
 	limiter *limiter
 	log     *slog.Logger
 
-	meOnce   sync.Once
-	username string // from getMe, read only when a command names a bot
+	meMu     sync.Mutex
+	username string // from getMe, asked only when a command names a bot
 }
 
 // New returns a Bot. It calls nothing until an update arrives.
@@ -151,11 +151,14 @@ type Outcome struct {
 // Handle answers one update. links are built on base. Failures become a
 // message to the user: Handle never asks for a redelivery.
 func (b *Bot) Handle(ctx context.Context, u *Update, base string) Outcome {
-	m := u.Message
+	m, channel := u.Message, false
+	if m == nil && u.ChannelPost != nil {
+		m, channel = u.ChannelPost, true
+	}
 	if m == nil {
 		return Outcome{Note: "ignored: not a message"}
 	}
-	if m.From == nil || m.From.IsBot {
+	if !channel && (m.From == nil || m.From.IsBot) {
 		return Outcome{Note: "ignored: not from a user"}
 	}
 	first, err := b.store.FirstDelivery(ctx, u.UpdateID)
@@ -178,6 +181,8 @@ func (b *Bot) Handle(ctx context.Context, u *Update, base string) Outcome {
 		return b.link(ctx, m, m.ReplyTo, base)
 	case cmd == "revoke":
 		return b.revoke(ctx, m)
+	case channel:
+		return Outcome{Note: "ignored: a channel post that is not /fdl or /revoke"}
 	case cmd == "" && private:
 		if _, ok := mediaOf(m); ok {
 			return b.link(ctx, m, m, base)
@@ -213,27 +218,57 @@ func (b *Bot) command(ctx context.Context, m *Message) (cmd string, forOther boo
 	return strings.ToLower(name), false
 }
 
-// me is the bot's username, asked once (getMe) and only when a command
-// names a bot.
+// me is the bot's username, asked (getMe) only when a command names a bot,
+// and kept once known.
 func (b *Bot) me(ctx context.Context) string {
-	b.meOnce.Do(func() {
+	b.meMu.Lock()
+	defer b.meMu.Unlock()
+	if b.username == "" {
 		var u User
 		if err := b.api.call(ctx, "getMe", map[string]any{}, &u); err != nil {
 			b.log.Warn("bot: getMe", "err", err)
-			return
 		}
 		b.username = u.Username
-	})
+	}
 	return b.username
 }
 
-// allowed reports whether user may make links.
-func (b *Bot) allowed(user int64) bool {
-	return len(b.opts.AllowedUsers) == 0 || slices.Contains(b.opts.AllowedUsers, user)
+// actor is who sent m: the user, or for a channel post the channel.
+func actor(m *Message) int64 {
+	if m.From != nil {
+		return m.From.ID
+	}
+	return m.Chat.ID
+}
+
+// inLogChannel: posts there come from its admins, the operator.
+func (b *Bot) inLogChannel(m *Message) bool {
+	return m.Chat.ID == b.channelChatID()
+}
+
+// allowed reports whether m's sender may make links: a user of the list
+// (everyone without one), or a post in the log channel.
+func (b *Bot) allowed(m *Message) bool {
+	if b.inLogChannel(m) {
+		return true
+	}
+	return len(b.opts.AllowedUsers) == 0 || m.From != nil && slices.Contains(b.opts.AllowedUsers, m.From.ID)
+}
+
+// mayRevoke: with a list, its users; without one, the one user of a
+// private chat (the link was made for them); and posts in the log channel.
+func (b *Bot) mayRevoke(m *Message) bool {
+	if b.inLogChannel(m) {
+		return true
+	}
+	if len(b.opts.AllowedUsers) > 0 {
+		return b.allowed(m)
+	}
+	return m.Chat.Type == "private"
 }
 
 func (b *Bot) limited(m *Message) (Outcome, bool) {
-	ok, wait := b.limiter.allow(m.From.ID)
+	ok, wait := b.limiter.allow(actor(m))
 	if ok {
 		return Outcome{}, false
 	}
@@ -244,7 +279,7 @@ func (b *Bot) limited(m *Message) (Outcome, bool) {
 // link copies src's file into the log channel (or reuses its copy) and
 // answers m with the links.
 func (b *Bot) link(ctx context.Context, m, src *Message, base string) Outcome {
-	if !b.allowed(m.From.ID) {
+	if !b.allowed(m) {
 		return b.reply(m, "Sorry, you are not allowed to make links with this bot.", "user not allowed")
 	}
 	md, ok := mediaOf(src)
@@ -325,9 +360,7 @@ func (b *Bot) revoke(ctx context.Context, m *Message) Outcome {
 	if !ok {
 		return b.reply(m, "That message has no link of mine.", "revoke: no link")
 	}
-	// With a list, its users may revoke; without one, only the one user of
-	// a private chat (the link was made for them).
-	if len(b.opts.AllowedUsers) > 0 && !b.allowed(m.From.ID) || len(b.opts.AllowedUsers) == 0 && m.Chat.Type != "private" {
+	if !b.mayRevoke(m) {
 		return b.reply(m, "Sorry, you are not allowed to revoke links.", "revoke: not allowed")
 	}
 	if out, limited := b.limited(m); limited {

@@ -266,8 +266,15 @@ func TestWebhookSecret(t *testing.T) {
 		}
 	}
 	res, _ := get(t, s.srv.URL+"/telegram")
-	if res.StatusCode != http.StatusMethodNotAllowed {
-		t.Errorf("GET /telegram: %d, want 405", res.StatusCode)
+	if res.StatusCode != http.StatusUnauthorized {
+		t.Errorf("GET /telegram without the secret: %d, want 401", res.StatusCode)
+	}
+	req, _ := http.NewRequest(http.MethodGet, s.srv.URL+"/telegram", nil)
+	req.Header.Set(bot.SecretHeader, s.secret)
+	if res, err := http.DefaultClient.Do(req); err != nil || res.StatusCode != http.StatusMethodNotAllowed || res.Header.Get("Allow") != "POST" {
+		t.Errorf("GET /telegram with the secret: %v %v, want 405 Allow: POST", res, err)
+	} else {
+		res.Body.Close()
 	}
 	if n := s.botAPI.Calls("copyMessage"); n != 0 {
 		t.Errorf("copyMessage called %d times for refused requests", n)
@@ -537,7 +544,7 @@ func TestPollAndSetWebhook(t *testing.T) {
 		t.Fatal(err)
 	}
 	wh := botAPI.Webhook()
-	if wh.URL != "https://files.example.com/telegram" || wh.Secret != bot.WebhookSecret(tgfake.DefaultBotToken) || strings.Join(wh.AllowedUpdates, ",") != "message" {
+	if wh.URL != "https://files.example.com/telegram" || wh.Secret != bot.WebhookSecret(tgfake.DefaultBotToken) || strings.Join(wh.AllowedUpdates, ",") != "message,channel_post" {
 		t.Errorf("webhook %+v", wh)
 	}
 
@@ -557,5 +564,44 @@ func TestPollAndSetWebhook(t *testing.T) {
 	sent := botAPI.Sent()
 	if len(sent) != 1 || !strings.Contains(sent[0].Params["text"].(string), "https://files.example.com/dl/") {
 		t.Fatalf("sent %+v", sent)
+	}
+}
+
+// /fdl posted in the log channel in reply to a file posted there by hand
+// (the operator): links, also with BOT_ALLOWED_USERS set; in another
+// channel the list applies.
+func TestFdlInLogChannel(t *testing.T) {
+	s := newSite(t, func(c *config.Config) { c.Bot.AllowedUsers = []int64{user} })
+	logChannel := botapifake.Chat{ID: s.botAPI.ChannelChatID()}
+	m := sample(tgfake.KindVideo, "by-hand.mp4", 70000, 50)
+	file := s.botAPI.ChannelPost(logChannel, "", m, nil)
+	if status, body := s.post(t, s.botAPI.ChannelUpdate(file)); status != 200 || !strings.HasPrefix(string(body), "ignored") {
+		t.Errorf("a file posted in the channel: %d %q, want ignored", status, body)
+	}
+	call := s.reply(t, s.botAPI.ChannelUpdate(s.botAPI.ChannelPost(logChannel, "/fdl", nil, file)))
+	if call["chat_id"].(float64) != float64(s.botAPI.ChannelChatID()) {
+		t.Errorf("reply to chat %v, want the channel", call["chat_id"])
+	}
+	dl := buttons(t, call)["Download"]
+	res, body := get(t, dl)
+	if res.StatusCode != 200 || sha256.Sum256(body) != sha256.Sum256(tgfake.ReadRange(t, m.Content, 0, m.Content.Size()-1)) {
+		t.Fatalf("GET %s: %d, %d bytes", dl, res.StatusCode, len(body))
+	}
+	linkMsg, err := s.botAPI.BotMessage(call)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := s.reply(t, s.botAPI.ChannelUpdate(s.botAPI.ChannelPost(logChannel, "/revoke", nil, linkMsg))); !strings.Contains(r["text"].(string), "Revoked") {
+		t.Errorf("/revoke in the log channel: %q", r["text"])
+	}
+	if res, _ := get(t, dl); res.StatusCode != http.StatusNotFound {
+		t.Errorf("after /revoke: %d, want 404", res.StatusCode)
+	}
+
+	other := botapifake.Chat{ID: -100999}
+	ofile := s.botAPI.ChannelPost(other, "", m, nil)
+	r := s.reply(t, s.botAPI.ChannelUpdate(s.botAPI.ChannelPost(other, "/fdl", nil, ofile)))
+	if !strings.Contains(r["text"].(string), "not allowed") {
+		t.Errorf("/fdl in another channel with a user list: %q", r["text"])
 	}
 }

@@ -9,10 +9,12 @@ import (
 // The parts of the Bot API's types (core.telegram.org/bots/api) the bot
 // reads. Unknown fields are ignored.
 
-// Update is one incoming update. Only Message is handled.
+// Update is one incoming update: a message, or a post in a channel the bot
+// is an admin of.
 type Update struct {
-	UpdateID int64    `json:"update_id"`
-	Message  *Message `json:"message,omitempty"`
+	UpdateID    int64    `json:"update_id"`
+	Message     *Message `json:"message,omitempty"`
+	ChannelPost *Message `json:"channel_post,omitempty"`
 }
 
 // User is a Telegram user or bot.

@@ -19,18 +19,19 @@ const maxUpdateBytes = 1 << 20
 const SecretHeader = "X-Telegram-Bot-Api-Secret-Token"
 
 // ServeHTTP is the webhook, POST /telegram. A request without the right
-// secret token gets 401 before anything else is read. Every update Telegram
+// secret token gets 401 before anything else is looked at (then a method
+// other than POST 405). Every update Telegram
 // sends is answered 2xx once handled or found malformed, so that Telegram
 // does not deliver it again: with the reply as a Bot API method call in the
 // body when there is one, else a one-line text/plain note.
 func (b *Bot) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !b.checkSecret(r.Header.Get(SecretHeader)) {
+		plain(w, http.StatusUnauthorized, "unauthorized: wrong or missing "+SecretHeader)
+		return
+	}
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		plain(w, http.StatusMethodNotAllowed, "method not allowed: Telegram POSTs updates here")
-		return
-	}
-	if !b.checkSecret(r.Header.Get(SecretHeader)) {
-		plain(w, http.StatusUnauthorized, "unauthorized: wrong or missing "+SecretHeader)
 		return
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxUpdateBytes+1))
