@@ -605,3 +605,34 @@ func TestFdlInLogChannel(t *testing.T) {
 		t.Errorf("/fdl in another channel with a user list: %q", r["text"])
 	}
 }
+
+// Polling: a reply whose buttons Telegram refuses is sent again without
+// them (the links are in the text).
+func TestPollReplyWithoutButtons(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test against the fake Telegram")
+	}
+	fake := tgfake.NewTest(t, tgfake.Options{})
+	botAPI := botapifake.New(fake, "", 0)
+	apiSrv := httptest.NewServer(botAPI)
+	defer apiSrv.Close()
+	b := bot.New(bot.Options{Token: tgfake.DefaultBotToken, APIURL: apiSrv.URL, ChannelID: tgfake.DefaultChannelID, Logger: slog.New(slog.DiscardHandler)})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	botAPI.FailNext("sendMessage", 400, "Bad Request: BUTTON_URL_INVALID", 1)
+	done := make(chan error, 1)
+	go func() { done <- b.Poll(ctx, "http://localhost:8080") }()
+	botAPI.Queue(botAPI.Update(botAPI.UserMessage(botapifake.Private(user), user, "", sample(tgfake.KindDocument, "b.pdf", 100, 4), nil)))
+	for len(botAPI.Sent()) == 0 && ctx.Err() == nil {
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	sent := botAPI.Sent()
+	if len(sent) != 1 || botAPI.Calls("sendMessage") != 2 {
+		t.Fatalf("sent %d, sendMessage calls %d", len(sent), botAPI.Calls("sendMessage"))
+	}
+	if _, ok := sent[0].Params["reply_markup"]; ok || !strings.Contains(sent[0].Params["text"].(string), "http://localhost:8080/dl/") {
+		t.Errorf("resent %+v", sent[0].Params)
+	}
+}

@@ -64,13 +64,33 @@ func (b *Bot) Poll(ctx context.Context, base string) error {
 			out := b.Handle(ctx, u, base)
 			b.log.Info("bot: update", "update_id", u.UpdateID, "outcome", out.Note)
 			if out.Reply != nil {
-				if err := b.api.call(ctx, out.Reply.Method, out.Reply.Params, nil); err != nil {
-					b.log.Warn("bot: reply", "update_id", u.UpdateID, "err", err)
-				}
+				b.send(ctx, u.UpdateID, out.Reply)
 			}
 		}
 	}
 	return nil
+}
+
+// send makes a reply call. Telegram refuses link buttons it finds invalid
+// (a base URL such as http://localhost on a machine without a public
+// name): the reply is then sent again without them, the links stay in the
+// text.
+func (b *Bot) send(ctx context.Context, updateID int64, c *Call) {
+	err := b.api.call(ctx, c.Method, c.Params, nil)
+	var apiErr *APIError
+	if _, hasButtons := c.Params["reply_markup"]; hasButtons && errors.As(err, &apiErr) && apiErr.Code == 400 {
+		b.log.Warn("bot: reply refused; sending it without buttons", "update_id", updateID, "err", err)
+		params := make(map[string]any, len(c.Params))
+		for k, v := range c.Params {
+			if k != "reply_markup" {
+				params[k] = v
+			}
+		}
+		err = b.api.call(ctx, c.Method, params, nil)
+	}
+	if err != nil {
+		b.log.Warn("bot: reply", "update_id", updateID, "err", err)
+	}
 }
 
 func sleep(ctx context.Context, d time.Duration) bool {
