@@ -6,19 +6,20 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
 
 	"github.com/filetolink/filetolink/internal/tgfake"
+	"github.com/filetolink/filetolink/pkg/web"
 )
 
 // demoTelegram is the embedded fake Telegram of -demo: it sets the same
 // environment variables a real deployment sets (TG_DC_LIST, TG_PUBLIC_KEYS,
 // BOT_TOKEN, ...), so the demo runs the production code path.
 type demoTelegram struct {
-	fake  *tgfake.Server
-	dir   string
-	items []tgfake.DemoItem
+	fake   *tgfake.Server
+	botAPI *demoBotAPI
+	dir    string
+	items  []tgfake.DemoItem
 }
 
 func startDemo(ctx context.Context) (*demoTelegram, error) {
@@ -37,6 +38,11 @@ func startDemo(ctx context.Context) (*demoTelegram, error) {
 		d.Close()
 		return nil, err
 	}
+	if d.botAPI, err = startDemoBotAPI(fake); err != nil {
+		d.Close()
+		return nil, err
+	}
+	env["BOT_API_URL"] = d.botAPI.url
 	for k, v := range env {
 		if err := os.Setenv(k, v); err != nil {
 			d.Close()
@@ -48,6 +54,9 @@ func startDemo(ctx context.Context) (*demoTelegram, error) {
 }
 
 func (d *demoTelegram) Close() {
+	if d.botAPI != nil {
+		d.botAPI.close()
+	}
 	d.fake.Close()
 	os.RemoveAll(d.dir)
 }
@@ -67,12 +76,11 @@ type demoLink struct {
 func (d *demoTelegram) links(base string) []demoLink {
 	out := make([]demoLink, len(d.items))
 	for i, it := range d.items {
-		q := url.QueryEscape(it.Caption)
 		out[i] = demoLink{
 			MessageID: it.MessageID, Caption: it.Caption, Name: it.Name, Kind: it.Kind,
 			MIMEType: it.MIMEType, Size: it.Size, SHA256: it.SHA256,
-			StreamURL:   fmt.Sprintf("%s/stream/%d?code=%s", base, it.MessageID, q),
-			DownloadURL: fmt.Sprintf("%s/dl/%d?code=%s", base, it.MessageID, q),
+			StreamURL:   web.PlayerURL(base, it.MessageID, it.Caption),
+			DownloadURL: web.DownloadURL(base, it.MessageID, it.Caption),
 		}
 	}
 	return out

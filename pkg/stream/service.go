@@ -84,6 +84,7 @@ type Service struct {
 	resolver *resolver
 	budget   *budget
 	reclaims atomic.Int64 // stalled streams whose prefetched parts were dropped
+	health   healthState
 }
 
 // New returns a Service over a Telegram client.
@@ -110,12 +111,19 @@ func (s *Service) Resolve(ctx context.Context, id int) (*File, error) {
 	if id <= 0 {
 		return nil, ErrMessageNotFound
 	}
-	return s.resolver.resolve(ctx, id)
+	f, err := s.resolver.resolve(ctx, id)
+	s.observe(err)
+	return f, err
 }
 
 // Cached returns message id's File if it is resolved and cached: no
 // Telegram call, no wait.
 func (s *Service) Cached(id int) (*File, bool) { return s.resolver.cached(id) }
+
+// Forget drops message id from the resolved-message cache: the next
+// Resolve asks Telegram (after a revoke, say). Other processes' caches keep
+// it until CacheTTL.
+func (s *Service) Forget(id int) { s.resolver.forget(id) }
 
 // Connected reports whether Telegram is logged in right now.
 func (s *Service) Connected() bool { return s.tg.connected() }

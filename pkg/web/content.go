@@ -294,6 +294,9 @@ func (g *gate) Write(p []byte) (int, error) {
 	if g.plan.isRefused() {
 		return 0, errOverCap
 	}
+	if g.status == http.StatusRequestedRangeNotSatisfiable && !g.committed {
+		return len(p), nil // ServeContent's text; sendFile answers with its own
+	}
 	if !g.committed {
 		g.commit()
 	}
@@ -318,11 +321,7 @@ func (g *gate) commit() {
 	if g.status >= 400 {
 		h := g.Header()
 		h.Set("Cache-Control", "no-store")
-		unsatisfied := h.Get("Content-Range") // a 416's "bytes */size" (RFC 9110 §15.5.17)
 		dropFileHeaders(h)
-		if g.status == http.StatusRequestedRangeNotSatisfiable && unsatisfied != "" {
-			h.Set("Content-Range", unsatisfied)
-		}
 	}
 	g.ResponseWriter.WriteHeader(g.status)
 }

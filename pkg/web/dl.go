@@ -174,6 +174,8 @@ func (s *server) sendFile(w http.ResponseWriter, r *http.Request, f *stream.File
 	delivered, err := body.result()
 
 	switch {
+	case g.status == http.StatusRequestedRangeNotSatisfiable && !g.committed:
+		return errRangeNotSatisfiable(f.Size) // not ServeContent's "invalid range: failed to overlap"
 	case plan.isRefused():
 		return s.refuseWhole(w, r, f, code)
 	case !g.committed && err != nil && delivered == 0:

@@ -39,6 +39,8 @@ type Options struct {
 	// Only set it behind a proxy that writes the header: a client can send
 	// any header it likes.
 	ClientIPHeader string
+	// Webhook serves /telegram (the link bot, package bot); nil: 404.
+	Webhook http.Handler
 	// Version is shown on / and /healthz.
 	Version string
 	// Logger receives one line per request. nil means slog.Default().
@@ -100,9 +102,12 @@ func New(o Options) http.Handler {
 	mux.Handle("/stream/{id}", s.route("/stream/{id}", s.servePlayer))
 	mux.Handle("/dl/{id}", s.route("/dl/{id}", handleErrors(s.serveDownload)))
 	mux.Handle("/static/{path...}", s.route("/static/", s.serveStatic))
+	if o.Webhook != nil {
+		mux.Handle("/telegram", labelled("/telegram", o.Webhook))
+	}
 	mux.HandleFunc("/", serveNotFound)
 
-	var h http.Handler = mux
+	var h http.Handler = withCleanPaths(mux)
 	h = withTimeout(h, o.Profile.RequestTimeout)
 	h = s.withRecover(h)
 	h = s.withLog(h)
@@ -114,7 +119,11 @@ func New(o Options) http.Handler {
 // else is 405.
 func (s *server) route(pattern string, h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		infoFrom(r.Context()).route = pattern
+		info := infoFrom(r.Context())
+		info.route = pattern
+		if id, herr := checkMessageID(r.PathValue("id")); herr == nil {
+			info.messageID = id
+		}
 		switch r.Method {
 		case http.MethodGet, http.MethodHead:
 			h(w, r)
@@ -132,6 +141,14 @@ func (s *server) route(pattern string, h http.HandlerFunc) http.Handler {
 }
 
 const allowedMethods = "GET, HEAD, OPTIONS"
+
+// labelled labels the request for the log line and leaves methods to h.
+func labelled(pattern string, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		infoFrom(r.Context()).route = pattern
+		h.ServeHTTP(w, r)
+	})
+}
 
 // setCORS lets pages on any origin fetch files by range and read the
 // headers a download manager needs.
@@ -170,3 +187,7 @@ func (noFiles) Open(context.Context, *stream.File, int64, int64) (io.ReadCloser,
 }
 
 func (noFiles) Connected() bool { return false }
+
+func (noFiles) Health(context.Context) stream.Health {
+	return stream.Health{Class: stream.HealthUnreachable, Hint: "no Telegram client configured"}
+}
