@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
 
 	"github.com/filetolink/filetolink/internal/tgfake"
@@ -18,9 +17,10 @@ import (
 // environment variables a real deployment sets (TG_DC_LIST, TG_PUBLIC_KEYS,
 // BOT_TOKEN, ...), so the demo runs the production code path.
 type demoTelegram struct {
-	fake  *tgfake.Server
-	dir   string
-	items []tgfake.DemoItem
+	fake   *tgfake.Server
+	botAPI *demoBotAPI
+	dir    string
+	items  []tgfake.DemoItem
 }
 
 // startDemo starts the fake Telegram with the samples; with fixtures, with
@@ -42,6 +42,11 @@ func startDemo(ctx context.Context, fixtures bool) (*demoTelegram, error) {
 		d.Close()
 		return nil, err
 	}
+	if d.botAPI, err = startDemoBotAPI(fake); err != nil {
+		d.Close()
+		return nil, err
+	}
+	env["BOT_API_URL"] = d.botAPI.url
 	for k, v := range env {
 		if err := os.Setenv(k, v); err != nil {
 			d.Close()
@@ -57,6 +62,9 @@ func startDemo(ctx context.Context, fixtures bool) (*demoTelegram, error) {
 }
 
 func (d *demoTelegram) Close() {
+	if d.botAPI != nil {
+		d.botAPI.close()
+	}
 	d.fake.Close()
 	os.RemoveAll(d.dir)
 }
@@ -76,15 +84,14 @@ type demoLink struct {
 func (d *demoTelegram) links(base string) []demoLink {
 	out := make([]demoLink, len(d.items))
 	for i, it := range d.items {
-		q := url.QueryEscape(it.Caption)
 		// The name it is served under: for nameless media, the one package
 		// stream makes (photo_3.jpg).
 		served := stream.NewFile(stream.File{MessageID: it.MessageID, Name: it.Name, Kind: stream.Kind(it.Kind), MIMEType: it.MIMEType}, nil)
 		out[i] = demoLink{
 			MessageID: it.MessageID, Caption: it.Caption, Name: served.Name, Kind: it.Kind,
 			MIMEType: served.MIMEType, Size: it.Size, SHA256: it.SHA256,
-			StreamURL:   fmt.Sprintf("%s/stream/%d?code=%s", base, it.MessageID, q),
-			DownloadURL: fmt.Sprintf("%s/dl/%d?code=%s", base, it.MessageID, q),
+			StreamURL:   web.PlayerURL(base, it.MessageID, it.Caption),
+			DownloadURL: web.DownloadURL(base, it.MessageID, it.Caption),
 		}
 	}
 	return out

@@ -15,6 +15,7 @@ import (
 
 	gotdtelegram "github.com/gotd/td/telegram"
 
+	"github.com/filetolink/filetolink/pkg/bot"
 	"github.com/filetolink/filetolink/pkg/config"
 	"github.com/filetolink/filetolink/pkg/platform"
 	"github.com/filetolink/filetolink/pkg/stream"
@@ -27,6 +28,7 @@ type App struct {
 	Telegram *telegram.Client
 	Files    *stream.Service
 	Profile  platform.Profile
+	Bot      *bot.Bot // the link bot, served at POST /telegram
 	Handler  http.Handler
 }
 
@@ -73,7 +75,9 @@ func New(cfg config.Config, opts Options) (*App, error) {
 		CacheTTL:     cfg.Tuning.CacheTTL,
 		CacheSize:    cfg.Tuning.CacheSize,
 	})
+	linkBot := newBot(cfg, files, cfg.Platform.PublicBaseURL, opts.Logger)
 	handler := web.New(web.Options{
+		Webhook:               linkBot,
 		Files:                 files,
 		Profile:               profile,
 		PublicBaseURL:         cfg.Platform.PublicBaseURL,
@@ -84,7 +88,7 @@ func New(cfg config.Config, opts Options) (*App, error) {
 		Samples:               opts.Samples,
 		Logger:                opts.Logger,
 	})
-	return &App{Telegram: client, Files: files, Profile: profile, Handler: handler}, nil
+	return &App{Telegram: client, Files: files, Profile: profile, Bot: linkBot, Handler: handler}, nil
 }
 
 // Close stops the Telegram client.

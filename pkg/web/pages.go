@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"mime"
 	"net/http"
-	"net/url"
 	"path"
 	"runtime"
 	"strconv"
@@ -116,8 +115,6 @@ func (s *server) servePlayer(w http.ResponseWriter, r *http.Request) {
 // playerData is what the player page shows of f; links start with base
 // ("" for relative links) and carry code.
 func playerData(f *stream.File, code, base string, maxBytes int64) templates.Player {
-	id := strconv.Itoa(f.MessageID)
-	query := "?code=" + url.QueryEscape(code)
 	var resolution, duration string
 	if f.Width > 0 && f.Height > 0 {
 		resolution = strconv.Itoa(f.Width) + "×" + strconv.Itoa(f.Height)
@@ -133,8 +130,8 @@ func playerData(f *stream.File, code, base string, maxBytes int64) templates.Pla
 		SizeText:         templates.FormatBytes(f.Size),
 		MIMEType:         contentType(f),
 		Media:            mediaFor(f),
-		DownloadURL:      base + "/dl/" + id + query,
-		StreamURL:        base + "/stream/" + id + query,
+		DownloadURL:      DownloadURL(base, f.MessageID, code),
+		StreamURL:        PlayerURL(base, f.MessageID, code),
 		MaxResponseBytes: maxBytes,
 	}
 }
