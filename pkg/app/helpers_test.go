@@ -86,7 +86,8 @@ func newSite(t *testing.T, tune func(*config.Config)) *site {
 // cases concurrently; on a loaded 2-core machine two dozen sites at once
 // starve each other until every hang guard fires, while a few at a time
 // each get the CPU they need. Each test uses one site at a time.
-var siteSlots = make(chan struct{}, 6)
+// Under -race every key exchange costs several times as much: fewer.
+var siteSlots = make(chan struct{}, 6/slowFactor)
 
 // loginSlots bounds the logins (a DH key exchange: CPU) run at once.
 var loginSlots = make(chan struct{}, 2)
@@ -96,7 +97,7 @@ func (s *site) login(t *testing.T) {
 	t.Helper()
 	loginSlots <- struct{}{}
 	defer func() { <-loginSlots }()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute*slowFactor)
 	defer cancel()
 	for {
 		// API waits at most the client's ConnectWait; the login goes on.
