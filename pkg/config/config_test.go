@@ -414,20 +414,22 @@ func FuzzParseChannelID(f *testing.F) {
 	})
 }
 
-// FuzzParse: no value of any variable panics Parse or reaches its message.
+// FuzzParse: no value of any variable panics Parse or reaches its message
+// (each value carries a marker no reason contains).
 func FuzzParse(f *testing.F) {
 	for i := range Vars() {
 		f.Add(i, "x")
 		f.Add(i, "2=h:1")
+		f.Add(i, "https://a.example")
 	}
 	vars := Vars()
 	f.Fuzz(func(t *testing.T, i int, value string) {
-		if i < 0 || len(value) < 6 {
+		if i < 0 {
 			return
 		}
 		v := vars[i%len(vars)]
-		_, err := Parse(only(map[string]string{v.Name: value}), Serve)
-		if err != nil && strings.Contains(err.Error(), strings.TrimSpace(value)) {
+		_, err := Parse(only(map[string]string{v.Name: "Qz9" + value}), Serve)
+		if err != nil && strings.Contains(err.Error(), "Qz9") {
 			t.Fatalf("%s=%q: the message repeats the value: %v", v.Name, value, err)
 		}
 	})
