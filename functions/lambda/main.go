@@ -27,12 +27,10 @@ import (
 
 func main() {
 	slog.SetDefault(slog.New(slog.NewJSONHandler(os.Stderr, nil)))
-	profile, err := platform.Detect(os.Getenv)
-	if err != nil {
-		// app.Handler answers every request with 503 naming the variable.
-		slog.Error("platform settings", "err", err)
-	}
-	h := app.Handler()
+	// The platform is detected once, here; a configuration problem gives
+	// the zero profile (streaming) and a handler answering every request
+	// with 503 naming the variable.
+	h, profile := app.Serverless(platform.Lambda)
 	if profile.Name == platform.NameLambdaBuffered {
 		lambda.Start(bufferedHandler(h))
 		return

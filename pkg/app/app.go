@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"sync"
 
 	"github.com/filetolink/filetolink/pkg/config"
+	"github.com/filetolink/filetolink/pkg/httpresponse"
 	"github.com/filetolink/filetolink/pkg/platform"
 	"github.com/filetolink/filetolink/pkg/stream"
 	"github.com/filetolink/filetolink/pkg/telegram"
@@ -35,6 +37,9 @@ type App struct {
 type Options struct {
 	// Getenv reads platform variables (default os.Getenv).
 	Getenv func(string) string
+	// Profile is the deployment's profile, if the caller has detected it
+	// (the zero value: platform.Detect reads it from Getenv).
+	Profile platform.Profile
 	// Telegram overrides the client settings derived from cfg (the demo's
 	// in-process fake Telegram sets DCList, PublicKeys and Resolver here).
 	Telegram func(*telegram.Options)
@@ -50,9 +55,12 @@ func New(cfg config.Config, opts Options) (*App, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	profile, err := platform.Detect(opts.Getenv)
-	if err != nil {
-		return nil, err
+	profile := opts.Profile
+	if profile.Name == "" {
+		var err error
+		if profile, err = platform.Detect(opts.Getenv); err != nil {
+			return nil, err
+		}
 	}
 	tgOpts := telegram.Options{
 		APIID:           cfg.APIID,
@@ -118,39 +126,54 @@ func dcAddrs(list []config.DCAddr) []telegram.DCAddr {
 }
 
 var (
-	processOnce    sync.Once
-	processHandler http.Handler
+	processMu  sync.Mutex
+	processApp = map[platform.Runtime]*serverless{}
 )
 
-// Handler is the process-wide service built from the environment on first
-// call: what the Vercel functions and the Lambda entry serve. It never
-// blocks on Telegram. A configuration problem is answered with 503 and the
-// names of the bad variables (never their values) on every route.
-func Handler() http.Handler {
-	processOnce.Do(func() {
-		logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
-		cfg, err := config.FromEnv()
-		var a *App
-		if err == nil {
-			a, err = New(cfg, Options{Logger: logger})
-		}
-		if err != nil {
-			logger.Error("service not configured", "err", err)
-			processHandler = misconfigured(err)
-			return
-		}
-		processHandler = a.Handler
-	})
-	return processHandler
+type serverless struct {
+	handler http.Handler
+	profile platform.Profile
+}
+
+// Serverless is the process-wide service for the platform rt, built from
+// the environment on first call (the platform detected once per process):
+// what the Vercel functions and the Lambda entry serve, and the profile
+// the entry's adapter follows. It never blocks on Telegram. A configuration
+// problem is answered with 503 and the names of the bad variables (never
+// their values) on every route; the profile is the zero Profile only if
+// the platform's own variables are bad.
+func Serverless(rt platform.Runtime) (http.Handler, platform.Profile) {
+	processMu.Lock()
+	defer processMu.Unlock()
+	if s := processApp[rt]; s != nil {
+		return s.handler, s.profile
+	}
+	logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	s := &serverless{}
+	profile, perr := platform.DetectOn(rt, os.Getenv)
+	if perr == nil {
+		s.profile = profile
+	}
+	cfg, err := config.FromEnv()
+	err = errors.Join(err, perr) // every bad variable named
+	var a *App
+	if err == nil {
+		a, err = New(cfg, Options{Profile: profile, Logger: logger})
+	}
+	if err != nil {
+		logger.Error("service not configured", "err", err)
+		s.handler = misconfigured(err)
+	} else {
+		s.handler = a.Handler
+	}
+	processApp[rt] = s
+	return s.handler, s.profile
 }
 
 func misconfigured(err error) http.Handler {
-	msg := "service not configured: " + strings.TrimPrefix(err.Error(), "invalid configuration: ")
+	msg := "service not configured: " + strings.ReplaceAll(strings.TrimPrefix(err.Error(), "invalid configuration: "), "\n", "; ")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.Header().Set("Cache-Control", "no-store")
 		w.Header().Set("Retry-After", "60")
-		w.WriteHeader(http.StatusServiceUnavailable)
-		fmt.Fprintln(w, msg)
+		httpresponse.WriteText(w, r, http.StatusServiceUnavailable, msg)
 	})
 }

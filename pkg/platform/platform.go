@@ -115,11 +115,19 @@ const (
 // platform's hard limit. An invalid value of any of these variables is an
 // error naming every bad variable.
 func Detect(getenv func(string) string) (Profile, error) {
+	return DetectOn(Unknown, getenv)
+}
+
+// DetectOn is Detect for an entry point that knows its platform: Vercel
+// always gives "vercel" (whether or not the project exposes VERCEL=1),
+// Lambda always one of the Lambda profiles; Unknown reads the environment
+// as Detect does.
+func DetectOn(rt Runtime, getenv func(string) string) (Profile, error) {
 	var p Profile
 	var problems []error
 	hardLimit := int64(0) // 0: none
 	switch {
-	case strings.TrimSpace(getenv("VERCEL")) == "1":
+	case rt == Vercel || rt == Unknown && strings.TrimSpace(getenv("VERCEL")) == "1":
 		p = Profile{Name: NameVercel, MaxResponseBytes: VercelDefaultResponseBytes, RequestTimeout: VercelDefaultRequestTimeout}
 		hardLimit = VercelMaxResponseBytes
 		if v := strings.TrimSpace(getenv("VERCEL_REQUEST_TIMEOUT")); v != "" {
@@ -130,7 +138,7 @@ func Detect(getenv func(string) string) (Profile, error) {
 				p.RequestTimeout = d
 			}
 		}
-	case getenv("AWS_LAMBDA_FUNCTION_NAME") != "":
+	case rt == Lambda || rt == Unknown && getenv("AWS_LAMBDA_FUNCTION_NAME") != "":
 		switch mode := strings.ToUpper(strings.TrimSpace(getenv("LAMBDA_INVOKE_MODE"))); mode {
 		case "", "RESPONSE_STREAM":
 			p = Profile{Name: NameLambdaStream, MaxResponseBytes: LambdaStreamDefaultResponseBytes}
