@@ -12,6 +12,7 @@ import (
 
 	"github.com/gotd/td/tg"
 
+	"github.com/filetolink/filetolink/internal/lambdarie"
 	"github.com/filetolink/filetolink/internal/tgfake"
 	"github.com/filetolink/filetolink/pkg/platform"
 )
@@ -209,7 +210,7 @@ func exercise(t *testing.T, c *client, cat *catalog, profile platform.Profile) {
 func checkLogs(t *testing.T, e *emulator, cat *catalog) {
 	logs := e.logs.String()
 	if !strings.Contains(logs, `"route":"/dl/{id}"`) {
-		t.Errorf("no request log lines in the function's output:\n%s", tail(logs, 2000))
+		t.Errorf("no request log lines in the function's output:\n%s", lambdarie.Tail(logs, 2000))
 	}
 	for _, secret := range []string{tgfake.DefaultBotToken, "TESTTOKEN", tgfake.DefaultAPIHash, edgeCaption, smallCaption, cat.big.Caption, cat.video.Caption} {
 		if strings.Contains(logs, secret) {
