@@ -3,6 +3,7 @@
 //
 //	server                  serve with API_ID, API_HASH, BOT_TOKEN, LOG_CHANNEL_ID
 //	server -demo            serve sample files from an embedded fake Telegram
+//	server -demo -print-env run only the fake Telegram and print the variables that point a process at it
 //	server -export-session  log in once and print a TG_SESSION value
 package main
 
@@ -30,6 +31,7 @@ func main() {
 
 func run() int {
 	demo := flag.Bool("demo", false, "serve sample files from an embedded fake Telegram (no credentials needed)")
+	printEnv := flag.Bool("print-env", false, "with -demo: run only the fake Telegram, print its TG_DC_LIST, TG_PUBLIC_KEYS, ... and wait")
 	exportSession := flag.Bool("export-session", false, "log in once, print a TG_SESSION value for serverless cold starts, and exit")
 	flag.Parse()
 
@@ -38,6 +40,13 @@ func run() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
+	if *printEnv {
+		if !*demo {
+			fmt.Fprintln(os.Stderr, "-print-env needs -demo")
+			return 2
+		}
+		return runFakeTelegram(ctx, os.Stdout, os.Stderr)
+	}
 	var d *demoTelegram
 	if *demo {
 		var err error
