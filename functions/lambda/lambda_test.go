@@ -106,6 +106,9 @@ func exercise(t *testing.T, c *client, cat *catalog, profile platform.Profile) {
 		}
 	})
 
+	t.Run("conditional and range headers", func(t *testing.T) { conditionalTable(t, c, cat) })
+	t.Run("events", func(t *testing.T) { checkEvents(t, c.e, c.parse) })
+
 	t.Run("player", func(t *testing.T) {
 		v := cat.video
 		res := c.do("GET", "/stream/"+strconv.Itoa(v.MessageID)+"?code="+v.Caption, nil)
