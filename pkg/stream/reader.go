@@ -160,25 +160,67 @@ func (r *reader) releaseHeld() {
 }
 
 // Close stops every fetch and waits for them; memory of parts fetched but
-// never read goes back to the budget.
+// never read goes back to the budget. The wait ends at the request's
+// deadline (ctx's) at the latest: gotd returns a cancelled call only once
+// the server confirmed its drop, which on a connection that died silently
+// takes gotd's drop timeout (15 s), past the deadline a serverless
+// invocation must answer by. Fetches still running then are cancelled
+// already and end within that timeout; the goroutine waiting for them gives
+// their memory back when they do.
 func (r *reader) Close() error {
 	r.cancel()
-	r.wg.Wait()
 	r.releaseHeld()
+	if !r.closed {
+		r.closed = true
+		if done := r.waitFetches(); done != nil {
+			go func() {
+				<-done
+				r.releaseOwned()
+			}()
+		} else {
+			r.releaseOwned()
+		}
+	}
+	if r.err == nil {
+		r.err = errors.New("stream: read after close")
+	}
+	return nil
+}
+
+// waitFetches waits for the scheduler and every fetch to return, until
+// ctx's deadline. It returns nil when they did, else a channel closed
+// when they do.
+func (r *reader) waitFetches() <-chan struct{} {
+	deadline, ok := r.ctx.Deadline()
+	if !ok {
+		r.wg.Wait()
+		return nil
+	}
+	done := make(chan struct{})
+	go func() {
+		r.wg.Wait()
+		close(done)
+	}()
+	t := time.NewTimer(time.Until(deadline))
+	defer t.Stop()
+	select {
+	case <-done:
+		return nil
+	case <-t.C:
+		return done
+	}
+}
+
+// releaseOwned gives back the memory of parts fetched (or being fetched)
+// and never read, once no goroutine of the reader runs.
+func (r *reader) releaseOwned() {
 	for i, owned := range r.owned {
 		if owned {
 			r.s.budget.release(r.parts[i].Limit, r.held)
 			r.owned[i] = false
 		}
 	}
-	if !r.closed {
-		r.closed = true
-		r.s.budget.unregister()
-	}
-	if r.err == nil {
-		r.err = errors.New("stream: read after close")
-	}
-	return nil
+	r.s.budget.unregister()
 }
 
 // fetch gets one part, following FILE_MIGRATE to the right DC, refreshing
