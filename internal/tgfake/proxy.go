@@ -22,7 +22,7 @@ type proxy struct {
 	mu          sync.Mutex
 	unreachable bool
 	closed      bool
-	conns       map[net.Conn]struct{} // both ends of every relayed pair
+	conns       map[net.Conn]struct{}     // both ends of every relayed pair
 	quiet       map[net.Conn]*atomic.Bool // by client end: true once silenced
 
 	wg sync.WaitGroup
