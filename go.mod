@@ -8,7 +8,6 @@ require (
 	github.com/aws/aws-lambda-go v1.55.1
 	github.com/gotd/log v0.1.0
 	github.com/gotd/td v0.162.0
-	github.com/kelseyhightower/envconfig v1.4.0
 	go.uber.org/goleak v1.3.0
 )
 

@@ -19,7 +19,8 @@ import (
 //go:embed *.html static
 var files embed.FS
 
-// Pages are the parsed templates: "index.html" and "player.html".
+// Pages are the parsed templates: "index.html", "player.html" and
+// "error.html".
 var Pages = template.Must(template.New("").Funcs(funcs).ParseFS(files, "*.html"))
 
 // Static holds the assets served under /static/ (scripts, styles, the
@@ -40,8 +41,25 @@ type Index struct {
 	Platform  string
 	BaseURL   string
 	Connected bool
+	// Health is the class of what is known of the setup ("ok",
+	// "connecting", "bot_token", …), Hint what to do about it, Broken
+	// whether the configuration is known to be wrong.
+	Health string
+	Hint   string
+	Broken bool
 	// MaxResponseBytes is the per-response cap (0: unlimited).
 	MaxResponseBytes int64
+}
+
+// Error is the data of error.html: the page a browser navigation that
+// ends in an error gets.
+type Error struct {
+	Status int    // 404
+	Title  string // "Not Found"
+	Reason string // the one-line reason other clients get as text/plain
+	Hint   string // what to do
+	// RetryAfter is the Retry-After in whole seconds, "" if none.
+	RetryAfter string
 }
 
 // Player is the data of player.html.
@@ -67,9 +85,31 @@ func (p Player) Sliced() bool {
 }
 
 var funcs = template.FuncMap{
-	"bytes":     FormatBytes,
-	"vlcURL":    vlcURL,
-	"intentURL": intentURL,
+	"bytes":       FormatBytes,
+	"healthLabel": healthLabel,
+	"vlcURL":      vlcURL,
+	"intentURL":   intentURL,
+}
+
+// healthLabel names a health class (stream.Health*) for people.
+func healthLabel(class string) string {
+	switch class {
+	case "ok":
+		return "connected"
+	case "connecting":
+		return "connecting to Telegram"
+	case "unreachable":
+		return "Telegram not reachable"
+	case "credentials":
+		return "API_ID / API_HASH refused"
+	case "bot_token":
+		return "BOT_TOKEN refused"
+	case "channel_id":
+		return "no such log channel"
+	case "channel_access":
+		return "bot may not read the log channel"
+	}
+	return "unknown"
 }
 
 // FormatBytes formats n with a binary unit, as a person reads it:

@@ -17,13 +17,16 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
 
 	"github.com/filetolink/filetolink/pkg/app"
 	"github.com/filetolink/filetolink/pkg/config"
+	"github.com/filetolink/filetolink/pkg/stream"
 )
+
+// defaultPort is the port the plain server listens on when PORT is not set.
+const defaultPort = 8080
 
 func main() {
 	os.Exit(run())
@@ -55,15 +58,18 @@ func run() int {
 			return 1
 		}
 		defer d.Close()
-	} else if missing := config.MissingCredentials(os.Getenv); len(missing) > 0 {
-		fmt.Fprintf(os.Stderr, "missing %s: set them (see README), or run `server -demo` to try it without Telegram credentials\n",
-			strings.Join(missing, ", "))
-		return 2
 	}
 
-	cfg, err := config.FromEnv()
+	purpose := config.Serve
+	if *exportSession {
+		purpose = config.ExportSession
+	}
+	cfg, err := config.Parse(os.Getenv, purpose)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
+		if len(config.Missing(err)) > 0 && d == nil {
+			fmt.Fprintln(os.Stderr, "Set them (see README), or run `server -demo` to try it without Telegram credentials.")
+		}
 		return 2
 	}
 	a, err := app.New(cfg, app.Options{Logger: logger})
@@ -81,7 +87,11 @@ func run() int {
 	if d != nil {
 		handler = d.wrap(handler)
 	}
-	ln, err := net.Listen("tcp", fmt.Sprintf(":%d", cfg.HTTP.Port))
+	port := cfg.HTTP.Port
+	if port == 0 {
+		port = defaultPort
+	}
+	ln, err := net.Listen("tcp", fmt.Sprintf(":%d", port))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -93,7 +103,7 @@ func run() int {
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	base := fmt.Sprintf("http://localhost:%d", ln.Addr().(*net.TCPAddr).Port)
-	logger.Info("listening", "addr", ln.Addr().String(), "platform", a.Profile.Name, "version", app.Version)
+	logger.Info("listening", "addr", ln.Addr().String(), "platform", a.Profile.Name, "version", app.BuildVersion())
 	if d != nil {
 		d.printLinks(os.Stdout, base)
 	}
@@ -105,6 +115,10 @@ func run() int {
 		defer cancel()
 		if _, err := a.Telegram.API(warm); err != nil && ctx.Err() == nil {
 			logger.Warn("telegram login failed; will retry on the next request", "err", err)
+		}
+		// Tell the operator at once what the status page would say.
+		if h := a.Files.Health(warm); h.Class != stream.HealthOK && h.Class != stream.HealthConnecting && ctx.Err() == nil {
+			logger.Error("setup problem", "class", h.Class, "hint", h.Hint)
 		}
 	}()
 

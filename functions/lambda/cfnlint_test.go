@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/filetolink/filetolink/pkg/platform"
+	"github.com/filetolink/filetolink/pkg/config"
 )
 
 // cfnLint runs AWS's cfn-lint (with the real SAM transform) and the
@@ -90,7 +90,7 @@ Outputs:`, "E9101"},
 }
 
 // TestMaxResponseBytesParameter: the values the template's parameter lets
-// through are the values platform.Detect takes as a cap, and 1.5, 1e6,
+// through are the values package config takes as MAX_RESPONSE_BYTES, and 1.5, 1e6,
 // -1 are refused at deploy time.
 func TestMaxResponseBytesParameter(t *testing.T) {
 	y := flattenYAML(t, "../../template.yaml")
@@ -99,15 +99,16 @@ func TestMaxResponseBytesParameter(t *testing.T) {
 	}
 	pattern := regexp.MustCompile(y["Parameters.MaxResponseBytes.AllowedPattern"])
 	for _, v := range []string{"0", "1024", "4669440", "199933952", y["Parameters.MaxResponseBytes.Default"], "1.5", "1e6", "-1", "", "0x10"} {
-		_, err := platform.Detect(func(k string) string {
+		_, err := config.Parse(func(k string) string {
 			return map[string]string{"AWS_LAMBDA_FUNCTION_NAME": "f", "MAX_RESPONSE_BYTES": v}[k]
-		})
+		}, config.Serve)
+		refused := err != nil && strings.Contains(err.Error(), "MAX_RESPONSE_BYTES")
 		allowed := pattern.MatchString(v)
-		if allowed && err != nil {
-			t.Errorf("%q: the template takes it, platform.Detect refuses it: %v", v, err)
+		if allowed && refused {
+			t.Errorf("%q: the template takes it, package config refuses it: %v", v, err)
 		}
-		if !allowed && err == nil && v != "" {
-			t.Errorf("%q: platform.Detect takes it, the template refuses it", v)
+		if !allowed && !refused && v != "" {
+			t.Errorf("%q: package config takes it, the template refuses it", v)
 		}
 		if allowed != regexp.MustCompile(`^[0-9]+$`).MatchString(v) {
 			t.Errorf("%q: allowed %v, want digits only", v, allowed)

@@ -274,9 +274,7 @@ func TestLambdaDeadline(t *testing.T) {
 	cat := startFake(t)
 	e := startEmulator(t, cat.fake, map[string]string{"AWS_LAMBDA_FUNCTION_TIMEOUT": "4"})
 	c := &client{t: t, e: e, parse: parseStreamed}
-	if res := c.do("HEAD", dl(cat.edge, edgeCaption), nil); res.status != 200 {
-		t.Fatalf("warm-up: %d %q", res.status, res.body)
-	}
+	warmUp(t, c, dl(cat.edge, edgeCaption))
 	cat.fake.SetLatency(20 * time.Second)
 	defer cat.fake.SetLatency(0)
 	start := time.Now()

@@ -27,9 +27,9 @@ import (
 
 func main() {
 	slog.SetDefault(slog.New(slog.NewJSONHandler(os.Stderr, nil)))
-	// The platform is detected once, here; a configuration problem gives
-	// the zero profile (streaming) and a handler answering every request
-	// with 503 naming the variable.
+	// The platform is detected once, here, also when the configuration
+	// has a problem: the handler then answers every request with 503
+	// naming the variables, with the adapter the invoke mode asks for.
 	h, profile := app.Serverless(platform.Lambda)
 	if profile.Name == platform.NameLambdaBuffered {
 		lambda.Start(bufferedHandler(h))

@@ -45,7 +45,7 @@ func (s *Server) authImportBotAuthorization(req *tgtest.Request) (bin.Encoder, e
 	switch {
 	case r.APIID != s.opts.APIID || subtle.ConstantTimeCompare([]byte(r.APIHash), []byte(s.opts.APIHash)) != 1:
 		return nil, tgerr.New(400, "API_ID_INVALID")
-	case subtle.ConstantTimeCompare([]byte(r.BotAuthToken), []byte(s.opts.BotToken)) != 1:
+	case subtle.ConstantTimeCompare([]byte(r.BotAuthToken), []byte(s.opts.BotToken)) != 1, s.tokenRevoked():
 		return nil, tgerr.New(400, "ACCESS_TOKEN_INVALID")
 	case req.DC != s.opts.HomeDC:
 		return nil, tgerr.New(303, fmt.Sprintf("USER_MIGRATE_%d", s.opts.HomeDC))

@@ -38,7 +38,7 @@ func (s *Server) channelFrom(in tg.InputChannelClass, allowZeroHash bool) error 
 	if c.AccessHash != s.channelAccessHash && !(allowZeroHash && c.AccessHash == 0) {
 		return errChannelInvalid
 	}
-	return nil
+	return s.channelStanding()
 }
 
 func (s *Server) channelsGetChannels(req *tgtest.Request) (bin.Encoder, error) {

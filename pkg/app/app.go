@@ -5,13 +5,13 @@ package app
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"os"
 	"strings"
 	"sync"
+
+	gotdtelegram "github.com/gotd/td/telegram"
 
 	"github.com/filetolink/filetolink/pkg/config"
 	"github.com/filetolink/filetolink/pkg/httpresponse"
@@ -20,10 +20,6 @@ import (
 	"github.com/filetolink/filetolink/pkg/telegram"
 	"github.com/filetolink/filetolink/pkg/web"
 )
-
-// Version is the service version shown on the status page; set at build
-// time with -ldflags "-X github.com/filetolink/filetolink/pkg/app.Version=…".
-var Version = "dev"
 
 // App is one running service.
 type App struct {
@@ -35,11 +31,6 @@ type App struct {
 
 // Options adjust New beyond the configuration; tests and the demo use them.
 type Options struct {
-	// Getenv reads platform variables (default os.Getenv).
-	Getenv func(string) string
-	// Profile is the deployment's profile, if the caller has detected it
-	// (the zero value: platform.Detect reads it from Getenv).
-	Profile platform.Profile
 	// Telegram overrides the client settings derived from cfg (the demo's
 	// in-process fake Telegram sets DCList, PublicKeys and Resolver here).
 	Telegram func(*telegram.Options)
@@ -49,19 +40,10 @@ type Options struct {
 // New builds the service from a configuration. It starts nothing: the
 // Telegram client logs in on first use.
 func New(cfg config.Config, opts Options) (*App, error) {
-	if opts.Getenv == nil {
-		opts.Getenv = os.Getenv
-	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	profile := opts.Profile
-	if profile.Name == "" {
-		var err error
-		if profile, err = platform.Detect(opts.Getenv); err != nil {
-			return nil, err
-		}
-	}
+	profile := platform.Detect(cfg.Platform)
 	tgOpts := telegram.Options{
 		APIID:           cfg.APIID,
 		APIHash:         cfg.APIHash,
@@ -74,12 +56,8 @@ func New(cfg config.Config, opts Options) (*App, error) {
 		FloodWaitBudget: cfg.Tuning.FloodWaitBudget,
 		Logger:          opts.Logger,
 	}
-	if len(cfg.PublicKeysPEM) > 0 {
-		keys, err := telegram.ParsePublicKeys(cfg.PublicKeysPEM)
-		if err != nil {
-			return nil, fmt.Errorf("TG_PUBLIC_KEYS: %w", err)
-		}
-		tgOpts.PublicKeys = keys
+	for _, k := range cfg.PublicKeys {
+		tgOpts.PublicKeys = append(tgOpts.PublicKeys, gotdtelegram.PublicKey{RSA: k})
 	}
 	if opts.Telegram != nil {
 		opts.Telegram(&tgOpts)
@@ -95,11 +73,11 @@ func New(cfg config.Config, opts Options) (*App, error) {
 	handler := web.New(web.Options{
 		Files:                 files,
 		Profile:               profile,
-		PublicBaseURL:         platform.PublicBaseURL(opts.Getenv),
+		PublicBaseURL:         cfg.Platform.PublicBaseURL,
 		MaxStreams:            cfg.HTTP.MaxStreams,
 		CodeFailuresPerMinute: cfg.HTTP.CodeFailuresPerMinute,
-		ClientIPHeader:        platform.ClientIPHeader(opts.Getenv),
-		Version:               Version,
+		ClientIPHeader:        cfg.Platform.ClientIPHeader,
+		Version:               BuildVersion(),
 		Logger:                opts.Logger,
 	})
 	return &App{Telegram: client, Files: files, Profile: profile, Handler: handler}, nil
@@ -135,39 +113,41 @@ type serverless struct {
 	profile platform.Profile
 }
 
-// Serverless is the process-wide service for the platform rt, built from
-// the environment on first call (the platform detected once per process):
-// what the Vercel functions and the Lambda entry serve, and the profile
-// the entry's adapter follows. It never blocks on Telegram. A configuration
-// problem is answered with 503 and the names of the bad variables (never
-// their values) on every route; the profile is the zero Profile only if
-// the platform's own variables are bad.
+// Serverless is the process-wide service of an entry point that runs on
+// the platform rt (platform.Vercel for functions/, platform.Lambda for
+// functions/lambda), built from the environment on first call, and its
+// profile, decided once per process: what the entry serves and what its
+// adapter follows. It never blocks on Telegram. A configuration problem is
+// answered with 503 and the names of the bad variables (never their
+// values) on every route; the profile is then decided from what parsed.
 func Serverless(rt platform.Runtime) (http.Handler, platform.Profile) {
 	processMu.Lock()
 	defer processMu.Unlock()
-	if s := processApp[rt]; s != nil {
-		return s.handler, s.profile
+	s := processApp[rt]
+	if s == nil {
+		s = &serverless{}
+		s.handler, s.profile = fromEnv(os.Getenv, rt, slog.New(slog.NewJSONHandler(os.Stderr, nil)))
+		processApp[rt] = s
 	}
-	logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
-	s := &serverless{}
-	profile, perr := platform.DetectOn(rt, os.Getenv)
-	if perr == nil {
-		s.profile = profile
-	}
-	cfg, err := config.FromEnv()
-	err = errors.Join(err, perr) // every bad variable named
-	var a *App
-	if err == nil {
-		a, err = New(cfg, Options{Profile: profile, Logger: logger})
-	}
+	return s.handler, s.profile
+}
+
+// fromEnv builds the service of an entry on rt from the variables getenv
+// reads.
+func fromEnv(getenv func(string) string, rt platform.Runtime, logger *slog.Logger) (http.Handler, platform.Profile) {
+	cfg, err := config.Parse(getenv, config.Serve)
+	cfg.Platform = cfg.Platform.On(rt)
+	profile := platform.Detect(cfg.Platform)
 	if err != nil {
 		logger.Error("service not configured", "err", err)
-		s.handler = misconfigured(err)
-	} else {
-		s.handler = a.Handler
+		return misconfigured(err), profile
 	}
-	processApp[rt] = s
-	return s.handler, s.profile
+	a, err := New(cfg, Options{Logger: logger})
+	if err != nil {
+		logger.Error("service not configured", "err", err)
+		return misconfigured(err), profile
+	}
+	return a.Handler, a.Profile
 }
 
 func misconfigured(err error) http.Handler {

@@ -4,8 +4,8 @@ package platform
 type Runtime int
 
 const (
-	// Unknown: the platform is read from the environment (the plain
-	// server, which may also run where VERCEL=1 or a Lambda is set).
+	// Unknown: the platform is what the variables say (the plain server,
+	// which may also run where VERCEL=1 or a Lambda variable is set).
 	Unknown Runtime = iota
 	// Vercel: the functions/ handlers, which only Vercel's Go runtime
 	// runs. VERCEL=1 is exposed only if the project exposes system
@@ -15,3 +15,17 @@ const (
 	// or buffered.
 	Lambda
 )
+
+// On is e as seen by an entry point that knows its platform: Vercel is
+// Vercel whether or not VERCEL=1 is exposed (its functions run on Lambda:
+// the Lambda variables do not count), Lambda is Lambda whatever VERCEL
+// says; Unknown leaves e as the variables made it.
+func (e Env) On(rt Runtime) Env {
+	switch rt {
+	case Vercel:
+		e.Vercel = true
+	case Lambda:
+		e.Vercel, e.Lambda = false, true
+	}
+	return e
+}

@@ -5,31 +5,31 @@ import (
 	"time"
 )
 
-// TestDetectOn: an entry point that names its platform gets that
-// platform's profile whatever the environment exposes (the Vercel functions
-// used to fall into "lambda-stream", 6 MiB slices that Vercel refuses,
-// when a project did not expose VERCEL=1).
-func TestDetectOn(t *testing.T) {
+// TestOn: an entry point that names its platform gets that platform's
+// profile whatever the environment exposes (the Vercel functions used to
+// fall into "lambda-stream", 6 MiB slices that Vercel refuses, when a
+// project did not expose VERCEL=1).
+func TestOn(t *testing.T) {
 	vercel := Profile{Name: NameVercel, MaxResponseBytes: VercelDefaultResponseBytes, RequestTimeout: VercelDefaultRequestTimeout}
 	tests := []struct {
 		name string
 		rt   Runtime
-		env  map[string]string
+		env  Env
 		want Profile
 	}{
-		{"vercel without VERCEL=1, on Vercel's Lambda", Vercel, map[string]string{"AWS_LAMBDA_FUNCTION_NAME": "fn"}, vercel},
-		{"vercel with nothing set", Vercel, nil, vercel},
-		{"vercel keeps its variables", Vercel, map[string]string{"VERCEL_REQUEST_TIMEOUT": "9s", "MAX_RESPONSE_BYTES": "1024"},
+		{"vercel without VERCEL=1, on Vercel's Lambda", Vercel, Env{Lambda: true}, vercel},
+		{"vercel with nothing set", Vercel, Env{}, vercel},
+		{"vercel keeps its variables", Vercel, Env{VercelRequestTimeout: 9 * time.Second, MaxResponseBytes: 1024},
 			Profile{Name: NameVercel, MaxResponseBytes: 1024, RequestTimeout: 9 * time.Second}},
-		{"lambda without its variable", Lambda, nil, Profile{Name: NameLambdaStream, MaxResponseBytes: LambdaStreamDefaultResponseBytes}},
-		{"lambda ignores VERCEL", Lambda, map[string]string{"VERCEL": "1", "LAMBDA_INVOKE_MODE": "BUFFERED"}, Profile{Name: NameLambdaBuffered, MaxResponseBytes: LambdaBufferedMaxResponseBytes}},
-		{"unknown reads the environment", Unknown, map[string]string{"VERCEL": "1"}, vercel},
+		{"lambda without its variable", Lambda, Env{}, Profile{Name: NameLambdaStream, MaxResponseBytes: LambdaStreamDefaultResponseBytes}},
+		{"lambda ignores VERCEL", Lambda, Env{Vercel: true, LambdaBuffered: true}, Profile{Name: NameLambdaBuffered, MaxResponseBytes: LambdaBufferedMaxResponseBytes}},
+		{"unknown is what the variables say", Unknown, Env{Vercel: true}, vercel},
+		{"unknown without variables is the server", Unknown, Env{}, Profile{Name: NameServer}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := DetectOn(tt.rt, env(tt.env))
-			if err != nil || got != tt.want {
-				t.Errorf("DetectOn = %+v, %v; want %+v", got, err, tt.want)
+			if got := Detect(tt.env.On(tt.rt)); got != tt.want {
+				t.Errorf("Detect(On) = %+v, want %+v", got, tt.want)
 			}
 		})
 	}

@@ -68,6 +68,7 @@ type Service struct {
 	opts     Options
 	resolver *resolver
 	budget   *budget
+	health   healthState
 }
 
 // New returns a Service over a Telegram client.
@@ -90,7 +91,9 @@ func (s *Service) Resolve(ctx context.Context, id int) (*File, error) {
 	if id <= 0 {
 		return nil, ErrMessageNotFound
 	}
-	return s.resolver.resolve(ctx, id)
+	f, err := s.resolver.resolve(ctx, id)
+	s.observe(err)
+	return f, err
 }
 
 // Connected reports whether Telegram is logged in right now.

@@ -102,7 +102,7 @@ func New(o Options) http.Handler {
 	mux.Handle("/static/{path...}", s.route("/static/", s.serveStatic))
 	mux.HandleFunc("/", serveNotFound)
 
-	var h http.Handler = mux
+	var h http.Handler = withCleanPaths(mux)
 	h = withTimeout(h, o.Profile.RequestTimeout)
 	h = s.withRecover(h)
 	h = s.withLog(h)
@@ -114,7 +114,11 @@ func New(o Options) http.Handler {
 // else is 405.
 func (s *server) route(pattern string, h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		infoFrom(r.Context()).route = pattern
+		info := infoFrom(r.Context())
+		info.route = pattern
+		if id, herr := checkMessageID(r.PathValue("id")); herr == nil {
+			info.messageID = id
+		}
 		switch r.Method {
 		case http.MethodGet, http.MethodHead:
 			h(w, r)
@@ -170,3 +174,7 @@ func (noFiles) Open(context.Context, *stream.File, int64, int64) (io.ReadCloser,
 }
 
 func (noFiles) Connected() bool { return false }
+
+func (noFiles) Health(context.Context) stream.Health {
+	return stream.Health{Class: stream.HealthUnreachable, Hint: "no Telegram client configured"}
+}
