@@ -36,6 +36,9 @@ func cfnLint(t *testing.T, template string) (string, error) {
 // public invoke permission SAM now generates itself, a MaxResponseBytes
 // that takes 1.5, and a runtime Lambda does not have.
 func TestTemplateLints(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs cfn-lint four times; skipped with -short")
+	}
 	if out, err := cfnLint(t, "../../template.yaml"); err != nil {
 		t.Fatalf("cfn-lint template.yaml: %v\n%s", err, out)
 	}
