@@ -244,6 +244,10 @@ func TestFdlInGroup(t *testing.T) {
 			t.Errorf("%s: no links: %v", cmd, call["text"])
 		}
 	}
+	captioned := s.botAPI.UserMessage(group, user, "/fdl", sample(tgfake.KindDocument, "captioned.pdf", 3000, 8), nil)
+	if call := s.reply(t, s.botAPI.Update(captioned)); buttons(t, call)["Download"] == "" {
+		t.Errorf("a file with /fdl as its caption: %v", call["text"])
+	}
 	status, body := s.post(t, s.botAPI.Update(s.botAPI.UserMessage(group, user, "/fdl@other_bot", nil, file)))
 	if status != 200 || !strings.Contains(string(body), "another bot") {
 		t.Errorf("/fdl@other_bot: %d %q", status, body)
