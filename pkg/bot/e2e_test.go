@@ -10,6 +10,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -66,6 +67,7 @@ func newSite(t *testing.T, tune func(*config.Config)) *site {
 	if err != nil {
 		t.Fatal(err)
 	}
+	login(t, a)
 	s := &site{fake: fake, botAPI: botAPI, app: a, srv: httptest.NewServer(a.Handler), logs: logs, secret: bot.WebhookSecret(cfg.BotToken)}
 	t.Cleanup(func() {
 		s.srv.Close()
@@ -75,6 +77,25 @@ func newSite(t *testing.T, tune func(*config.Config)) *site {
 		}
 	})
 	return s
+}
+
+// login waits until a's Telegram client is logged in, so that downloads do
+// not depend on how long a login takes on a busy machine (the client waits
+// for it only so long per request).
+func login(t *testing.T, a *app.App) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	for {
+		_, err := a.Telegram.API(ctx)
+		if err == nil {
+			return
+		}
+		if !errors.Is(err, telegram.ErrNotConnected) || ctx.Err() != nil {
+			t.Fatalf("login: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // post sends update to /telegram with the secret (or the given one) and
