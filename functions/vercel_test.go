@@ -84,7 +84,7 @@ func runMain(m *testing.M) int {
 	}
 
 	fixture.fake = fake
-	for _, it := range fake.AddDemo() {
+	for _, it := range fake.AddTestCatalog() {
 		switch it.Caption {
 		case "demo-video":
 			fixture.video = it

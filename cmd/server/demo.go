@@ -9,6 +9,7 @@ import (
 	"os"
 
 	"github.com/filetolink/filetolink/internal/tgfake"
+	"github.com/filetolink/filetolink/pkg/stream"
 	"github.com/filetolink/filetolink/pkg/web"
 )
 
@@ -22,7 +23,10 @@ type demoTelegram struct {
 	items  []tgfake.DemoItem
 }
 
-func startDemo(ctx context.Context) (*demoTelegram, error) {
+// startDemo starts the fake Telegram with the samples; with fixtures, with
+// the tests' catalog (tgfake.AddTestCatalog: a hostile file name, a file
+// on another DC, ...), which the browser tests run against.
+func startDemo(ctx context.Context, fixtures bool) (*demoTelegram, error) {
 	fake, err := tgfake.Start(ctx, tgfake.Options{})
 	if err != nil {
 		return nil, err
@@ -49,7 +53,11 @@ func startDemo(ctx context.Context) (*demoTelegram, error) {
 			return nil, err
 		}
 	}
-	d.items = fake.AddDemo()
+	if fixtures {
+		d.items = fake.AddTestCatalog()
+	} else {
+		d.items = fake.AddSamples()
+	}
 	return d, nil
 }
 
@@ -76,9 +84,12 @@ type demoLink struct {
 func (d *demoTelegram) links(base string) []demoLink {
 	out := make([]demoLink, len(d.items))
 	for i, it := range d.items {
+		// The name it is served under: for nameless media, the one package
+		// stream makes (photo_3.jpg).
+		served := stream.NewFile(stream.File{MessageID: it.MessageID, Name: it.Name, Kind: stream.Kind(it.Kind), MIMEType: it.MIMEType}, nil)
 		out[i] = demoLink{
-			MessageID: it.MessageID, Caption: it.Caption, Name: it.Name, Kind: it.Kind,
-			MIMEType: it.MIMEType, Size: it.Size, SHA256: it.SHA256,
+			MessageID: it.MessageID, Caption: it.Caption, Name: served.Name, Kind: it.Kind,
+			MIMEType: served.MIMEType, Size: it.Size, SHA256: it.SHA256,
 			StreamURL:   web.PlayerURL(base, it.MessageID, it.Caption),
 			DownloadURL: web.DownloadURL(base, it.MessageID, it.Caption),
 		}
@@ -86,14 +97,19 @@ func (d *demoTelegram) links(base string) []demoLink {
 	return out
 }
 
+// samples are the index page's links to the demo's files.
+func (d *demoTelegram) samples() []web.Sample {
+	var out []web.Sample
+	for _, l := range d.links("") {
+		out = append(out, web.Sample{MessageID: l.MessageID, Code: l.Caption, Name: l.Name, Kind: l.Kind, Size: l.Size})
+	}
+	return out
+}
+
 func (d *demoTelegram) printLinks(w io.Writer, base string) {
 	fmt.Fprintf(w, "Demo mode: a fake Telegram with sample files. Open %s/\n", base)
 	for _, l := range d.links(base) {
-		name := l.Name
-		if name == "" {
-			name = "(no name: " + l.Kind + ")"
-		}
-		fmt.Fprintf(w, "  %-10s %-34q %s\n", l.Kind, name, l.StreamURL)
+		fmt.Fprintf(w, "  %-10s %-34q %s\n", l.Kind, l.Name, l.StreamURL)
 		fmt.Fprintf(w, "  %-10s %-34s %s\n", "", "", l.DownloadURL)
 	}
 }

@@ -36,6 +36,7 @@ func main() {
 
 func run() int {
 	demo := flag.Bool("demo", false, "serve sample files from an embedded fake Telegram (no credentials needed)")
+	fixtures := flag.Bool("demo-test-fixtures", false, "with -demo: also post the browser tests' fixtures (a hostile file name, a file on another DC, ...)")
 	exportSession := flag.Bool("export-session", false, "log in once, print a TG_SESSION value for serverless cold starts, and exit")
 	link := flag.Int("link", 0, "print the download and stream links of log-channel message `N` and exit")
 	setHook := flag.Bool("set-webhook", false, "register PUBLIC_BASE_URL/telegram as the bot's webhook and exit")
@@ -50,7 +51,7 @@ func run() int {
 	var d *demoTelegram
 	if *demo {
 		var err error
-		if d, err = startDemo(ctx); err != nil {
+		if d, err = startDemo(ctx, *fixtures); err != nil {
 			fmt.Fprintln(os.Stderr, "demo:", err)
 			return 1
 		}
@@ -69,7 +70,11 @@ func run() int {
 		}
 		return 2
 	}
-	a, err := app.New(cfg, app.Options{Logger: logger})
+	opts := app.Options{Logger: logger}
+	if d != nil {
+		opts.Samples = d.samples()
+	}
+	a, err := app.New(cfg, opts)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2

@@ -38,6 +38,8 @@ type Options struct {
 	// in-process fake Telegram sets DCList, PublicKeys and Resolver here).
 	Telegram func(*telegram.Options)
 	Logger   *slog.Logger
+	// Samples are files the index page links to (the demo's).
+	Samples []web.Sample
 }
 
 // New builds the service from a configuration. It starts nothing: the
@@ -83,6 +85,7 @@ func New(cfg config.Config, opts Options) (*App, error) {
 		CodeFailuresPerMinute: cfg.HTTP.CodeFailuresPerMinute,
 		ClientIPHeader:        cfg.Platform.ClientIPHeader,
 		Version:               BuildVersion(),
+		Samples:               opts.Samples,
 		Logger:                opts.Logger,
 	})
 	return &App{Telegram: client, Files: files, Profile: profile, Bot: linkBot, Handler: handler}, nil

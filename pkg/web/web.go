@@ -15,6 +15,7 @@ import (
 
 	"github.com/filetolink/filetolink/pkg/platform"
 	"github.com/filetolink/filetolink/pkg/stream"
+	"github.com/filetolink/filetolink/templates"
 )
 
 // Options configure the handler New returns.
@@ -43,6 +44,8 @@ type Options struct {
 	Webhook http.Handler
 	// Version is shown on / and /healthz.
 	Version string
+	// Samples are files the index page links to (the demo's).
+	Samples []Sample
 	// Logger receives one line per request. nil means slog.Default().
 	Logger *slog.Logger
 }
@@ -62,6 +65,7 @@ type server struct {
 	limiter       *codeLimiter // nil: no limit
 	ipHeader      string
 	version       string
+	samples       []templates.Sample
 	log           *slog.Logger
 	static        *staticFiles
 	started       time.Time
@@ -87,6 +91,7 @@ func New(o Options) http.Handler {
 		publicBaseURL: strings.TrimRight(o.PublicBaseURL, "/"),
 		streams:       make(chan struct{}, o.MaxStreams),
 		version:       o.Version,
+		samples:       samplesFor(o.Samples),
 		log:           o.Logger,
 		static:        newStaticFiles(),
 		started:       time.Now(),
