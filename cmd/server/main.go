@@ -25,6 +25,7 @@ import (
 	"github.com/filetolink/filetolink/pkg/app"
 	"github.com/filetolink/filetolink/pkg/config"
 	"github.com/filetolink/filetolink/pkg/stream"
+	"github.com/filetolink/filetolink/pkg/web"
 )
 
 // defaultPort is the port the plain server listens on when PORT is not set.
@@ -109,7 +110,10 @@ func run() int {
 		return 1
 	}
 	srv := &http.Server{
-		Handler:           handler,
+		// A client that takes no bytes for 30s is ended (its stream's
+		// Telegram calls and buffers with it); WriteTimeout would bound
+		// the whole download instead.
+		Handler:           web.WriteIdleTimeout(handler, 30*time.Second),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
