@@ -165,6 +165,7 @@ var functionsByFile = map[string]struct {
 	"functions/index.go":  {"Index", Index},
 	"functions/stream.go": {"Stream", Stream},
 	"functions/dl.go":     {"Download", Download},
+	"functions/bot.go":    {"Bot", Bot},
 }
 
 // routeFor finds the function vercel.json sends path to: the first route
@@ -204,6 +205,12 @@ type result struct {
 // vercelEvent is the invocation event go-bridge decodes: an API Gateway
 // proxy event whose body is the request JSON.
 func vercelEvent(method, target string, headers map[string]string) []byte {
+	return vercelEventBody(method, target, headers, "")
+}
+
+// vercelEventBody is vercelEvent with a request body (sent base64-encoded,
+// as Vercel does).
+func vercelEventBody(method, target string, headers map[string]string, body string) []byte {
 	n := clientIPs.Add(1)
 	ip := fmt.Sprintf("10.%d.%d.%d", n>>16&0xff, n>>8&0xff, n&0xff)
 	hdr := map[string]headerValues{
@@ -217,7 +224,11 @@ func vercelEvent(method, target string, headers map[string]string) []byte {
 	for k, v := range headers {
 		hdr[strings.ToLower(k)] = headerValues{v}
 	}
-	reqJSON, err := json.Marshal(vercelRequest{Host: "filetolink-test.vercel.app", Path: target, Method: method, Headers: hdr})
+	req := vercelRequest{Host: "filetolink-test.vercel.app", Path: target, Method: method, Headers: hdr}
+	if body != "" {
+		req.Encoding, req.Body = "base64", base64.StdEncoding.EncodeToString([]byte(body))
+	}
+	reqJSON, err := json.Marshal(req)
 	if err != nil {
 		panic(err)
 	}
@@ -230,12 +241,18 @@ func vercelEvent(method, target string, headers map[string]string) []byte {
 
 func (c *vercelClient) do(method, target string, headers map[string]string) *result {
 	c.t.Helper()
+	return c.doBody(method, target, headers, "")
+}
+
+// doBody is do with a request body.
+func (c *vercelClient) doBody(method, target string, headers map[string]string, reqBody string) *result {
+	c.t.Helper()
 	path, _, _ := strings.Cut(target, "?")
 	file, ok := routeFor(c.routes, path)
 	if !ok {
 		c.t.Fatalf("%s %s: no route", method, target)
 	}
-	out, err := c.invoke(file, vercelEvent(method, target, headers))
+	out, err := c.invoke(file, vercelEventBody(method, target, headers, reqBody))
 	if err != nil {
 		c.t.Fatalf("%s %s: %v", method, target, err)
 	}

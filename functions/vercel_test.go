@@ -79,7 +79,7 @@ func runMain(m *testing.M) int {
 	fixture.env = env
 
 	fixture.fake = fake
-	for _, it := range fake.AddDemo() {
+	for _, it := range fake.AddTestCatalog() {
 		switch it.Caption {
 		case "demo-video":
 			fixture.video = it
@@ -124,6 +124,7 @@ func TestVercel(t *testing.T) {
 		{"WholeSmallFile", vercelWholeSmallFile},
 		{"Head", vercelHead},
 		{"Errors", vercelErrors},
+		{"Bot", vercelBot},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			cc := *c

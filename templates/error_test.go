@@ -3,6 +3,7 @@ package templates
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestErrorPage(t *testing.T) {
@@ -13,4 +14,12 @@ func TestErrorPage(t *testing.T) {
 		}
 	}
 	checkNoInline(t, page)
+}
+
+func TestFormatDuration(t *testing.T) {
+	for d, want := range map[time.Duration]string{0: "0:00", 7 * time.Second: "0:07", 754 * time.Second: "12:34", 3723*time.Second + 900*time.Millisecond: "1:02:03"} {
+		if got := FormatDuration(d); got != want {
+			t.Errorf("FormatDuration(%s) = %q, want %q", d, got, want)
+		}
+	}
 }

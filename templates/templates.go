@@ -9,11 +9,13 @@ package templates
 
 import (
 	"embed"
+	"fmt"
 	"html/template"
 	"io/fs"
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 )
 
 //go:embed *.html static
@@ -49,6 +51,14 @@ type Index struct {
 	Broken bool
 	// MaxResponseBytes is the per-response cap (0: unlimited).
 	MaxResponseBytes int64
+	// Samples are the demo's files, linked from the page (none elsewhere).
+	Samples []Sample
+}
+
+// Sample is one demo file the index links to.
+type Sample struct {
+	Kind, Name, Size         string
+	StreamPath, DownloadPath string
 }
 
 // Error is the data of error.html: the page a browser navigation that
@@ -70,6 +80,9 @@ type Player struct {
 	MIMEType string
 	// Media is "video", "audio", "image" or "" (download only).
 	Media string
+	// Resolution ("1920×1080") and Duration ("1:02:03") when known, else "".
+	Resolution string
+	Duration   string
 	// DownloadURL is the absolute /dl link with its code; StreamURL the /stream page.
 	DownloadURL string
 	StreamURL   string
@@ -110,6 +123,17 @@ func healthLabel(class string) string {
 		return "bot may not read the log channel"
 	}
 	return "unknown"
+}
+
+// FormatDuration formats d as a player shows it: "0:07", "12:34",
+// "1:02:03" (whole seconds, rounded down).
+func FormatDuration(d time.Duration) string {
+	secs := int64(d / time.Second)
+	h, m, sec := secs/3600, secs/60%60, secs%60
+	if h > 0 {
+		return fmt.Sprintf("%d:%02d:%02d", h, m, sec)
+	}
+	return fmt.Sprintf("%d:%02d", m, sec)
 }
 
 // FormatBytes formats n with a binary unit, as a person reads it:

@@ -5,6 +5,9 @@
 //	server -demo            serve sample files from an embedded fake Telegram
 //	server -demo -print-env run only the fake Telegram and print the variables that point a process at it
 //	server -export-session  log in once and print a TG_SESSION value
+//	server -link N          print the links of log-channel message N (its caption is the code)
+//	server -set-webhook     register POST /telegram as the link bot's webhook
+//	server -bot-poll        serve, and run the link bot by long polling
 package main
 
 import (
@@ -23,6 +26,7 @@ import (
 	"github.com/filetolink/filetolink/pkg/app"
 	"github.com/filetolink/filetolink/pkg/config"
 	"github.com/filetolink/filetolink/pkg/stream"
+	"github.com/filetolink/filetolink/pkg/web"
 )
 
 // defaultPort is the port the plain server listens on when PORT is not set.
@@ -35,7 +39,11 @@ func main() {
 func run() int {
 	demo := flag.Bool("demo", false, "serve sample files from an embedded fake Telegram (no credentials needed)")
 	printEnv := flag.Bool("print-env", false, "with -demo: run only the fake Telegram, print its TG_DC_LIST, TG_PUBLIC_KEYS, ... and wait")
+	fixtures := flag.Bool("demo-test-fixtures", false, "with -demo: also post the browser tests' fixtures (a hostile file name, a file on another DC, ...)")
 	exportSession := flag.Bool("export-session", false, "log in once, print a TG_SESSION value for serverless cold starts, and exit")
+	link := flag.Int("link", 0, "print the download and stream links of log-channel message `N` and exit")
+	setHook := flag.Bool("set-webhook", false, "register PUBLIC_BASE_URL/telegram as the bot's webhook and exit")
+	botPoll := flag.Bool("bot-poll", false, "also run the link bot by long polling (no public HTTPS needed)")
 	flag.Parse()
 
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
@@ -48,12 +56,12 @@ func run() int {
 			fmt.Fprintln(os.Stderr, "-print-env needs -demo")
 			return 2
 		}
-		return runFakeTelegram(ctx, os.Stdout, os.Stderr)
+		return runFakeTelegram(ctx, *fixtures, os.Stdout, os.Stderr)
 	}
 	var d *demoTelegram
 	if *demo {
 		var err error
-		if d, err = startDemo(ctx); err != nil {
+		if d, err = startDemo(ctx, *fixtures); err != nil {
 			fmt.Fprintln(os.Stderr, "demo:", err)
 			return 1
 		}
@@ -72,7 +80,11 @@ func run() int {
 		}
 		return 2
 	}
-	a, err := app.New(cfg, app.Options{Logger: logger})
+	opts := app.Options{Logger: logger}
+	if d != nil {
+		opts.Samples = d.samples()
+	}
+	a, err := app.New(cfg, opts)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
@@ -82,14 +94,24 @@ func run() int {
 	if *exportSession {
 		return printSession(ctx, a)
 	}
+	port := cfg.HTTP.Port
+	if port == 0 {
+		port = defaultPort
+	}
+	fallbackBase := ""
+	if d != nil {
+		fallbackBase = localBase(port)
+	}
+	switch {
+	case *link != 0:
+		return printLinks(ctx, a, *link, publicBase(cfg, fallbackBase), cfg.Bot.WorkerBaseURL, os.Stdout)
+	case *setHook:
+		return setWebhook(ctx, a, publicBase(cfg, fallbackBase))
+	}
 
 	handler := a.Handler
 	if d != nil {
 		handler = d.wrap(handler)
-	}
-	port := cfg.HTTP.Port
-	if port == 0 {
-		port = defaultPort
 	}
 	ln, err := net.Listen("tcp", fmt.Sprintf(":%d", port))
 	if err != nil {
@@ -97,7 +119,10 @@ func run() int {
 		return 1
 	}
 	srv := &http.Server{
-		Handler:           handler,
+		// A client that takes no bytes for 30s is ended (its stream's
+		// Telegram calls and buffers with it); WriteTimeout would bound
+		// the whole download instead.
+		Handler:           web.WriteIdleTimeout(handler, 30*time.Second),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
@@ -106,6 +131,7 @@ func run() int {
 	logger.Info("listening", "addr", ln.Addr().String(), "platform", a.Profile.Name, "version", app.BuildVersion())
 	if d != nil {
 		d.printLinks(os.Stdout, base)
+		d.printBot(os.Stdout, base, a.Bot.Secret())
 	}
 
 	// Log in now so the first request does not pay for it; requests that
@@ -124,6 +150,11 @@ func run() int {
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
+	if *botPoll {
+		pollCtx, stopPoll := context.WithCancel(ctx)
+		defer startPolling(pollCtx, a, publicBase(cfg, base), logger)() // runs after stopPoll
+		defer stopPoll()
+	}
 	select {
 	case err := <-served:
 		if !errors.Is(err, http.ErrServerClosed) {

@@ -119,6 +119,7 @@ type Server struct {
 	fail        map[uint32]*injectedError
 	drop        map[uint32]int
 	calls       map[uint32]int
+	fileBytes   int64 // bytes answered by upload.getFile
 	logins      int
 	revoked     bool // RevokeBotToken
 	notMember   bool // SetBotInChannel(false)
@@ -428,11 +429,21 @@ func (s *Server) Calls(method uint32) int {
 	return s.calls[method]
 }
 
-// ResetCalls sets every call counter to zero.
+// ResetCalls sets every call counter to zero, FileBytes too.
 func (s *Server) ResetCalls() {
 	s.mu.Lock()
 	clear(s.calls)
+	s.fileBytes = 0
 	s.mu.Unlock()
+}
+
+// FileBytes reports the bytes upload.getFile has answered with (counted
+// when the answer is made, before any injected latency), since Start or
+// the last ResetCalls.
+func (s *Server) FileBytes() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.fileBytes
 }
 
 // Logins reports the successful auth.importBotAuthorization calls.

@@ -13,6 +13,7 @@ import (
 
 	gotdtelegram "github.com/gotd/td/telegram"
 
+	"github.com/filetolink/filetolink/pkg/bot"
 	"github.com/filetolink/filetolink/pkg/config"
 	"github.com/filetolink/filetolink/pkg/httpresponse"
 	"github.com/filetolink/filetolink/pkg/platform"
@@ -26,6 +27,7 @@ type App struct {
 	Telegram *telegram.Client
 	Files    *stream.Service
 	Profile  platform.Profile
+	Bot      *bot.Bot // the link bot, served at POST /telegram
 	Handler  http.Handler
 }
 
@@ -35,6 +37,8 @@ type Options struct {
 	// in-process fake Telegram sets DCList, PublicKeys and Resolver here).
 	Telegram func(*telegram.Options)
 	Logger   *slog.Logger
+	// Samples are files the index page links to (the demo's).
+	Samples []web.Sample
 }
 
 // New builds the service from a configuration. It starts nothing: the
@@ -70,7 +74,9 @@ func New(cfg config.Config, opts Options) (*App, error) {
 		CacheTTL:     cfg.Tuning.CacheTTL,
 		CacheSize:    cfg.Tuning.CacheSize,
 	})
+	linkBot := newBot(cfg, files, cfg.Platform.PublicBaseURL, opts.Logger)
 	handler := web.New(web.Options{
+		Webhook:               linkBot,
 		Files:                 files,
 		Profile:               profile,
 		PublicBaseURL:         cfg.Platform.PublicBaseURL,
@@ -78,9 +84,10 @@ func New(cfg config.Config, opts Options) (*App, error) {
 		CodeFailuresPerMinute: cfg.HTTP.CodeFailuresPerMinute,
 		ClientIPHeader:        cfg.Platform.ClientIPHeader,
 		Version:               BuildVersion(),
+		Samples:               opts.Samples,
 		Logger:                opts.Logger,
 	})
-	return &App{Telegram: client, Files: files, Profile: profile, Handler: handler}, nil
+	return &App{Telegram: client, Files: files, Profile: profile, Bot: linkBot, Handler: handler}, nil
 }
 
 // Close stops the Telegram client.

@@ -44,6 +44,7 @@ type Config struct {
 	Tuning   Tuning
 	HTTP     HTTP
 	Platform platform.Env
+	Bot      Bot // the link bot: bot.go
 
 	proxy proxy // what the platform variables tell of the proxy in front
 }
@@ -51,7 +52,7 @@ type Config struct {
 // tables is every variable the service reads, topic by topic, in the order
 // they are parsed (a row's Then may rely on the rows before it).
 func tables() [][]Var {
-	return [][]Var{credentialVars, telegramVars, tuningVars, httpVars, platformVars}
+	return [][]Var{credentialVars, telegramVars, tuningVars, httpVars, platformVars, botVars}
 }
 
 // Purpose says what the process is started for; it decides which

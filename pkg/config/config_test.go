@@ -121,7 +121,11 @@ func TestProblemsNeverEchoValues(t *testing.T) {
 			if err == nil {
 				t.Fatalf("%s=%q: no problem at all", v.Name, value)
 			}
-			if strings.Contains(strings.ToLower(err.Error()), "secret") {
+			msg := err.Error()
+			for _, w := range Vars() { // names such as BOT_WEBHOOK_SECRET are not values
+				msg = strings.ReplaceAll(msg, w.Name+":", "")
+			}
+			if strings.Contains(strings.ToLower(msg), "secret") {
 				t.Errorf("%s=%q: the message repeats the value: %v", v.Name, value, err)
 			}
 		}

@@ -12,10 +12,7 @@ import (
 // the configured one if any, else one derived from the request, else ""
 // (pages then use relative links).
 func (s *server) baseURL(r *http.Request) string {
-	if s.publicBaseURL != "" {
-		return s.publicBaseURL
-	}
-	return baseURLFromRequest(r)
+	return BaseURL(s.publicBaseURL, r)
 }
 
 // baseURLFromRequest derives "scheme://host" from r. The scheme comes from

@@ -84,8 +84,11 @@ func statusForError(ctx context.Context, err error) *httpError {
 	case errors.Is(err, context.Canceled):
 		return errClientGone
 	}
-	// Anything else is a failure behind this layer, not the client's.
-	return &httpError{status: http.StatusBadGateway, reason: "telegram request failed", class: "upstream", err: err}
+	// Anything else is a failure behind this layer, not the client's; an
+	// error Telegram gave that package stream does not know comes as
+	// ErrUnavailable above. Both are a 503 to retry, one answer for
+	// "unknown" (README: API).
+	return &httpError{status: http.StatusServiceUnavailable, reason: "telegram request failed; retry later", retryAfter: retryUnavailable, class: "upstream", err: err}
 }
 
 // errRangeNotSatisfiable is the 416 for a file of size bytes.
@@ -121,9 +124,7 @@ func writeError(w http.ResponseWriter, r *http.Request, e *httpError) {
 		return
 	}
 	h := w.Header()
-	for _, k := range []string{"Content-Disposition", "Content-Range", "Content-Encoding", "ETag", "Last-Modified", "Accept-Ranges", "Content-Security-Policy"} {
-		h.Del(k)
-	}
+	dropFileHeaders(h)
 	if e.contentRange != "" {
 		h.Set("Content-Range", e.contentRange)
 	}

@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"mime"
 	"net/http"
-	"net/url"
 	"path"
 	"runtime"
 	"strconv"
@@ -40,6 +39,7 @@ func (s *server) serveIndex(w http.ResponseWriter, r *http.Request) {
 		Hint:             health.Hint,
 		Broken:           health.Broken,
 		MaxResponseBytes: s.profile.MaxResponseBytes,
+		Samples:          s.samples,
 	})
 }
 
@@ -115,16 +115,23 @@ func (s *server) servePlayer(w http.ResponseWriter, r *http.Request) {
 // playerData is what the player page shows of f; links start with base
 // ("" for relative links) and carry code.
 func playerData(f *stream.File, code, base string, maxBytes int64) templates.Player {
-	id := strconv.Itoa(f.MessageID)
-	query := "?code=" + url.QueryEscape(code)
+	var resolution, duration string
+	if f.Width > 0 && f.Height > 0 {
+		resolution = strconv.Itoa(f.Width) + "×" + strconv.Itoa(f.Height)
+	}
+	if f.Duration > 0 {
+		duration = templates.FormatDuration(f.Duration)
+	}
 	return templates.Player{
 		Name:             fileName(f),
+		Resolution:       resolution,
+		Duration:         duration,
 		Size:             f.Size,
 		SizeText:         templates.FormatBytes(f.Size),
 		MIMEType:         contentType(f),
 		Media:            mediaFor(f),
-		DownloadURL:      base + "/dl/" + id + query,
-		StreamURL:        base + "/stream/" + id + query,
+		DownloadURL:      DownloadURL(base, f.MessageID, code),
+		StreamURL:        PlayerURL(base, f.MessageID, code),
 		MaxResponseBytes: maxBytes,
 	}
 }

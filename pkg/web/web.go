@@ -15,6 +15,7 @@ import (
 
 	"github.com/filetolink/filetolink/pkg/platform"
 	"github.com/filetolink/filetolink/pkg/stream"
+	"github.com/filetolink/filetolink/templates"
 )
 
 // Options configure the handler New returns.
@@ -39,8 +40,12 @@ type Options struct {
 	// Only set it behind a proxy that writes the header: a client can send
 	// any header it likes.
 	ClientIPHeader string
+	// Webhook serves /telegram (the link bot, package bot); nil: 404.
+	Webhook http.Handler
 	// Version is shown on / and /healthz.
 	Version string
+	// Samples are files the index page links to (the demo's).
+	Samples []Sample
 	// Logger receives one line per request. nil means slog.Default().
 	Logger *slog.Logger
 }
@@ -57,9 +62,10 @@ type server struct {
 	profile       platform.Profile
 	publicBaseURL string // configured base URL without a trailing slash, or ""
 	streams       chan struct{}
-	limiter       *codeLimiter // nil: no limit
+	limiter       *guessLimiter // nil: no limit
 	ipHeader      string
 	version       string
+	samples       []templates.Sample
 	log           *slog.Logger
 	static        *staticFiles
 	started       time.Time
@@ -85,12 +91,13 @@ func New(o Options) http.Handler {
 		publicBaseURL: strings.TrimRight(o.PublicBaseURL, "/"),
 		streams:       make(chan struct{}, o.MaxStreams),
 		version:       o.Version,
+		samples:       samplesFor(o.Samples),
 		log:           o.Logger,
 		static:        newStaticFiles(),
 		started:       time.Now(),
 	}
 	if o.CodeFailuresPerMinute > 0 {
-		s.limiter = newCodeLimiter(o.CodeFailuresPerMinute, time.Minute, time.Now)
+		s.limiter = newGuessLimiter(o.CodeFailuresPerMinute, time.Minute, time.Now)
 	}
 	s.ipHeader = http.CanonicalHeaderKey(o.ClientIPHeader)
 
@@ -98,8 +105,11 @@ func New(o Options) http.Handler {
 	mux.Handle("/{$}", s.route("/", s.serveIndex))
 	mux.Handle("/healthz", s.route("/healthz", s.serveHealth))
 	mux.Handle("/stream/{id}", s.route("/stream/{id}", s.servePlayer))
-	mux.Handle("/dl/{id}", s.route("/dl/{id}", s.serveDownload))
+	mux.Handle("/dl/{id}", s.route("/dl/{id}", handleErrors(s.serveDownload)))
 	mux.Handle("/static/{path...}", s.route("/static/", s.serveStatic))
+	if o.Webhook != nil {
+		mux.Handle("/telegram", labelled("/telegram", o.Webhook))
+	}
 	mux.HandleFunc("/", serveNotFound)
 
 	var h http.Handler = withCleanPaths(mux)
@@ -136,6 +146,14 @@ func (s *server) route(pattern string, h http.HandlerFunc) http.Handler {
 }
 
 const allowedMethods = "GET, HEAD, OPTIONS"
+
+// labelled labels the request for the log line and leaves methods to h.
+func labelled(pattern string, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		infoFrom(r.Context()).route = pattern
+		h.ServeHTTP(w, r)
+	})
+}
 
 // setCORS lets pages on any origin fetch files by range and read the
 // headers a download manager needs.
