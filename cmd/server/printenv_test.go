@@ -70,16 +70,16 @@ func TestPrintEnv(t *testing.T) {
 	}
 	var path string
 	for _, line := range strings.Split(stderr.String(), "\n") {
-		if f := strings.Fields(line); len(f) > 0 && strings.HasPrefix(f[0], "/dl/") && strings.Contains(line, "readme.txt") {
+		if f := strings.Fields(line); len(f) > 0 && strings.HasPrefix(f[0], "/dl/") && strings.Contains(line, "tone.ogg") {
 			path = f[0]
 		}
 	}
 	if path == "" {
-		t.Fatalf("readme.txt not listed:\n%s", stderr.String())
+		t.Fatalf("tone.ogg not listed:\n%s", stderr.String())
 	}
 	resp, body := get(t, p.base+path)
-	if resp.StatusCode != http.StatusOK || !bytes.HasPrefix(body, []byte("FileToLink demo")) {
-		t.Errorf("GET %s from a server pointed at the printed fake: %d %.100q", path, resp.StatusCode, body)
+	if resp.StatusCode != http.StatusOK || !bytes.HasPrefix(body, []byte("OggS")) || resp.ContentLength != int64(len(body)) {
+		t.Errorf("GET %s from a server pointed at the printed fake: %d, %d bytes %.20q", path, resp.StatusCode, len(body), body)
 	}
 
 	// -print-env alone is a usage error.
