@@ -1,5 +1,5 @@
 // Command bootstrap is the AWS Lambda entry: one function behind one
-// function URL serving every route of app.Handler. LAMBDA_INVOKE_MODE picks
+// function URL serving every route of app.Serverless. LAMBDA_INVOKE_MODE picks
 // the adapter and must match the function URL's InvokeMode:
 // RESPONSE_STREAM (the default, streamingHandler) or BUFFERED
 // (bufferedHandler, also for API Gateway HTTP APIs).

@@ -323,7 +323,7 @@ func (b *Bot) link(ctx context.Context, m, src *Message, base string) Outcome {
 			"Message "+strconv.Itoa(c.MessageID)+" of the log channel.", "no base URL")
 	}
 	links := MakeLinks(base, b.opts.WorkerBaseURL, c.MessageID, c.Code, md.kind)
-	name := web.FileName(&stream.File{MessageID: c.MessageID, Name: md.file.FileName, MIMEType: md.file.MIMEType, Kind: md.kind})
+	name := web.FileName(stream.NewFile(stream.File{MessageID: c.MessageID, Name: md.file.FileName, MIMEType: md.file.MIMEType, Kind: md.kind}, nil))
 	out := b.reply(m, linkText(name, md.file.FileSize, links), "link")
 	if reused {
 		out.Note = "link (reused copy)"

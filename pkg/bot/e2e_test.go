@@ -22,7 +22,7 @@ import (
 
 	"github.com/filetolink/filetolink/internal/botapifake"
 	"github.com/filetolink/filetolink/internal/tgfake"
-	"github.com/filetolink/filetolink/internal/tgfake/fakebot"
+	"github.com/filetolink/filetolink/internal/tgfake/tgfakeclient"
 	"github.com/filetolink/filetolink/pkg/app"
 	"github.com/filetolink/filetolink/pkg/bot"
 	"github.com/filetolink/filetolink/pkg/config"
@@ -59,7 +59,7 @@ func newSite(t *testing.T, tune func(*config.Config)) *site {
 	logs := &tgfake.LogBuffer{}
 	a, err := app.New(cfg, app.Options{
 		Telegram: func(o *telegram.Options) {
-			f := fakebot.Options(fake)
+			f := tgfakeclient.Options(fake)
 			o.DCList, o.PublicKeys, o.Resolver, o.DC = f.DCList, f.PublicKeys, f.Resolver, f.DC
 		},
 		Logger: slog.New(slog.NewTextHandler(logs, nil)),
