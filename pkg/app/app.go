@@ -64,6 +64,8 @@ func New(cfg config.Config, opts Options) (*App, error) {
 		ConnsPerDC:      cfg.Tuning.ConnsPerDC,
 		RPCTimeout:      cfg.Tuning.RPCTimeout,
 		FloodWaitBudget: cfg.Tuning.FloodWaitBudget,
+		Rate:            cfg.Capacity.Rate,
+		RateBurst:       cfg.Capacity.RateBurst,
 		Logger:          opts.Logger,
 	}
 	if len(cfg.PublicKeysPEM) > 0 {

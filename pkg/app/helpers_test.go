@@ -72,6 +72,11 @@ func defaultConfig(homeDC int) config.Config {
 			MaxStreams:            100,
 			CodeFailuresPerMinute: 30,
 		},
+		Capacity: config.Capacity{
+			BotTokens: []string{tgfake.DefaultBotToken},
+			Rate:      config.DefaultRate,
+			RateBurst: config.DefaultRateBurst,
+		},
 	}
 }
 

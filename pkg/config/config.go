@@ -37,8 +37,9 @@ type Config struct {
 	// Session is a decoded TG_SESSION: seeds the in-memory session.
 	Session []byte
 
-	Tuning Tuning
-	HTTP   HTTP
+	Tuning   Tuning
+	HTTP     HTTP
+	Capacity Capacity
 }
 
 // DCAddr is one entry of TG_DC_LIST.
@@ -249,6 +250,8 @@ func (r raw) parse(readFile func(string) ([]byte, error)) (Config, error) {
 	if c.Tuning.RPCTimeout == 0 {
 		c.Tuning.RPCTimeout = 15 * time.Second
 	}
+
+	c.parseCapacity(os.Getenv, bad)
 
 	c.HTTP.Port = positive("PORT", r.Port, 65535)
 	c.HTTP.MaxStreams = positive("MAX_STREAMS", r.MaxStreams, 100000)
