@@ -42,6 +42,8 @@ type Index struct {
 	Connected bool
 	// MaxResponseBytes is the per-response cap (0: unlimited).
 	MaxResponseBytes int64
+	// Bots are the Telegram bots serving files (none: not shown).
+	Bots []Bot
 }
 
 // Player is the data of player.html.

@@ -94,6 +94,7 @@ func New(cfg config.Config, opts Options) (*App, error) {
 		CodeFailuresPerMinute: cfg.HTTP.CodeFailuresPerMinute,
 		ClientIPHeader:        platform.ClientIPHeader(opts.Getenv),
 		Version:               Version,
+		Bots:                  botStatus(func() []telegram.Status { return []telegram.Status{client.Status()} }),
 		Logger:                opts.Logger,
 	})
 	return &App{Telegram: client, Files: files, Profile: profile, Handler: handler}, nil

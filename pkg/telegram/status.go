@@ -19,6 +19,9 @@ type Status struct {
 	// (the configured one before any download; 0: not paced).
 	Rate float64    `json:"rate"`
 	DCs  []DCStatus `json:"dcs"`
+	// OutOfRotation says why the bot serves no parts now ("": it does);
+	// set by whoever rotates bots.
+	OutOfRotation string `json:"outOfRotation,omitempty"`
 }
 
 // Status reports the client's counters and current rates.

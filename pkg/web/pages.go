@@ -29,19 +29,21 @@ func (s *server) serveIndex(w http.ResponseWriter, r *http.Request) {
 		BaseURL:          base,
 		Connected:        s.files.Connected(),
 		MaxResponseBytes: s.profile.MaxResponseBytes,
+		Bots:             s.bots(),
 	})
 }
 
 // health is the JSON of /healthz.
 type health struct {
-	Status           string `json:"status"`
-	Version          string `json:"version"`
-	Platform         string `json:"platform"`
-	Connected        bool   `json:"telegramConnected"`
-	BaseURL          string `json:"baseURL"`
-	MaxResponseBytes int64  `json:"maxResponseBytes"`
-	UptimeSeconds    int64  `json:"uptimeSeconds"`
-	Goroutines       int    `json:"goroutines"` // for operators and load tests: a leak shows as growth
+	Status           string      `json:"status"`
+	Version          string      `json:"version"`
+	Platform         string      `json:"platform"`
+	Connected        bool        `json:"telegramConnected"`
+	BaseURL          string      `json:"baseURL"`
+	MaxResponseBytes int64       `json:"maxResponseBytes"`
+	UptimeSeconds    int64       `json:"uptimeSeconds"`
+	Goroutines       int         `json:"goroutines"` // for operators and load tests: a leak shows as growth
+	Bots             []BotStatus `json:"bots,omitempty"`
 }
 
 // serveHealth is the status page as JSON: 200 whenever the process is up.
@@ -55,6 +57,7 @@ func (s *server) serveHealth(w http.ResponseWriter, r *http.Request) {
 		MaxResponseBytes: s.profile.MaxResponseBytes,
 		UptimeSeconds:    int64(time.Since(s.started).Seconds()),
 		Goroutines:       runtime.NumGoroutine(),
+		Bots:             s.bots(),
 	})
 	if err != nil {
 		writeError(w, r, &httpError{status: http.StatusInternalServerError, reason: "internal error", class: "json", err: err})

@@ -41,6 +41,8 @@ type Options struct {
 	ClientIPHeader string
 	// Version is shown on / and /healthz.
 	Version string
+	// Bots reports each Telegram bot's state for / and /healthz (nil: not shown).
+	Bots func() []BotStatus
 	// Logger receives one line per request. nil means slog.Default().
 	Logger *slog.Logger
 }
@@ -63,6 +65,7 @@ type server struct {
 	log           *slog.Logger
 	static        *staticFiles
 	started       time.Time
+	botStatus     func() []BotStatus
 }
 
 // New returns the handler serving every route of the service.
@@ -88,6 +91,7 @@ func New(o Options) http.Handler {
 		log:           o.Logger,
 		static:        newStaticFiles(),
 		started:       time.Now(),
+		botStatus:     o.Bots,
 	}
 	if o.CodeFailuresPerMinute > 0 {
 		s.limiter = newCodeLimiter(o.CodeFailuresPerMinute, time.Minute, time.Now)
