@@ -25,10 +25,13 @@ var Version = "dev"
 
 // App is one running service.
 type App struct {
+	// Telegram is the first bot's client (BOT_TOKEN).
 	Telegram *telegram.Client
 	Files    *stream.Service
 	Profile  platform.Profile
 	Handler  http.Handler
+
+	closeTelegram func() error
 }
 
 // Options adjust New beyond the configuration; tests and the demo use them.
@@ -78,8 +81,8 @@ func New(cfg config.Config, opts Options) (*App, error) {
 	if opts.Telegram != nil {
 		opts.Telegram(&tgOpts)
 	}
-	client := telegram.New(tgOpts)
-	files := stream.New(client, stream.Options{
+	client, tgs, statuses := newTelegram(tgOpts, cfg.Capacity.BotTokens)
+	files := stream.New(tgs, stream.Options{
 		ChannelID:    cfg.ChannelID,
 		Window:       cfg.Tuning.Window,
 		BufferBudget: cfg.Tuning.BufferBudget,
@@ -94,14 +97,14 @@ func New(cfg config.Config, opts Options) (*App, error) {
 		CodeFailuresPerMinute: cfg.HTTP.CodeFailuresPerMinute,
 		ClientIPHeader:        platform.ClientIPHeader(opts.Getenv),
 		Version:               Version,
-		Bots:                  botStatus(func() []telegram.Status { return []telegram.Status{client.Status()} }),
+		Bots:                  botStatus(statuses),
 		Logger:                opts.Logger,
 	})
-	return &App{Telegram: client, Files: files, Profile: profile, Handler: handler}, nil
+	return &App{Telegram: client, Files: files, Profile: profile, Handler: handler, closeTelegram: tgs.Close}, nil
 }
 
-// Close stops the Telegram client.
-func (a *App) Close() error { return a.Telegram.Close() }
+// Close stops the Telegram clients.
+func (a *App) Close() error { return a.closeTelegram() }
 
 // ExportSession logs in and returns a TG_SESSION value.
 func (a *App) ExportSession(ctx context.Context) (string, error) {

@@ -1,6 +1,8 @@
 package app
 
 import (
+	"github.com/filetolink/filetolink/pkg/fleet"
+	"github.com/filetolink/filetolink/pkg/stream"
 	"github.com/filetolink/filetolink/pkg/telegram"
 	"github.com/filetolink/filetolink/pkg/web"
 )
@@ -23,4 +25,23 @@ func botStatus(statuses func() []telegram.Status) func() []web.BotStatus {
 		}
 		return out
 	}
+}
+
+// telegramService is what the stream core gets: one client, or a fleet of
+// them with BOT_TOKENS.
+type telegramService interface {
+	stream.Telegram
+	Close() error
+}
+
+// newTelegram builds the client of every bot: with one token, that client
+// itself; with more, a fleet over one client per token. It returns the
+// first bot's client, what the stream core uses and the bots' status.
+func newTelegram(opts telegram.Options, tokens []string) (*telegram.Client, telegramService, func() []telegram.Status) {
+	if len(tokens) <= 1 {
+		c := telegram.New(opts)
+		return c, c, func() []telegram.Status { return []telegram.Status{c.Status()} }
+	}
+	f := fleet.New(opts, tokens)
+	return f.Clients()[0], f, f.Status
 }
