@@ -43,6 +43,10 @@ const (
 // resolve), it does not slow the first byte.
 const straggle = 300 * time.Millisecond
 
+// backgroundTimeout bounds a bot's getMessages that goes on after the
+// caller got its answer (it may include the bot's first login).
+const backgroundTimeout = time.Minute
+
 // maxLocations bounds each bot's remembered file locations (the stream
 // core caches 1024 files by default).
 const maxLocations = 8192
@@ -56,13 +60,23 @@ type Fleet struct {
 	api     *tg.Client
 	poolsMu sync.Mutex
 	pools   map[int]*tg.Client
+
+	msgsMu   sync.Mutex
+	msgs     map[int64]msgRef // file id → the message that holds it
+	msgOrder []int64          // msgs' keys, oldest first
+
+	// ctx ends with Close; background lookups watch it.
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
 }
 
 // New starts nothing: each client logs in on first use. opts are the
 // settings of every client; tokens[0] is the first bot (opts.Session, a
 // TG_SESSION, is its alone).
 func New(opts telegram.Options, tokens []string) *Fleet {
-	f := &Fleet{now: time.Now, budget: opts.FloodWaitBudget, pools: map[int]*tg.Client{}}
+	f := &Fleet{now: time.Now, budget: opts.FloodWaitBudget, pools: map[int]*tg.Client{}, msgs: map[int64]msgRef{}}
+	f.ctx, f.cancel = context.WithCancel(context.Background())
 	for i, token := range tokens {
 		o := opts
 		o.BotToken = token
@@ -126,8 +140,10 @@ func (f *Fleet) Status() []telegram.Status {
 	return out
 }
 
-// Close stops every client.
+// Close stops the background lookups and every client.
 func (f *Fleet) Close() error {
+	f.cancel()
+	f.wg.Wait()
 	var errs []error
 	for _, b := range f.bots {
 		errs = append(errs, b.client.Close())
@@ -147,6 +163,7 @@ type bot struct {
 	channels map[int64]*tg.InputChannel // by channel id: this bot's access hash
 	locs     map[int64]location         // by document or photo id
 	order    []int64                    // locs' keys, oldest first
+	teaching map[int64]bool             // files being looked up in the background
 }
 
 // location is what one bot needs to fetch a file: its access hash and file
@@ -157,7 +174,7 @@ type location struct {
 }
 
 func newBot(c *telegram.Client, token string) *bot {
-	return &bot{client: c, id: telegram.BotID(token), channels: map[int64]*tg.InputChannel{}, locs: map[int64]location{}}
+	return &bot{client: c, id: telegram.BotID(token), channels: map[int64]*tg.InputChannel{}, locs: map[int64]location{}, teaching: map[int64]bool{}}
 }
 
 func (b *bot) out(now time.Time) (string, time.Time) {
@@ -376,9 +393,11 @@ type messagesResult struct {
 }
 
 // getMessages asks every bot in rotation, each with its own channel access
-// hash, and remembers each bot's file locations. The caller gets the first
-// bot's answer if it has one, else any; bots still asking straggle after
-// the first answer are cancelled.
+// hash; each bot remembers its file locations when its answer comes. The
+// caller gets the first bot's answer if it has one by then, else any: it
+// waits at most straggle for the others after the first answer. Bots still
+// asking (one logging in on its first use) go on in the background, owned
+// by the Fleet, and learn the file for the next parts.
 func (f *Fleet) getMessages(ctx context.Context, req *tg.ChannelsGetMessagesRequest, output bin.Decoder) error {
 	in, ok := req.Channel.(*tg.InputChannel)
 	box, boxOK := output.(*tg.MessagesMessagesBox)
@@ -397,59 +416,50 @@ func (f *Fleet) getMessages(ctx context.Context, req *tg.ChannelsGetMessagesRequ
 			members = []*bot{b}
 		}
 	}
-	ask, cancel := context.WithCancel(ctx)
-	defer cancel()
 	results := make(chan messagesResult, len(members))
-	var wg sync.WaitGroup
 	for _, b := range members {
-		wg.Add(1)
+		f.wg.Add(1)
 		go func() {
-			// Owned by getMessages: it cancels ask and waits below.
-			defer wg.Done()
-			res, err := f.botMessages(ask, b, in.ChannelID, req.ID)
+			// Owned by the Fleet: Close cancels f.ctx and waits on f.wg.
+			defer f.wg.Done()
+			bctx, cancel := context.WithTimeout(f.ctx, backgroundTimeout)
+			defer cancel()
+			res, err := f.botMessages(bctx, b, in.ChannelID, req.ID)
+			if err == nil {
+				f.learn(b, in.ChannelID, res)
+			} else if f.ctx.Err() == nil {
+				f.judge(b, err)
+			}
 			results <- messagesResult{b: b, res: res, err: err}
 		}()
 	}
-	var got []messagesResult
+	var best *messagesResult
 	var timer <-chan time.Time
-	for len(got) < len(members) {
+	for n := 0; n < len(members); n++ {
+		var r messagesResult
 		select {
-		case r := <-results:
-			got = append(got, r)
-			if r.err == nil && timer == nil {
-				t := time.NewTimer(straggle)
-				defer t.Stop()
-				timer = t.C
-			}
-			continue
+		case r = <-results:
 		case <-timer:
 		case <-ctx.Done():
 		}
-		break
-	}
-	cancel()
-	wg.Wait()
-	close(results)
-	for r := range results {
-		got = append(got, r)
-	}
-
-	var best *messagesResult
-	for i := range got {
-		r := &got[i]
-		if r.err == nil {
-			f.learn(r.b, r.res)
-		} else if !errors.Is(r.err, context.Canceled) {
-			f.judge(r.b, r.err)
+		if r.b == nil {
+			break // straggle over, or the caller gave up
 		}
 		if best == nil || (best.err != nil && r.err == nil) || (r.err == nil && r.b == f.bots[0]) {
-			best = r
+			best = &r
+		}
+		if r.err == nil && timer == nil {
+			t := time.NewTimer(straggle)
+			defer t.Stop()
+			timer = t.C
 		}
 	}
-	if best == nil {
+	switch {
+	case best == nil && ctx.Err() != nil:
 		return ctx.Err()
-	}
-	if best.err != nil {
+	case best == nil:
+		return errors.New("fleet: no answer")
+	case best.err != nil:
 		return best.err
 	}
 	box.Messages = best.res
@@ -474,8 +484,9 @@ func (f *Fleet) botMessages(ctx context.Context, b *bot, channelID int64, ids []
 	return res, err
 }
 
-// learn remembers the file locations bot b was given.
-func (f *Fleet) learn(b *bot, res tg.MessagesMessagesClass) {
+// learn remembers the file locations bot b was given, and which message
+// of which channel holds each file.
+func (f *Fleet) learn(b *bot, channelID int64, res tg.MessagesMessagesClass) {
 	modified, ok := res.AsModified()
 	if !ok {
 		return
@@ -485,17 +496,38 @@ func (f *Fleet) learn(b *bot, res tg.MessagesMessagesClass) {
 		if !ok {
 			continue
 		}
+		var id int64
 		switch media := msg.Media.(type) {
 		case *tg.MessageMediaDocument:
 			if d, ok := media.Document.(*tg.Document); ok {
+				id = d.ID
 				b.remember(d.ID, location{accessHash: d.AccessHash, reference: d.FileReference})
 			}
 		case *tg.MessageMediaPhoto:
 			if p, ok := media.Photo.(*tg.Photo); ok {
+				id = p.ID
 				b.remember(p.ID, location{accessHash: p.AccessHash, reference: p.FileReference})
 			}
 		}
+		if id != 0 {
+			f.msgsMu.Lock()
+			if _, seen := f.msgs[id]; !seen {
+				f.msgOrder = append(f.msgOrder, id)
+				if len(f.msgOrder) > maxLocations {
+					delete(f.msgs, f.msgOrder[0])
+					f.msgOrder = f.msgOrder[1:]
+				}
+			}
+			f.msgs[id] = msgRef{channelID: channelID, msgID: msg.ID}
+			f.msgsMu.Unlock()
+		}
 	}
+}
+
+// msgRef is where a file was seen.
+type msgRef struct {
+	channelID int64
+	msgID     int
 }
 
 // fileID is the document or photo id of a location (0: another kind).
@@ -541,11 +573,31 @@ func (f *Fleet) getFile(ctx context.Context, dc int, req *tg.UploadGetFileReques
 	}
 	if !known {
 		has = func(b *bot) bool { return b == f.bots[0] }
+	} else {
+		f.teachOthers(id)
 	}
 	tried := map[*bot]bool{}
 	var lastErr error
 	for {
 		b := f.pick(has, tried)
+		if b == nil && known {
+			// No bot in rotation has it (others were still logging in when
+			// it was resolved, or those that had it failed): one that can
+			// looks the message up itself first.
+			if b = f.pick(func(*bot) bool { return true }, tried); b != nil {
+				if err := f.teach(ctx, b, id); err != nil {
+					tried[b] = true
+					if ctx.Err() != nil {
+						return err
+					}
+					f.judge(b, err)
+					if lastErr == nil {
+						lastErr = err
+					}
+					continue
+				}
+			}
+		}
 		if b == nil {
 			if lastErr != nil {
 				return lastErr
@@ -572,6 +624,63 @@ func (f *Fleet) getFile(ctx context.Context, dc int, req *tg.UploadGetFileReques
 		}
 		lastErr = err
 	}
+}
+
+// teachOthers makes every bot in rotation that lacks file id look its
+// message up in the background, once, so that the next parts can go to it
+// too (on a cold start the first bots to answer a lookup are alone).
+func (f *Fleet) teachOthers(id int64) {
+	now := f.now()
+	for _, b := range f.bots {
+		if _, ok := b.location(id); ok {
+			continue
+		}
+		if reason, _ := b.out(now); reason != "" {
+			continue
+		}
+		b.mu.Lock()
+		busy := b.teaching[id]
+		b.teaching[id] = true
+		b.mu.Unlock()
+		if busy {
+			continue
+		}
+		f.wg.Add(1)
+		go func() {
+			// Owned by the Fleet: Close cancels f.ctx and waits on f.wg.
+			defer f.wg.Done()
+			defer func() {
+				b.mu.Lock()
+				delete(b.teaching, id)
+				b.mu.Unlock()
+			}()
+			ctx, cancel := context.WithTimeout(f.ctx, backgroundTimeout)
+			defer cancel()
+			if err := f.teach(ctx, b, id); err != nil && f.ctx.Err() == nil {
+				f.judge(b, err)
+			}
+		}()
+	}
+}
+
+// teach makes bot b look up the message that holds file id, so that it
+// has its own location for it.
+func (f *Fleet) teach(ctx context.Context, b *bot, id int64) error {
+	f.msgsMu.Lock()
+	ref, ok := f.msgs[id]
+	f.msgsMu.Unlock()
+	if !ok {
+		return fmt.Errorf("fleet: no message known for file %d", id)
+	}
+	res, err := f.botMessages(ctx, b, ref.channelID, []tg.InputMessageClass{&tg.InputMessageID{ID: ref.msgID}})
+	if err != nil {
+		return err
+	}
+	f.learn(b, ref.channelID, res)
+	if _, ok := b.location(id); !ok {
+		return fmt.Errorf("fleet: message %d no longer holds file %d", ref.msgID, id)
+	}
+	return nil
 }
 
 func (f *Fleet) fetch(ctx context.Context, b *bot, dc int, req *tg.UploadGetFileRequest, output bin.Decoder) error {
