@@ -29,7 +29,7 @@ type env struct {
 	svc   *stream.Service
 }
 
-func newEnv(t *testing.T, bots []tgfake.Bot, tune func(*telegram.Options)) *env {
+func newEnv(t testing.TB, bots []tgfake.Bot, tune func(*telegram.Options)) *env {
 	t.Helper()
 	fake := tgfake.NewTest(t, tgfake.Options{Bots: bots})
 	o := fakebot.Options(fake)
