@@ -28,8 +28,16 @@ import (
 const (
 	benchCap     = 4 << 20 // bytes/s per MTProto connection
 	benchLatency = 50 * time.Millisecond
-	benchWindow  = 8 // the stream core's default
 )
+
+// benchWindow is the stream window (default 8, the stream core's);
+// BENCH_WINDOW changes it.
+var benchWindow = func() int {
+	if n, err := strconv.Atoi(os.Getenv("BENCH_WINDOW")); err == nil && n > 0 {
+		return n
+	}
+	return 8
+}()
 
 var benchBots = []tgfake.Bot{
 	{Token: "700001:worker-one"}, {Token: "700002:worker-two"}, {Token: "700003:worker-three"},
@@ -82,6 +90,7 @@ func BenchmarkOneStream(b *testing.B) {
 				b.Fatal(err)
 			}
 			warmFleet(b, e, f)
+			e.fake.ResetCalls()
 			b.SetBytes(size)
 			b.ResetTimer()
 			start := time.Now()
@@ -97,6 +106,11 @@ func BenchmarkOneStream(b *testing.B) {
 			b.ReportMetric(mibs, "MiB/s")
 			b.ReportMetric(mibs/base, "of-goal-base")
 			b.ReportMetric(float64(len(e.fake.ConnStats())), "conns-used")
+			if testing.Verbose() {
+				for _, c := range e.fake.ConnStats() {
+					b.Logf("DC %d bot %d: %d parts", c.DC, c.BotID, c.Parts)
+				}
+			}
 		})
 	}
 }
