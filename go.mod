@@ -7,7 +7,6 @@ require (
 	github.com/awslabs/aws-lambda-go-api-proxy v0.16.2
 	github.com/gotd/log v0.1.0
 	github.com/gotd/td v0.162.0
-	github.com/kelseyhightower/envconfig v1.4.0
 	go.uber.org/goleak v1.3.0
 )
 

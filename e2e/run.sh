@@ -72,7 +72,7 @@ serve() {
 		port=$(free_port)
 	done
 	url="http://127.0.0.1:$port"
-	PORT=$port PUBLIC_BASE_URL=$url MAX_RESPONSE_BYTES=$1 "$work/server" -demo >"$work/$2" 2>&1 &
+	PORT=$port PUBLIC_BASE_URL=$url MAX_RESPONSE_BYTES=$1 "$work/server" -demo -demo-test-fixtures >"$work/$2" 2>&1 &
 	pid=$!
 	pids+=("$pid")
 }

@@ -183,6 +183,7 @@ var functionsByFile = map[string]struct {
 	"functions/index.go":  {"Index", Index},
 	"functions/stream.go": {"Stream", Stream},
 	"functions/dl.go":     {"Download", Download},
+	"functions/bot.go":    {"Bot", Bot},
 }
 
 // routeFor finds the function vercel.json sends path to: the first route

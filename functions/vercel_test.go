@@ -84,7 +84,7 @@ func runMain(m *testing.M) int {
 	}
 
 	fixture.fake = fake
-	for _, it := range fake.AddDemo() {
+	for _, it := range fake.AddTestCatalog() {
 		switch it.Caption {
 		case "demo-video":
 			fixture.video = it
@@ -434,13 +434,8 @@ func TestVercelRequestDeadline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	getenv := func(k string) string {
-		if k == "VERCEL_REQUEST_TIMEOUT" {
-			return "2s"
-		}
-		return os.Getenv(k)
-	}
-	a, err := app.New(cfg, app.Options{Getenv: getenv})
+	cfg.Platform.VercelRequestTimeout = 2 * time.Second
+	a, err := app.New(cfg, app.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -79,6 +79,7 @@ func TestVercelJSONMatchesCode(t *testing.T) {
 		"/static/sw.js":       "functions/index.go",
 		"/stream/42":          "functions/stream.go",
 		"/dl/42":              "functions/dl.go",
+		"/telegram":           "functions/bot.go",
 		"/dl/42/extra":        "functions/index.go",
 		"/favicon.ico":        "functions/index.go",
 		"/api/anything/else":  "functions/index.go",

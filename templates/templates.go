@@ -9,17 +9,20 @@ package templates
 
 import (
 	"embed"
+	"fmt"
 	"html/template"
 	"io/fs"
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 )
 
 //go:embed *.html static
 var files embed.FS
 
-// Pages are the parsed templates: "index.html" and "player.html".
+// Pages are the parsed templates: "index.html", "player.html" and
+// "error.html".
 var Pages = template.Must(template.New("").Funcs(funcs).ParseFS(files, "*.html"))
 
 // Static holds the assets served under /static/ (scripts, styles, the
@@ -40,10 +43,35 @@ type Index struct {
 	Platform  string
 	BaseURL   string
 	Connected bool
+	// Health is the class of what is known of the setup ("ok",
+	// "connecting", "bot_token", …), Hint what to do about it, Broken
+	// whether the configuration is known to be wrong.
+	Health string
+	Hint   string
+	Broken bool
 	// MaxResponseBytes is the per-response cap (0: unlimited).
 	MaxResponseBytes int64
 	// Bots are the Telegram bots serving files (none: not shown).
 	Bots []Bot
+	// Samples are the demo's files, linked from the page (none elsewhere).
+	Samples []Sample
+}
+
+// Sample is one demo file the index links to.
+type Sample struct {
+	Kind, Name, Size         string
+	StreamPath, DownloadPath string
+}
+
+// Error is the data of error.html: the page a browser navigation that
+// ends in an error gets.
+type Error struct {
+	Status int    // 404
+	Title  string // "Not Found"
+	Reason string // the one-line reason other clients get as text/plain
+	Hint   string // what to do
+	// RetryAfter is the Retry-After in whole seconds, "" if none.
+	RetryAfter string
 }
 
 // Player is the data of player.html.
@@ -54,6 +82,9 @@ type Player struct {
 	MIMEType string
 	// Media is "video", "audio", "image" or "" (download only).
 	Media string
+	// Resolution ("1920×1080") and Duration ("1:02:03") when known, else "".
+	Resolution string
+	Duration   string
 	// DownloadURL is the absolute /dl link with its code; StreamURL the /stream page.
 	DownloadURL string
 	StreamURL   string
@@ -69,9 +100,42 @@ func (p Player) Sliced() bool {
 }
 
 var funcs = template.FuncMap{
-	"bytes":     FormatBytes,
-	"vlcURL":    vlcURL,
-	"intentURL": intentURL,
+	"bytes":       FormatBytes,
+	"healthLabel": healthLabel,
+	"vlcURL":      vlcURL,
+	"intentURL":   intentURL,
+}
+
+// healthLabel names a health class (stream.Health*) for people.
+func healthLabel(class string) string {
+	switch class {
+	case "ok":
+		return "connected"
+	case "connecting":
+		return "connecting to Telegram"
+	case "unreachable":
+		return "Telegram not reachable"
+	case "credentials":
+		return "API_ID / API_HASH refused"
+	case "bot_token":
+		return "BOT_TOKEN refused"
+	case "channel_id":
+		return "no such log channel"
+	case "channel_access":
+		return "bot may not read the log channel"
+	}
+	return "unknown"
+}
+
+// FormatDuration formats d as a player shows it: "0:07", "12:34",
+// "1:02:03" (whole seconds, rounded down).
+func FormatDuration(d time.Duration) string {
+	secs := int64(d / time.Second)
+	h, m, sec := secs/3600, secs/60%60, secs%60
+	if h > 0 {
+		return fmt.Sprintf("%d:%02d:%02d", h, m, sec)
+	}
+	return fmt.Sprintf("%d:%02d", m, sec)
 }
 
 // FormatBytes formats n with a binary unit, as a person reads it:

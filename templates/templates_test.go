@@ -219,10 +219,12 @@ func TestIndex(t *testing.T) {
 		data Index
 		want []string
 	}{
-		{"connected", Index{Version: "v1.2.3", Platform: "vercel", BaseURL: "https://f.example", Connected: true, MaxResponseBytes: 4 << 20},
-			[]string{`id="telegram">Connected<`, "v1.2.3", "vercel", "https://f.example", "4 MiB"}},
-		{"not connected, no cap", Index{Version: "dev", Platform: "server"},
-			[]string{`id="telegram">Not connected<`, "Unlimited", "taken from each request"}},
+		{"connected", Index{Version: "v1.2.3", Platform: "vercel", BaseURL: "https://f.example", Connected: true, Health: "ok", MaxResponseBytes: 4 << 20},
+			[]string{`id="telegram">Connected<`, "All systems go", "v1.2.3", "vercel", "https://f.example", "4 MiB"}},
+		{"connecting, no cap", Index{Version: "dev", Platform: "server", Health: "connecting", Hint: "logging in"},
+			[]string{`id="telegram">connecting to Telegram<`, `class="status warn"`, `id="hint">logging in<`, "Unlimited", "taken from each request"}},
+		{"broken", Index{Version: "dev", Platform: "server", Health: "bot_token", Hint: "set the <token>", Broken: true},
+			[]string{`class="status bad"`, "Configuration problem: BOT_TOKEN refused", "set the &lt;token&gt;"}},
 		{"hostile values", Index{Version: "<b>", Platform: "<script>", BaseURL: `"><img>`},
 			[]string{"&lt;b&gt;", "&lt;script&gt;", "&#34;&gt;&lt;img&gt;"}},
 	}

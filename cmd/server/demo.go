@@ -6,22 +6,27 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
 
 	"github.com/filetolink/filetolink/internal/tgfake"
+	"github.com/filetolink/filetolink/pkg/stream"
+	"github.com/filetolink/filetolink/pkg/web"
 )
 
 // demoTelegram is the embedded fake Telegram of -demo: it sets the same
 // environment variables a real deployment sets (TG_DC_LIST, TG_PUBLIC_KEYS,
 // BOT_TOKEN, ...), so the demo runs the production code path.
 type demoTelegram struct {
-	fake  *tgfake.Server
-	dir   string
-	items []tgfake.DemoItem
+	fake   *tgfake.Server
+	botAPI *demoBotAPI
+	dir    string
+	items  []tgfake.DemoItem
 }
 
-func startDemo(ctx context.Context) (*demoTelegram, error) {
+// startDemo starts the fake Telegram with the samples; with fixtures, with
+// the tests' catalog (tgfake.AddTestCatalog: a hostile file name, a file
+// on another DC, ...), which the browser tests run against.
+func startDemo(ctx context.Context, fixtures bool) (*demoTelegram, error) {
 	fake, err := tgfake.Start(ctx, tgfake.Options{})
 	if err != nil {
 		return nil, err
@@ -37,17 +42,29 @@ func startDemo(ctx context.Context) (*demoTelegram, error) {
 		d.Close()
 		return nil, err
 	}
+	if d.botAPI, err = startDemoBotAPI(fake); err != nil {
+		d.Close()
+		return nil, err
+	}
+	env["BOT_API_URL"] = d.botAPI.url
 	for k, v := range env {
 		if err := os.Setenv(k, v); err != nil {
 			d.Close()
 			return nil, err
 		}
 	}
-	d.items = fake.AddDemo()
+	if fixtures {
+		d.items = fake.AddTestCatalog()
+	} else {
+		d.items = fake.AddSamples()
+	}
 	return d, nil
 }
 
 func (d *demoTelegram) Close() {
+	if d.botAPI != nil {
+		d.botAPI.close()
+	}
 	d.fake.Close()
 	os.RemoveAll(d.dir)
 }
@@ -67,13 +84,24 @@ type demoLink struct {
 func (d *demoTelegram) links(base string) []demoLink {
 	out := make([]demoLink, len(d.items))
 	for i, it := range d.items {
-		q := url.QueryEscape(it.Caption)
+		// The name it is served under: for nameless media, the one package
+		// stream makes (photo_3.jpg).
+		served := stream.NewFile(stream.File{MessageID: it.MessageID, Name: it.Name, Kind: stream.Kind(it.Kind), MIMEType: it.MIMEType}, nil)
 		out[i] = demoLink{
-			MessageID: it.MessageID, Caption: it.Caption, Name: it.Name, Kind: it.Kind,
-			MIMEType: it.MIMEType, Size: it.Size, SHA256: it.SHA256,
-			StreamURL:   fmt.Sprintf("%s/stream/%d?code=%s", base, it.MessageID, q),
-			DownloadURL: fmt.Sprintf("%s/dl/%d?code=%s", base, it.MessageID, q),
+			MessageID: it.MessageID, Caption: it.Caption, Name: served.Name, Kind: it.Kind,
+			MIMEType: served.MIMEType, Size: it.Size, SHA256: it.SHA256,
+			StreamURL:   web.PlayerURL(base, it.MessageID, it.Caption),
+			DownloadURL: web.DownloadURL(base, it.MessageID, it.Caption),
 		}
+	}
+	return out
+}
+
+// samples are the index page's links to the demo's files.
+func (d *demoTelegram) samples() []web.Sample {
+	var out []web.Sample
+	for _, l := range d.links("") {
+		out = append(out, web.Sample{MessageID: l.MessageID, Code: l.Caption, Name: l.Name, Kind: l.Kind, Size: l.Size})
 	}
 	return out
 }
@@ -81,11 +109,7 @@ func (d *demoTelegram) links(base string) []demoLink {
 func (d *demoTelegram) printLinks(w io.Writer, base string) {
 	fmt.Fprintf(w, "Demo mode: a fake Telegram with sample files. Open %s/\n", base)
 	for _, l := range d.links(base) {
-		name := l.Name
-		if name == "" {
-			name = "(no name: " + l.Kind + ")"
-		}
-		fmt.Fprintf(w, "  %-10s %-34q %s\n", l.Kind, name, l.StreamURL)
+		fmt.Fprintf(w, "  %-10s %-34q %s\n", l.Kind, l.Name, l.StreamURL)
 		fmt.Fprintf(w, "  %-10s %-34s %s\n", "", "", l.DownloadURL)
 	}
 }

@@ -4,6 +4,9 @@
 //	server                  serve with API_ID, API_HASH, BOT_TOKEN, LOG_CHANNEL_ID
 //	server -demo            serve sample files from an embedded fake Telegram
 //	server -export-session  log in once and print a TG_SESSION value
+//	server -link N          print the links of log-channel message N (its caption is the code)
+//	server -set-webhook     register POST /telegram as the link bot's webhook
+//	server -bot-poll        serve, and run the link bot by long polling
 package main
 
 import (
@@ -16,13 +19,16 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
 
 	"github.com/filetolink/filetolink/pkg/app"
 	"github.com/filetolink/filetolink/pkg/config"
+	"github.com/filetolink/filetolink/pkg/stream"
 )
+
+// defaultPort is the port the plain server listens on when PORT is not set.
+const defaultPort = 8080
 
 func main() {
 	os.Exit(run())
@@ -30,7 +36,11 @@ func main() {
 
 func run() int {
 	demo := flag.Bool("demo", false, "serve sample files from an embedded fake Telegram (no credentials needed)")
+	fixtures := flag.Bool("demo-test-fixtures", false, "with -demo: also post the browser tests' fixtures (a hostile file name, a file on another DC, ...)")
 	exportSession := flag.Bool("export-session", false, "log in once, print a TG_SESSION value for serverless cold starts, and exit")
+	link := flag.Int("link", 0, "print the download and stream links of log-channel message `N` and exit")
+	setHook := flag.Bool("set-webhook", false, "register PUBLIC_BASE_URL/telegram as the bot's webhook and exit")
+	botPoll := flag.Bool("bot-poll", false, "also run the link bot by long polling (no public HTTPS needed)")
 	flag.Parse()
 
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
@@ -41,23 +51,30 @@ func run() int {
 	var d *demoTelegram
 	if *demo {
 		var err error
-		if d, err = startDemo(ctx); err != nil {
+		if d, err = startDemo(ctx, *fixtures); err != nil {
 			fmt.Fprintln(os.Stderr, "demo:", err)
 			return 1
 		}
 		defer d.Close()
-	} else if missing := config.MissingCredentials(os.Getenv); len(missing) > 0 {
-		fmt.Fprintf(os.Stderr, "missing %s: set them (see README), or run `server -demo` to try it without Telegram credentials\n",
-			strings.Join(missing, ", "))
-		return 2
 	}
 
-	cfg, err := config.FromEnv()
+	purpose := config.Serve
+	if *exportSession {
+		purpose = config.ExportSession
+	}
+	cfg, err := config.Parse(os.Getenv, purpose)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
+		if len(config.Missing(err)) > 0 && d == nil {
+			fmt.Fprintln(os.Stderr, "Set them (see README), or run `server -demo` to try it without Telegram credentials.")
+		}
 		return 2
 	}
-	a, err := app.New(cfg, app.Options{Logger: logger})
+	opts := app.Options{Logger: logger}
+	if d != nil {
+		opts.Samples = d.samples()
+	}
+	a, err := app.New(cfg, opts)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
@@ -67,12 +84,26 @@ func run() int {
 	if *exportSession {
 		return printSession(ctx, a)
 	}
+	port := cfg.HTTP.Port
+	if port == 0 {
+		port = defaultPort
+	}
+	fallbackBase := ""
+	if d != nil {
+		fallbackBase = localBase(port)
+	}
+	switch {
+	case *link != 0:
+		return printLinks(ctx, a, *link, publicBase(cfg, fallbackBase), cfg.Bot.WorkerBaseURL, os.Stdout)
+	case *setHook:
+		return setWebhook(ctx, a, publicBase(cfg, fallbackBase))
+	}
 
 	handler := a.Handler
 	if d != nil {
 		handler = d.wrap(handler)
 	}
-	ln, err := net.Listen("tcp", fmt.Sprintf(":%d", cfg.HTTP.Port))
+	ln, err := net.Listen("tcp", fmt.Sprintf(":%d", port))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -84,9 +115,10 @@ func run() int {
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	base := fmt.Sprintf("http://localhost:%d", ln.Addr().(*net.TCPAddr).Port)
-	logger.Info("listening", "addr", ln.Addr().String(), "platform", a.Profile.Name, "version", app.Version)
+	logger.Info("listening", "addr", ln.Addr().String(), "platform", a.Profile.Name, "version", app.BuildVersion())
 	if d != nil {
 		d.printLinks(os.Stdout, base)
+		d.printBot(os.Stdout, base, a.Bot.Secret())
 	}
 
 	// Log in now so the first request does not pay for it; requests that
@@ -97,10 +129,19 @@ func run() int {
 		if _, err := a.Telegram.API(warm); err != nil && ctx.Err() == nil {
 			logger.Warn("telegram login failed; will retry on the next request", "err", err)
 		}
+		// Tell the operator at once what the status page would say.
+		if h := a.Files.Health(warm); h.Class != stream.HealthOK && h.Class != stream.HealthConnecting && ctx.Err() == nil {
+			logger.Error("setup problem", "class", h.Class, "hint", h.Hint)
+		}
 	}()
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
+	if *botPoll {
+		pollCtx, stopPoll := context.WithCancel(ctx)
+		defer startPolling(pollCtx, a, publicBase(cfg, base), logger)() // runs after stopPoll
+		defer stopPoll()
+	}
 	select {
 	case err := <-served:
 		if !errors.Is(err, http.ErrServerClosed) {

@@ -19,7 +19,7 @@ test('index shows the service status at a glance', async () => {
   assert.equal(res.status(), 200);
   assert.match(res.headers()['content-security-policy'] || '', /default-src 'none'/, 'the page is sent with a CSP');
   assert.equal(await page.textContent('#service'), 'Up');
-  assert.match(await page.textContent('#telegram'), /^(Connected|Not connected)$/);
+  assert.match(await page.textContent('#telegram'), /^(Connected|connecting to Telegram)$/);
   // Every stylesheet rule applied: the CSP lets /static/style.css through.
   const styled = await page.evaluate(() => getComputedStyle(document.querySelector('.card')).borderRadius);
   assert.notEqual(styled, '0px', 'style.css is applied');

@@ -165,6 +165,22 @@ describe('video', () => {
     await context.close();
   });
 
+  test('VLC and MX Player buttons show on Android only, not on desktops', async () => {
+    const desktop = await openPlayer(video);
+    assert.equal(await desktop.page.isVisible('a[href^="vlc://"]'), false, 'VLC button on a desktop');
+    assert.equal(await desktop.page.isVisible('a[href^="intent:"]'), false, 'MX Player button on a desktop');
+    await desktop.context.close();
+    const android = await browser.newContext({
+      viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true,
+      userAgent: 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36',
+    });
+    const phone = await android.newPage();
+    await phone.goto(video.streamUrl, { waitUntil: 'load' });
+    assert.equal(await phone.isVisible('a[href^="vlc://"]'), true, 'VLC button on Android');
+    assert.equal(await phone.isVisible('a[href^="intent:"]'), true, 'MX Player button on Android');
+    await android.close();
+  });
+
   test('VLC and MX Player links carry the stream', async () => {
     const { context, page } = await openPlayer(video);
     const vlc = await page.getAttribute('a[href^="vlc://"]', 'href');

@@ -41,7 +41,7 @@ func startFake(t *testing.T) *catalog {
 	t.Helper()
 	fake := tgfake.NewTest(t, tgfake.Options{})
 	c := &catalog{fake: fake}
-	for _, it := range fake.AddDemo() {
+	for _, it := range fake.AddTestCatalog() {
 		switch it.Caption {
 		case "demo-video":
 			c.video = it

@@ -27,13 +27,10 @@ import (
 
 func main() {
 	slog.SetDefault(slog.New(slog.NewJSONHandler(os.Stderr, nil)))
-	profile, err := platform.Detect(os.Getenv)
-	if err != nil {
-		// app.Handler answers every request with 503 naming the variable.
-		slog.Error("platform settings", "err", err)
-	}
+	// A configuration problem: app.Handler answers every request with 503
+	// naming the variables, with the adapter the invoke mode asks for.
 	h := app.Handler()
-	if profile.Name == platform.NameLambdaBuffered {
+	if app.Profile().Name == platform.NameLambdaBuffered {
 		lambda.Start(bufferedHandler(h))
 		return
 	}

@@ -108,16 +108,16 @@ func TestTemplateMatchesCode(t *testing.T) {
 	names := map[string]string{"RESPONSE_STREAM": platform.NameLambdaStream, "BUFFERED": platform.NameLambdaBuffered}
 	for _, m := range strings.Split(modes, ",") {
 		m = strings.TrimSpace(m)
-		p, err := platform.Detect(func(k string) string {
+		cfg, err := config.Parse(func(k string) string {
 			return map[string]string{"AWS_LAMBDA_FUNCTION_NAME": "f", "LAMBDA_INVOKE_MODE": m}[k]
-		})
-		if err != nil || p.Name != names[m] {
+		}, config.Serve)
+		if p := platform.Detect(cfg.Platform); err == nil || strings.Contains(err.Error(), "LAMBDA_INVOKE_MODE") || p.Name != names[m] {
 			t.Errorf("invoke mode %q: platform.Detect = %+v, %v", m, p, err)
 		}
 	}
 
 	env := fn + ".Properties.Environment.Variables."
-	for _, name := range append(config.MissingCredentials(func(string) string { return "" }), "TG_SESSION") {
+	for _, name := range append(config.Required(config.Serve), "TG_SESSION") {
 		ref, ok := strings.CutPrefix(y[env+name], "!Ref ")
 		if !ok {
 			t.Errorf("%s is not set from a parameter: %q", name, y[env+name])

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/gotd/td/tg"
-	"github.com/gotd/td/tgerr"
 	"github.com/gotd/td/tgtest"
 )
 
@@ -20,15 +19,13 @@ type Bot struct {
 	NotInChannel bool
 }
 
-var errChannelPrivate = tgerr.New(400, "CHANNEL_PRIVATE")
-
 // bot is one bot account as the Server keeps it.
 type bot struct {
 	id           int64
 	token        string
 	primary      bool // Options.BotToken: its hashes are the fake's originals
-	notInChannel bool
-	revoked      bool
+	notInChannel bool // under Server.mu
+	revoked      bool // under Server.mu
 }
 
 // newBots lists Options.BotToken first, then Options.Bots.

@@ -9,6 +9,7 @@ import (
 
 var (
 	errChannelInvalid    = tgerr.New(400, "CHANNEL_INVALID")
+	errChannelPrivate    = tgerr.New(400, "CHANNEL_PRIVATE")
 	errMessageIDsEmpty   = tgerr.New(400, "MESSAGE_IDS_EMPTY")
 	errMessageIDsTooMany = tgerr.New(400, "LIMIT_INVALID")
 )
@@ -37,7 +38,10 @@ func (s *Server) channelFrom(b *bot, in tg.InputChannelClass, allowZeroHash bool
 	if !ok || c.ChannelID != s.opts.ChannelID {
 		return errChannelInvalid
 	}
-	if b.notInChannel {
+	s.mu.Lock()
+	outside := b.notInChannel
+	s.mu.Unlock()
+	if outside {
 		return errChannelPrivate
 	}
 	if c.AccessHash != b.hashFor(s.channelAccessHash) && !(allowZeroHash && c.AccessHash == 0) {

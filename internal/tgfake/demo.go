@@ -18,7 +18,7 @@ var (
 	sampleImage []byte
 )
 
-// DemoItem describes one message AddDemo posted. Caption is the code of its
+// DemoItem describes one message AddSamples or AddTestCatalog posted. Caption is the code of its
 // links; Name is the file name Telegram holds ("" for photos and voice notes).
 type DemoItem struct {
 	MessageID int
@@ -41,16 +41,11 @@ This text file lives in a message of the fake Telegram's log channel.
 Its link is /dl/{message id}?code={caption}.
 `
 
-// AddDemo posts the demo catalog used by cmd/server -demo, the browser tests
-// and the benchmarks, and describes what it posted, in order: a video that
-// browsers play, an audio file, a photo, a 64 MiB binary document, a small
-// text document, a video stored on OtherDC, a video whose name is an HTML
-// injection attempt, and a voice note without a name.
-func (s *Server) AddDemo() []DemoItem {
-	items := []struct {
-		caption string
-		media   Media
-	}{
+// AddSamples posts what `server -demo` shows a newcomer, and describes it,
+// in order: a video that browsers play, an audio file, a photo and a
+// 64 MiB binary document.
+func (s *Server) AddSamples() []DemoItem {
+	return s.post([]demoMessage{
 		{"demo-video", Media{Kind: KindVideo, Name: "testsrc.mp4", MIMEType: "video/mp4",
 			Content: Bytes(sampleVideo), Width: 320, Height: 180, Duration: 10}},
 		{"demo-audio", Media{Kind: KindAudio, Name: "tone.ogg", MIMEType: "audio/ogg",
@@ -59,15 +54,34 @@ func (s *Server) AddDemo() []DemoItem {
 			Content: Bytes(sampleImage), Width: 640, Height: 360}},
 		{"demo-big", Media{Kind: KindDocument, Name: "big.bin", MIMEType: "application/octet-stream",
 			Content: Pattern(64, DemoBigSize)}},
+	})
+}
+
+// AddTestCatalog posts the samples (AddSamples) and then the fixtures the
+// browser, platform and benchmark tests need, and describes them all, in
+// order: the four samples, a small text document, a video stored on
+// OtherDC, a video whose name is an HTML injection attempt, and a voice
+// note without a name or a MIME type of its own.
+func (s *Server) AddTestCatalog() []DemoItem {
+	items := s.AddSamples()
+	return append(items, s.post([]demoMessage{
 		{"demo-text", Media{Kind: KindDocument, Name: "readme.txt", MIMEType: "text/plain",
 			Content: Bytes([]byte(demoText))}},
 		{"demo-dc" + strconv.Itoa(s.opts.OtherDC), Media{Kind: KindVideo, Name: "testsrc-other-dc.mp4", MIMEType: "video/mp4",
 			Content: Bytes(sampleVideo), DC: s.opts.OtherDC, Width: 320, Height: 180, Duration: 10}},
 		{"demo-xss", Media{Kind: KindVideo, Name: "<img src=x onerror=alert(1)>.mp4", MIMEType: "video/mp4",
 			Content: Bytes(sampleVideo), Width: 320, Height: 180, Duration: 10}},
-		{"demo-voice", Media{Kind: KindVoice, MIMEType: "audio/ogg",
-			Content: Bytes(sampleAudio), Duration: 5}},
-	}
+		// As Telegram has a voice note sent without a type.
+		{"demo-voice", Media{Kind: KindVoice, MIMEType: "application/octet-stream", Content: Bytes(sampleAudio), Duration: 5}},
+	})...)
+}
+
+type demoMessage struct {
+	caption string
+	media   Media
+}
+
+func (s *Server) post(items []demoMessage) []DemoItem {
 	out := make([]DemoItem, 0, len(items))
 	for _, it := range items {
 		m := it.media

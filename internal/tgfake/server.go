@@ -47,7 +47,7 @@ import (
 const (
 	DefaultBotToken  = "123456:TESTTOKEN"
 	DefaultAPIID     = 17349
-	DefaultAPIHash   = "fake-api-hash"
+	DefaultAPIHash   = "f0e1d2c3b4a5968778695a4b3c2d1e0f" // 32 hex digits, as my.telegram.org gives
 	DefaultChannelID = 1234567890
 	DefaultHomeDC    = 2
 	DefaultOtherDC   = 4

@@ -202,9 +202,9 @@ func TestBytes(t *testing.T) {
 	}
 }
 
-func TestAddDemo(t *testing.T) {
+func TestAddTestCatalog(t *testing.T) {
 	srv := NewTest(t, Options{})
-	items := srv.AddDemo()
+	items := srv.AddTestCatalog()
 	if len(items) != 8 {
 		t.Fatalf("%d demo items", len(items))
 	}

@@ -5,13 +5,17 @@ package app
 
 import (
 	"context"
-	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 
+	gotdtelegram "github.com/gotd/td/telegram"
+
+	"github.com/filetolink/filetolink/pkg/bot"
 	"github.com/filetolink/filetolink/pkg/config"
 	"github.com/filetolink/filetolink/pkg/platform"
 	"github.com/filetolink/filetolink/pkg/stream"
@@ -19,16 +23,13 @@ import (
 	"github.com/filetolink/filetolink/pkg/web"
 )
 
-// Version is the service version shown on the status page; set at build
-// time with -ldflags "-X github.com/filetolink/filetolink/pkg/app.Version=…".
-var Version = "dev"
-
 // App is one running service.
 type App struct {
 	// Telegram is the first bot's client (BOT_TOKEN).
 	Telegram *telegram.Client
 	Files    *stream.Service
 	Profile  platform.Profile
+	Bot      *bot.Bot // the link bot, served at POST /telegram
 	Handler  http.Handler
 
 	closeTelegram func() error
@@ -36,27 +37,21 @@ type App struct {
 
 // Options adjust New beyond the configuration; tests and the demo use them.
 type Options struct {
-	// Getenv reads platform variables (default os.Getenv).
-	Getenv func(string) string
 	// Telegram overrides the client settings derived from cfg (the demo's
 	// in-process fake Telegram sets DCList, PublicKeys and Resolver here).
 	Telegram func(*telegram.Options)
 	Logger   *slog.Logger
+	// Samples are files the index page links to (the demo's).
+	Samples []web.Sample
 }
 
 // New builds the service from a configuration. It starts nothing: the
 // Telegram client logs in on first use.
 func New(cfg config.Config, opts Options) (*App, error) {
-	if opts.Getenv == nil {
-		opts.Getenv = os.Getenv
-	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	profile, err := platform.Detect(opts.Getenv)
-	if err != nil {
-		return nil, err
-	}
+	profile := platform.Detect(cfg.Platform)
 	tgOpts := telegram.Options{
 		APIID:           cfg.APIID,
 		APIHash:         cfg.APIHash,
@@ -71,12 +66,8 @@ func New(cfg config.Config, opts Options) (*App, error) {
 		RateBurst:       cfg.Capacity.RateBurst,
 		Logger:          opts.Logger,
 	}
-	if len(cfg.PublicKeysPEM) > 0 {
-		keys, err := telegram.ParsePublicKeys(cfg.PublicKeysPEM)
-		if err != nil {
-			return nil, fmt.Errorf("TG_PUBLIC_KEYS: %w", err)
-		}
-		tgOpts.PublicKeys = keys
+	for _, k := range cfg.PublicKeys {
+		tgOpts.PublicKeys = append(tgOpts.PublicKeys, gotdtelegram.PublicKey{RSA: k})
 	}
 	if opts.Telegram != nil {
 		opts.Telegram(&tgOpts)
@@ -89,18 +80,21 @@ func New(cfg config.Config, opts Options) (*App, error) {
 		CacheTTL:     cfg.Tuning.CacheTTL,
 		CacheSize:    cfg.Tuning.CacheSize,
 	})
+	linkBot := newBot(cfg, files, cfg.Platform.PublicBaseURL, opts.Logger)
 	handler := web.New(web.Options{
+		Webhook:               linkBot,
 		Files:                 files,
 		Profile:               profile,
-		PublicBaseURL:         platform.PublicBaseURL(opts.Getenv),
+		PublicBaseURL:         cfg.Platform.PublicBaseURL,
 		MaxStreams:            cfg.HTTP.MaxStreams,
 		CodeFailuresPerMinute: cfg.HTTP.CodeFailuresPerMinute,
-		ClientIPHeader:        platform.ClientIPHeader(opts.Getenv),
-		Version:               Version,
+		ClientIPHeader:        cfg.Platform.ClientIPHeader,
+		Version:               BuildVersion(),
+		Samples:               opts.Samples,
 		Bots:                  botStatus(statuses),
 		Logger:                opts.Logger,
 	})
-	return &App{Telegram: client, Files: files, Profile: profile, Handler: handler, closeTelegram: tgs.Close}, nil
+	return &App{Telegram: client, Files: files, Profile: profile, Bot: linkBot, Handler: handler, closeTelegram: tgs.Close}, nil
 }
 
 // Close stops the Telegram clients.
@@ -126,6 +120,7 @@ func dcAddrs(list []config.DCAddr) []telegram.DCAddr {
 var (
 	processOnce    sync.Once
 	processHandler http.Handler
+	processProfile platform.Profile
 )
 
 // Handler is the process-wide service built from the environment on first
@@ -133,30 +128,49 @@ var (
 // blocks on Telegram. A configuration problem is answered with 503 and the
 // names of the bad variables (never their values) on every route.
 func Handler() http.Handler {
-	processOnce.Do(func() {
-		logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
-		cfg, err := config.FromEnv()
-		var a *App
-		if err == nil {
-			a, err = New(cfg, Options{Logger: logger})
-		}
-		if err != nil {
-			logger.Error("service not configured", "err", err)
-			processHandler = misconfigured(err)
-			return
-		}
-		processHandler = a.Handler
-	})
+	processOnce.Do(buildProcess)
 	return processHandler
 }
 
+// Profile is the process's platform profile, decided once with Handler's
+// configuration (as far as it parsed, if it has problems).
+func Profile() platform.Profile {
+	processOnce.Do(buildProcess)
+	return processProfile
+}
+
+func buildProcess() {
+	logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	processHandler, processProfile = fromEnv(os.Getenv, logger)
+}
+
+// fromEnv builds the service from the variables getenv reads.
+func fromEnv(getenv func(string) string, logger *slog.Logger) (http.Handler, platform.Profile) {
+	cfg, err := config.Parse(getenv, config.Serve)
+	profile := platform.Detect(cfg.Platform)
+	if err != nil {
+		logger.Error("service not configured", "err", err)
+		return misconfigured(err), profile
+	}
+	a, err := New(cfg, Options{Logger: logger})
+	if err != nil {
+		logger.Error("service not configured", "err", err)
+		return misconfigured(err), profile
+	}
+	return a.Handler, a.Profile
+}
+
 func misconfigured(err error) http.Handler {
-	msg := "service not configured: " + strings.TrimPrefix(err.Error(), "invalid configuration: ")
+	msg := "service not configured: " + strings.TrimPrefix(err.Error(), "invalid configuration: ") + "\n"
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.Header().Set("Content-Length", strconv.Itoa(len(msg)))
 		w.Header().Set("Cache-Control", "no-store")
 		w.Header().Set("Retry-After", "60")
 		w.WriteHeader(http.StatusServiceUnavailable)
-		fmt.Fprintln(w, msg)
+		if r.Method != http.MethodHead {
+			_, _ = io.WriteString(w, msg)
+		}
 	})
 }

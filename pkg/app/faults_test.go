@@ -17,6 +17,7 @@ import (
 	"github.com/gotd/td/tgerr"
 
 	"github.com/filetolink/filetolink/internal/tgfake"
+	"github.com/filetolink/filetolink/pkg/telegram"
 )
 
 // FLOOD_WAIT on each kind of call a download makes. Waits within
@@ -248,7 +249,7 @@ func TestMidStreamFaults(t *testing.T) {
 		s.fake.ResetCalls()
 
 		// Long enough for any recovery; a failure must show well before.
-		ctx, cancel := context.WithTimeout(context.Background(), (2*defaultConfig(s.fake.HomeDC()).Tuning.RPCTimeout+10*time.Second)*slowFactor)
+		ctx, cancel := context.WithTimeout(context.Background(), (2*telegram.DefaultRPCTimeout+10*time.Second)*slowFactor)
 		defer cancel()
 		resp, err := s.open(ctx, t, dlPath(id, "mid code"))
 		if err != nil {
@@ -333,7 +334,7 @@ func TestUnreachableAtColdStart(t *testing.T) {
 func TestOutageWhileWarm(t *testing.T) {
 	t.Parallel()
 	s := newSite(t, nil)
-	rpcTimeout := defaultConfig(s.fake.HomeDC()).Tuning.RPCTimeout
+	rpcTimeout := telegram.DefaultRPCTimeout
 	content := tgfake.Pattern(8, 3*mib+3)
 	whole := tgfake.ReadRange(t, content, 0, content.Size()-1)
 	id := s.add("warm code", &tgfake.Media{Kind: tgfake.KindDocument, Name: "w.bin", Content: content})

@@ -58,25 +58,8 @@ func defaultConfig(homeDC int) config.Config {
 		BotToken:  tgfake.DefaultBotToken,
 		ChannelID: tgfake.DefaultChannelID,
 		DC:        homeDC,
-		Tuning: config.Tuning{
-			Window:          8,
-			ConnsPerDC:      8,
-			CacheTTL:        10 * time.Minute,
-			CacheSize:       1024,
-			BufferBudget:    128 << 20,
-			FloodWaitBudget: 5 * time.Second,
-			RPCTimeout:      15 * time.Second,
-		},
-		HTTP: config.HTTP{
-			Port:                  8080,
-			MaxStreams:            100,
-			CodeFailuresPerMinute: 30,
-		},
-		Capacity: config.Capacity{
-			BotTokens: []string{tgfake.DefaultBotToken},
-			Rate:      config.DefaultRate,
-			RateBurst: config.DefaultRateBurst,
-		},
+		// Everything else zero: each package's default.
+		Tuning: config.Tuning{FloodWaitBudget: config.DefaultFloodWaitBudget},
 	}
 }
 
@@ -126,9 +109,7 @@ func newColdSite(t *testing.T, tune func(*config.Config)) *site {
 		tune(&cfg)
 	}
 	logs := &tgfake.LogBuffer{}
-	env := map[string]string{} // a plain server: no platform variables
 	a, err := app.New(cfg, app.Options{
-		Getenv: func(k string) string { return env[k] },
 		Telegram: func(o *telegram.Options) {
 			o.DCList = fake.DCList()
 			o.PublicKeys = fake.PublicKeys()

@@ -1,70 +1,51 @@
 package platform
 
 import (
+	"errors"
 	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
 )
 
-// baseURLSources are the variables PublicBaseURL reads, first match wins,
-// and how each value becomes a URL.
-var baseURLSources = []struct {
-	name  string
-	toURL func(v string) string
-}{
-	{"PUBLIC_BASE_URL", withScheme},
-	{"CUSTOM_DOMAIN", withScheme},
-	{"HEROKU_APP_NAME", appHost(".herokuapp.com")},
-	{"RENDER_EXTERNAL_URL", withScheme},
-	{"RAILWAY_PUBLIC_DOMAIN", withScheme},
-	{"RAILWAY_STATIC_URL", withScheme},
-	{"FLY_APP_NAME", appHost(".fly.dev")},
-	{"VERCEL_PROJECT_PRODUCTION_URL", withScheme},
-	{"VERCEL_URL", withScheme},
+// Why a base URL is refused; they never hold the value.
+var (
+	ErrBaseURL     = errors.New("must be an absolute http:// or https:// URL of a host, optionally with a port, and nothing after it")
+	ErrHostBaseURL = errors.New("must be a host name, or an http:// or https:// URL of a host, optionally with a port")
+)
+
+// ParseBaseURL validates an absolute base URL and returns its canonical
+// "scheme://host[:port]": scheme http or https, a host that is a DNS name
+// or an IP address, an optional port, and no user, path, query or
+// fragment; a trailing slash is dropped and the scheme and host are
+// lowercased.
+func ParseBaseURL(s string) (string, error) {
+	if u, ok := cleanBaseURL(s); ok {
+		return u, nil
+	}
+	return "", ErrBaseURL
 }
 
-// PublicBaseURL is the "scheme://host[:port]" absolute links start with,
-// from the first of these that is set and valid: PUBLIC_BASE_URL (alias
-// CUSTOM_DOMAIN; a bare host gets https://), HEROKU_APP_NAME
-// (https://NAME.herokuapp.com), RENDER_EXTERNAL_URL, RAILWAY_PUBLIC_DOMAIN,
-// RAILWAY_STATIC_URL, FLY_APP_NAME (https://NAME.fly.dev),
-// VERCEL_PROJECT_PRODUCTION_URL, VERCEL_URL (hosts without scheme). It is ""
-// if none is: links then come from the request.
-//
-// A valid value has scheme http or https, a host that is a DNS name or an IP
-// address, an optional port, and no user, path, query or fragment; a trailing
-// slash is dropped and the scheme and host are lowercased. An invalid value
-// is skipped.
-func PublicBaseURL(getenv func(string) string) string {
-	for _, src := range baseURLSources {
-		v := strings.TrimSpace(getenv(src.name))
-		if v == "" {
-			continue
-		}
-		if u, ok := cleanBaseURL(src.toURL(v)); ok {
-			return u
-		}
+// HostBaseURL is ParseBaseURL for a value that may also be a bare host
+// ("files.example.com" means https://files.example.com), as platforms set
+// them (VERCEL_URL, RAILWAY_PUBLIC_DOMAIN) and CUSTOM_DOMAIN allows.
+func HostBaseURL(v string) (string, error) {
+	if !strings.Contains(v, "://") {
+		v = "https://" + v
 	}
-	return ""
+	if u, ok := cleanBaseURL(v); ok {
+		return u, nil
+	}
+	return "", ErrHostBaseURL
 }
 
-// withScheme gives a bare host https://.
-func withScheme(v string) string {
-	if strings.Contains(v, "://") {
-		return v
+// AppBaseURL is https://NAME<suffix> for a platform's app name such as
+// HEROKU_APP_NAME (suffix ".herokuapp.com").
+func AppBaseURL(name, suffix string) (string, error) {
+	if !isDNSLabel(name) {
+		return "", ErrBaseURL
 	}
-	return "https://" + v
-}
-
-// appHost makes https://NAME<suffix> of an app name.
-func appHost(suffix string) func(string) string {
-	return func(name string) string {
-		if !isDNSLabel(name) {
-			return ""
-		}
-		return "https://" + name + suffix
-	}
+	return ParseBaseURL("https://" + name + suffix)
 }
 
 // cleanBaseURL validates s and returns its canonical "scheme://host[:port]".
@@ -86,15 +67,23 @@ func cleanBaseURL(s string) (string, bool) {
 	if u.Path != "" && u.Path != "/" {
 		return "", false
 	}
-	if !validHostPort(u.Host) {
+	if !ValidHostPort(u.Host) {
 		return "", false
 	}
 	return scheme + "://" + strings.ToLower(u.Host), true
 }
 
-// validHostPort reports whether hp is a DNS name, an IPv4 address or a
-// bracketed IPv6 address (no zone), with an optional port 1-65535.
-func validHostPort(hp string) bool {
+// ValidHostPort reports whether hp is a plain host[:port]: a DNS name
+// (letters, digits, hyphens; labels of 1 to 63 characters not starting or
+// ending with a hyphen; at most 253 characters, not digits and dots only),
+// an IPv4 address or a bracketed IPv6 address without zone, then optionally
+// ':' and a port 1-65535 without leading zeros. Nothing else (userinfo,
+// paths, spaces, commas, CR/LF) passes. It is the one host grammar of the
+// service: configured base URLs and a request's Host / X-Forwarded-Host.
+func ValidHostPort(hp string) bool {
+	if hp == "" || len(hp) > 260 {
+		return false
+	}
 	host, port := hp, ""
 	if strings.HasPrefix(hp, "[") {
 		end := strings.IndexByte(hp, ']')
@@ -161,34 +150,20 @@ func isDNSLabel(s string) bool {
 	return true
 }
 
-// ClientIPHeader names the header in which this platform's proxy puts the
-// client's address, for per-client limits: CLIENT_IP_HEADER if set (a
-// header name; "none" for none), else Fly.io's Fly-Client-IP, else
-// X-Forwarded-For on Heroku, Render and Railway, whose routers append the
-// client's address to it. "" (plain server, Vercel, Lambda) means the
-// connection's peer address is the client's.
-func ClientIPHeader(getenv func(string) string) string {
-	if v := strings.TrimSpace(getenv("CLIENT_IP_HEADER")); v != "" {
-		if strings.EqualFold(v, "none") || !validHeaderName(v) {
-			return ""
-		}
-		return v
-	}
-	switch {
-	case getenv("FLY_APP_NAME") != "":
-		return "Fly-Client-IP"
-	case getenv("DYNO") != "", getenv("HEROKU_APP_NAME") != "", getenv("RENDER") != "",
-		getenv("RENDER_EXTERNAL_URL") != "", getenv("RAILWAY_ENVIRONMENT") != "", getenv("RAILWAY_PUBLIC_DOMAIN") != "":
-		return "X-Forwarded-For"
-	}
-	return ""
+// ClientIPHeaders are the headers a proxy may put the client's address in
+// that package web can read: X-Forwarded-For (its last entry, the one the
+// nearest proxy appended) and headers holding one address.
+var ClientIPHeaders = []string{
+	"X-Forwarded-For", "X-Real-Ip", "Fly-Client-Ip", "Cf-Connecting-Ip", "True-Client-Ip", "Fastly-Client-Ip", "X-Client-Ip",
 }
 
-func validHeaderName(s string) bool {
-	for _, c := range s {
-		if !(c == '-' || c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z') {
-			return false
+// ClientIPHeader returns the canonical form of name if it is one of
+// ClientIPHeaders (any case).
+func ClientIPHeader(name string) (string, bool) {
+	for _, h := range ClientIPHeaders {
+		if strings.EqualFold(h, name) {
+			return h, true
 		}
 	}
-	return s != ""
+	return "", false
 }

@@ -1,5 +1,7 @@
 // Package platform decides which deployment this process is (plain server,
-// Vercel, Lambda streaming, Lambda buffered) and what that deployment allows.
+// Vercel, Lambda streaming, Lambda buffered) and what that deployment allows,
+// from the variables package config read (Env). It also owns the grammar of
+// a host[:port] and of a public base URL.
 //
 // # Response caps
 //
@@ -35,19 +37,12 @@
 //
 // Lambda gives each invocation a deadline, which the Lambda entry passes
 // into the request. Vercel's Go runtime gives none, so the "vercel" profile
-// has a RequestTimeout: VERCEL_REQUEST_TIMEOUT (a Go duration such as
-// "280s", or whole seconds such as "280"), default 280 s, a margin under the
+// has a RequestTimeout: VERCEL_REQUEST_TIMEOUT, default 280 s, a margin under the
 // 300 s that Hobby projects allow. Set it a little under the function's
 // maxDuration on plans that allow more.
 package platform
 
-import (
-	"errors"
-	"fmt"
-	"strconv"
-	"strings"
-	"time"
-)
+import "time"
 
 // Profile is what one deployment allows a response to be.
 type Profile struct {
@@ -101,81 +96,63 @@ const (
 	VercelDefaultRequestTimeout = 280 * time.Second
 )
 
-// Detect decides the profile from the environment (getenv is os.Getenv in
-// production):
+// Env is what package config read of the platform's variables: parsed
+// and checked, so nothing here reads the environment or fails.
+type Env struct {
+	// Vercel: VERCEL=1.
+	Vercel bool
+	// VercelRequestTimeout is VERCEL_REQUEST_TIMEOUT; 0 means
+	// VercelDefaultRequestTimeout.
+	VercelRequestTimeout time.Duration
+	// Lambda: AWS_LAMBDA_FUNCTION_NAME is set.
+	Lambda bool
+	// LambdaBuffered: LAMBDA_INVOKE_MODE=BUFFERED (else RESPONSE_STREAM).
+	LambdaBuffered bool
+	// MaxResponseBytes is MAX_RESPONSE_BYTES; 0 means the platform's default.
+	MaxResponseBytes int64
+	// PublicBaseURL is the canonical "scheme://host[:port]" from the first
+	// base-URL variable set (see ParseBaseURL), or "": links then come from
+	// the request.
+	PublicBaseURL string
+	// ClientIPHeader is the header in which the platform's proxy puts the
+	// client's address (one of ClientIPHeaders), or "": the peer address.
+	ClientIPHeader string
+}
+
+// Detect decides the profile:
 //
-//   - VERCEL=1: "vercel", cap 4 MiB, RequestTimeout from
-//     VERCEL_REQUEST_TIMEOUT or 280 s;
-//   - AWS_LAMBDA_FUNCTION_NAME set: LAMBDA_INVOKE_MODE "BUFFERED" gives
-//     "lambda-buffered" (cap 4560 KiB), "RESPONSE_STREAM" or unset gives
+//   - Vercel: "vercel", cap 4 MiB, RequestTimeout VercelRequestTimeout or
+//     280 s (Vercel runs on Lambda: its Lambda variables do not count);
+//   - Lambda: "lambda-buffered" (cap 4560 KiB) if LambdaBuffered, else
 //     "lambda-stream" (cap 6 MiB);
 //   - otherwise "server", unlimited.
 //
-// MAX_RESPONSE_BYTES, if set and not 0, replaces the cap, clamped to the
-// platform's hard limit. An invalid value of any of these variables is an
-// error naming every bad variable.
-func Detect(getenv func(string) string) (Profile, error) {
+// MaxResponseBytes, if not 0, replaces the cap, clamped to the platform's
+// hard limit.
+func Detect(e Env) Profile {
 	var p Profile
-	var problems []error
 	hardLimit := int64(0) // 0: none
 	switch {
-	case strings.TrimSpace(getenv("VERCEL")) == "1":
+	case e.Vercel:
 		p = Profile{Name: NameVercel, MaxResponseBytes: VercelDefaultResponseBytes, RequestTimeout: VercelDefaultRequestTimeout}
 		hardLimit = VercelMaxResponseBytes
-		if v := strings.TrimSpace(getenv("VERCEL_REQUEST_TIMEOUT")); v != "" {
-			d, err := parseTimeout(v)
-			if err != nil {
-				problems = append(problems, fmt.Errorf("VERCEL_REQUEST_TIMEOUT: %w", err))
-			} else {
-				p.RequestTimeout = d
-			}
+		if e.VercelRequestTimeout > 0 {
+			p.RequestTimeout = e.VercelRequestTimeout
 		}
-	case getenv("AWS_LAMBDA_FUNCTION_NAME") != "":
-		switch mode := strings.ToUpper(strings.TrimSpace(getenv("LAMBDA_INVOKE_MODE"))); mode {
-		case "", "RESPONSE_STREAM":
-			p = Profile{Name: NameLambdaStream, MaxResponseBytes: LambdaStreamDefaultResponseBytes}
-			hardLimit = LambdaStreamMaxResponseBytes
-		case "BUFFERED":
-			p = Profile{Name: NameLambdaBuffered, MaxResponseBytes: LambdaBufferedMaxResponseBytes}
-			hardLimit = LambdaBufferedMaxResponseBytes
-		default:
-			problems = append(problems, fmt.Errorf("LAMBDA_INVOKE_MODE: %q is neither RESPONSE_STREAM nor BUFFERED (it must match the function URL's InvokeMode)", mode))
-		}
+	case e.Lambda && e.LambdaBuffered:
+		p = Profile{Name: NameLambdaBuffered, MaxResponseBytes: LambdaBufferedMaxResponseBytes}
+		hardLimit = LambdaBufferedMaxResponseBytes
+	case e.Lambda:
+		p = Profile{Name: NameLambdaStream, MaxResponseBytes: LambdaStreamDefaultResponseBytes}
+		hardLimit = LambdaStreamMaxResponseBytes
 	default:
 		p = Profile{Name: NameServer}
 	}
-
-	if v := strings.TrimSpace(getenv("MAX_RESPONSE_BYTES")); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		switch {
-		case err != nil || n < 0:
-			problems = append(problems, fmt.Errorf("MAX_RESPONSE_BYTES: %q is not a number of bytes (0 = the platform's default)", v))
-		case n > 0:
-			p.MaxResponseBytes = n
-			if hardLimit > 0 && n > hardLimit {
-				p.MaxResponseBytes = hardLimit
-			}
+	if n := e.MaxResponseBytes; n > 0 {
+		p.MaxResponseBytes = n
+		if hardLimit > 0 && n > hardLimit {
+			p.MaxResponseBytes = hardLimit
 		}
 	}
-
-	if len(problems) > 0 {
-		return Profile{}, fmt.Errorf("platform: %w", errors.Join(problems...))
-	}
-	return p, nil
-}
-
-// parseTimeout reads a Go duration ("280s", "4m30s") or whole seconds ("280").
-func parseTimeout(v string) (time.Duration, error) {
-	d, err := time.ParseDuration(v)
-	if err != nil {
-		secs, serr := strconv.ParseInt(v, 10, 64)
-		if serr != nil || secs > int64(24*time.Hour/time.Second) {
-			return 0, fmt.Errorf("%q is not a duration such as 280s", v)
-		}
-		d = time.Duration(secs) * time.Second
-	}
-	if d <= 0 {
-		return 0, fmt.Errorf("%q must be positive", v)
-	}
-	return d, nil
+	return p
 }

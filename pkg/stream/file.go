@@ -33,9 +33,13 @@ const (
 type File struct {
 	MessageID int
 	// Caption is the message's caption: the code that unlocks the links.
-	Caption  string
-	Name     string
-	Size     int64
+	Caption string
+	// Name is the file's name, or a stable one made for nameless media
+	// (DefaultName). It is as Telegram has it: a consumer cleans it for
+	// its output (headers, pages).
+	Name string
+	Size int64
+	// MIMEType is the decided media type (MediaTypeOf), never empty.
 	MIMEType string
 	Kind     Kind
 	// DC is the datacenter that stores the bytes.
@@ -51,10 +55,12 @@ type File struct {
 	location tg.InputFileLocationClass
 }
 
-// NewFile returns a File whose bytes live at loc. Used by resolvers and by
-// tests that build files by hand.
+// NewFile returns a File whose bytes live at loc, with its media type and
+// name decided (MediaTypeOf, DefaultName). Used by resolvers and by tests
+// that build files by hand.
 func NewFile(f File, loc tg.InputFileLocationClass) *File {
 	f.location = loc
+	f.settle()
 	return &f
 }
 

@@ -2,7 +2,6 @@ package stream
 
 import (
 	"fmt"
-	"path"
 	"time"
 
 	"github.com/gotd/td/tg"
@@ -71,12 +70,6 @@ func fileFromDocument(f File, doc *tg.Document) *File {
 			f.Kind = KindAnimation
 		}
 	}
-	if f.MIMEType == "" {
-		f.MIMEType = mimeByName(f.Name)
-	}
-	if f.Name == "" {
-		f.Name = nameFor(f)
-	}
 	return NewFile(f, &tg.InputDocumentFileLocation{
 		ID:            doc.ID,
 		AccessHash:    doc.AccessHash,
@@ -118,31 +111,10 @@ func fileFromPhoto(f File, photo *tg.Photo) (*File, error) {
 	f.MIMEType = "image/jpeg"
 	f.DC = photo.DCID
 	f.Version = fmt.Sprintf("p%x-%s-%x", uint64(photo.ID), best, bestSize)
-	f.Name = nameFor(f)
 	return NewFile(f, &tg.InputPhotoFileLocation{
 		ID:            photo.ID,
 		AccessHash:    photo.AccessHash,
 		FileReference: photo.FileReference,
 		ThumbSize:     best,
 	}), nil
-}
-
-// nameFor derives a stable name for nameless media from the message, never
-// from the clock: "video_123.mp4".
-func nameFor(f File) string {
-	return fmt.Sprintf("%s_%d%s", f.Kind, f.MessageID, extensionFor(f.MIMEType))
-}
-
-func extensionFor(mimeType string) string {
-	if ext := ExtensionByType(mimeType); ext != "" {
-		return ext
-	}
-	return ".bin"
-}
-
-func mimeByName(name string) string {
-	if t := TypeByExtension(path.Ext(name)); t != "" {
-		return t
-	}
-	return "application/octet-stream"
 }

@@ -19,6 +19,11 @@ var mediaTypes = []struct{ ext, typ string }{
 	{".gif", "image/gif"}, {".webp", "image/webp"},
 	{".tgs", "application/x-tgsticker"}, {".pdf", "application/pdf"},
 	{".zip", "application/zip"}, {".txt", "text/plain; charset=utf-8"},
+	{".html", "text/html; charset=utf-8"}, {".htm", "text/html; charset=utf-8"},
+	{".json", "application/json"}, {".csv", "text/csv; charset=utf-8"},
+	{".svg", "image/svg+xml"}, {".apk", "application/vnd.android.package-archive"},
+	{".epub", "application/epub+zip"}, {".7z", "application/x-7z-compressed"},
+	{".rar", "application/vnd.rar"}, {".gz", "application/gzip"}, {".tar", "application/x-tar"},
 }
 
 // TypeByExtension is the media type of a file extension such as ".mp4"
@@ -46,7 +51,16 @@ func ExtensionByType(typ string) string {
 	if typ == "application/octet-stream" {
 		return ""
 	}
-	if exts, _ := mime.ExtensionsByType(typ); len(exts) > 0 {
+	// The system's list is sorted, so its first may be odd (".ehtml"
+	// before ".html"): prefer the one named after the subtype.
+	exts, _ := mime.ExtensionsByType(typ)
+	_, sub, _ := strings.Cut(typ, "/")
+	for _, e := range exts {
+		if e == "."+sub {
+			return e
+		}
+	}
+	if len(exts) > 0 {
 		return exts[0]
 	}
 	return ""

@@ -91,6 +91,16 @@ func (r *resolver) inputChannel(ctx context.Context, api *tg.Client) (*tg.InputC
 	if r.channel != nil {
 		return r.channel, nil
 	}
+	c, err := r.lookupChannel(ctx, api)
+	if err != nil {
+		return nil, err
+	}
+	r.channel = c
+	return c, nil
+}
+
+// lookupChannel asks Telegram for the log channel (uncached).
+func (r *resolver) lookupChannel(ctx context.Context, api *tg.Client) (*tg.InputChannel, error) {
 	chats, err := api.ChannelsGetChannels(ctx, []tg.InputChannelClass{
 		&tg.InputChannel{ChannelID: r.channelID},
 	})
@@ -101,16 +111,15 @@ func (r *resolver) inputChannel(ctx context.Context, api *tg.Client) (*tg.InputC
 		switch c := c.(type) {
 		case *tg.Channel:
 			if c.ID == r.channelID {
-				r.channel = &tg.InputChannel{ChannelID: c.ID, AccessHash: c.AccessHash}
-				return r.channel, nil
+				return &tg.InputChannel{ChannelID: c.ID, AccessHash: c.AccessHash}, nil
 			}
 		case *tg.ChannelForbidden:
 			if c.ID == r.channelID {
-				return nil, fmt.Errorf("%w: the bot is banned from the channel", ErrChannelUnreachable)
+				return nil, fmt.Errorf("%w: %w", ErrChannelUnreachable, errChannelBanned)
 			}
 		}
 	}
-	return nil, fmt.Errorf("%w: channel %d not returned", ErrChannelUnreachable, r.channelID)
+	return nil, fmt.Errorf("%w: %w", ErrChannelUnreachable, errChannelMissing)
 }
 
 // classify maps Telegram and network errors onto this package's typed

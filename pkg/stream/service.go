@@ -68,6 +68,7 @@ type Service struct {
 	opts     Options
 	resolver *resolver
 	budget   *budget
+	health   healthState
 }
 
 // New returns a Service over a Telegram client.
@@ -90,8 +91,15 @@ func (s *Service) Resolve(ctx context.Context, id int) (*File, error) {
 	if id <= 0 {
 		return nil, ErrMessageNotFound
 	}
-	return s.resolver.resolve(ctx, id)
+	f, err := s.resolver.resolve(ctx, id)
+	s.observe(err)
+	return f, err
 }
+
+// Forget drops message id from the resolved-message cache: the next
+// Resolve asks Telegram (after a revoke, say). Other processes' caches keep
+// it until CacheTTL.
+func (s *Service) Forget(id int) { s.resolver.forget(id) }
 
 // Connected reports whether Telegram is logged in right now.
 func (s *Service) Connected() bool { return s.tg.Connected() }

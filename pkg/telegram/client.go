@@ -62,7 +62,7 @@ func (o *Options) setDefaults() {
 		o.ConnsPerDC = 8
 	}
 	if o.RPCTimeout <= 0 {
-		o.RPCTimeout = 15 * time.Second
+		o.RPCTimeout = DefaultRPCTimeout
 	}
 	if o.FloodWaitBudget < 0 {
 		o.FloodWaitBudget = 0

@@ -141,6 +141,8 @@ func (s *server) sendFile(w http.ResponseWriter, r *http.Request, f *stream.File
 	delivered, err := body.result()
 
 	switch {
+	case g.status == http.StatusRequestedRangeNotSatisfiable && !g.committed:
+		writeError(w, r, errRangeNotSatisfiable(f.Size)) // not ServeContent's "invalid range: failed to overlap"
 	case g.vetoed:
 		s.refuseWhole(w, r, f, code)
 	case !g.committed && err != nil && delivered == 0:
@@ -269,6 +271,9 @@ func (g *gate) WriteHeader(code int) {
 func (g *gate) Write(p []byte) (int, error) {
 	if g.vetoed {
 		return 0, errOverCap
+	}
+	if g.status == http.StatusRequestedRangeNotSatisfiable && !g.committed {
+		return len(p), nil // ServeContent's text; sendFile answers with its own
 	}
 	if !g.committed {
 		g.commit()

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/filetolink/filetolink/pkg/stream"
+	"github.com/filetolink/filetolink/templates"
 )
 
 // httpError is an answer other than success: a status, the one-line reason
@@ -20,6 +22,8 @@ type httpError struct {
 	retryAfter time.Duration // > 0: sent as Retry-After
 	class      string
 	err        error // the cause, logged; never sent
+	// contentRange, if set, is sent as Content-Range (416: "bytes */SIZE").
+	contentRange string
 }
 
 func (e *httpError) Error() string {
@@ -80,8 +84,21 @@ func statusForError(ctx context.Context, err error) *httpError {
 	case errors.Is(err, context.Canceled):
 		return errClientGone
 	}
-	// Anything else is a failure behind this layer, not the client's.
-	return &httpError{status: http.StatusBadGateway, reason: "telegram request failed", class: "upstream", err: err}
+	// Anything else is a failure behind this layer, not the client's; an
+	// error Telegram gave that package stream does not know comes as
+	// ErrUnavailable above. Both are a 503 to retry, one answer for
+	// "unknown" (README: API).
+	return &httpError{status: http.StatusServiceUnavailable, reason: "telegram request failed; retry later", retryAfter: retryUnavailable, class: "upstream", err: err}
+}
+
+// errRangeNotSatisfiable is the 416 for a file of size bytes.
+func errRangeNotSatisfiable(size int64) *httpError {
+	return &httpError{
+		status:       http.StatusRequestedRangeNotSatisfiable,
+		reason:       fmt.Sprintf("range not satisfiable: the file has %d bytes (offsets 0-%d)", size, size-1),
+		class:        "range",
+		contentRange: "bytes */" + strconv.FormatInt(size, 10),
+	}
 }
 
 // retrySeconds renders d as whole seconds for Retry-After: rounded up, at
@@ -94,9 +111,11 @@ func retrySeconds(d time.Duration) string {
 	return strconv.FormatInt(int64(s), 10)
 }
 
-// writeError sends e as a one-line text/plain body (none for HEAD) that
-// no cache keeps, and records its class for the log line. A status of 0
-// sends nothing.
+// writeError is the one place an error answer is written. A browser
+// navigation (the address bar, a link) gets an HTML page in the player's
+// style with the reason and what to do; any other client the one-line
+// text/plain reason. Either way no cache keeps it, and the class is
+// recorded for the log line. A status of 0 sends nothing.
 func writeError(w http.ResponseWriter, r *http.Request, e *httpError) {
 	info := infoFrom(r.Context())
 	info.class = e.class
@@ -108,16 +127,65 @@ func writeError(w http.ResponseWriter, r *http.Request, e *httpError) {
 	for _, k := range []string{"Content-Disposition", "Content-Range", "Content-Encoding", "ETag", "Last-Modified", "Accept-Ranges", "Content-Security-Policy"} {
 		h.Del(k)
 	}
-	h.Set("Content-Type", "text/plain; charset=utf-8")
+	if e.contentRange != "" {
+		h.Set("Content-Range", e.contentRange)
+	}
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Cache-Control", "no-store")
 	if e.retryAfter > 0 {
 		h.Set("Retry-After", retrySeconds(e.retryAfter))
 	}
-	body := e.reason + "\n"
+	body := []byte(e.reason + "\n")
+	h.Set("Content-Type", "text/plain; charset=utf-8")
+	if page, ok := errorPage(r, e); ok {
+		body = page
+		h.Set("Content-Type", "text/html; charset=utf-8")
+		h.Set("Content-Security-Policy", pageCSP(""))
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("X-Frame-Options", "DENY")
+	}
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(e.status)
 	if r.Method != http.MethodHead {
-		_, _ = w.Write([]byte(body))
+		_, _ = w.Write(body)
 	}
+}
+
+// errorPage renders error.html for a browser navigation; ok is false for
+// other requests (and if the page cannot be rendered: the text is sent).
+func errorPage(r *http.Request, e *httpError) (page []byte, ok bool) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead || !isNavigation(r) {
+		return nil, false
+	}
+	data := templates.Error{Status: e.status, Title: http.StatusText(e.status), Reason: e.reason, Hint: errorHints[e.class]}
+	if e.retryAfter > 0 {
+		data.RetryAfter = retrySeconds(e.retryAfter)
+	}
+	var buf bytes.Buffer
+	if err := templates.Pages.ExecuteTemplate(&buf, "error.html", data); err != nil {
+		return nil, false
+	}
+	return buf.Bytes(), true
+}
+
+// errorHints say what a person who followed a link can do, by class.
+var errorHints = map[string]string{
+	"bad_id":       "The link is damaged: the number after /dl/ or /stream/ is the file's message id. Copy the whole link again.",
+	"no_code":      "The link lacks its code (?code=…). Copy the whole link again, exactly as it was sent.",
+	"wrong_code":   "The code in the link does not match the file. Copy the whole link again, exactly as it was sent.",
+	"rate_limited": "Too many incomplete or wrong links came from your network. Wait a while, then open the complete link.",
+	"not_found":    "The file is not in the channel (any more). Ask the sender for a new link.",
+	"no_media":     "That message holds no file. Ask the sender for a new link.",
+	"unsupported":  "This kind of media cannot be served as a link.",
+	"route":        "Check the address: links look like /dl/123?code=… or /stream/123?code=….",
+	"range":        "The part of the file asked for lies beyond its end. Reload the page or download the whole file.",
+	"flood_wait":   "Telegram asks this server to slow down. Try again later.",
+	"busy":         "The server is busy. Try again in a moment.",
+	"streams_full": "The server is busy. Try again in a moment.",
+	"unavailable":  "Telegram is not answering right now. Try again in a moment.",
+	"upstream":     "Telegram is not answering right now. Try again in a moment.",
+	"channel":      "The server cannot read its Telegram channel; its operator has been told on the status page.",
+	"timeout":      "Telegram took too long. Try again.",
+	"panic":        "Something went wrong on the server. Try again; if it keeps failing, tell the site's operator.",
+	"template":     "Something went wrong on the server. Try again; if it keeps failing, tell the site's operator.",
 }

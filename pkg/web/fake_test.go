@@ -40,6 +40,7 @@ type memFiles struct {
 	// eofAfter > 0 makes bodies end cleanly (io.EOF) after that many bytes.
 	eofAfter  int64
 	connected bool
+	health    stream.Health // zero: ok
 
 	resolves int
 	opens    []openCall
@@ -142,6 +143,15 @@ func (m *memFiles) Connected() bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.connected
+}
+
+func (m *memFiles) Health(context.Context) stream.Health {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.health.Class == "" {
+		return stream.Health{Class: stream.HealthOK}
+	}
+	return m.health
 }
 
 func (m *memFiles) openCalls() []openCall {

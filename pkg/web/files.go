@@ -18,4 +18,7 @@ type Files interface {
 	Open(ctx context.Context, f *stream.File, first, last int64) (io.ReadCloser, error)
 	// Connected reports whether the Telegram client is logged in right now.
 	Connected() bool
+	// Health tells what is known of the setup (credentials, channel,
+	// reachability); it may probe Telegram briefly, bounded by ctx.
+	Health(ctx context.Context) stream.Health
 }

@@ -4,8 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"mime"
-	"path"
-	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -23,30 +21,10 @@ const fileCacheControl = "public, max-age=3600"
 // document opened from a download list) from running anything.
 const fileCSP = "sandbox; default-src 'none'"
 
-// byKind is the type of a file that has neither a MIME type nor a known
-// extension.
-var byKind = map[stream.Kind]string{
-	stream.KindPhoto:     "image/jpeg",
-	stream.KindVoice:     "audio/ogg",
-	stream.KindVideoNote: "video/mp4",
-	stream.KindAnimation: "video/mp4",
-	stream.KindVideo:     "video/mp4",
-	stream.KindSticker:   "image/webp",
-}
-
-// contentType is f's Content-Type: Telegram's MIME type when it is a valid
-// media type, else the type of the name's extension, else one implied by
-// the kind, else application/octet-stream.
+// contentType is f's Content-Type: the media type package stream decided,
+// formatted anew so that nothing in it can break the header.
 func contentType(f *stream.File) string {
 	if t, ok := cleanMediaType(f.MIMEType); ok {
-		return t
-	}
-	if ext := path.Ext(f.Name); ext != "" {
-		if t, ok := cleanMediaType(stream.TypeByExtension(ext)); ok {
-			return t
-		}
-	}
-	if t, ok := byKind[f.Kind]; ok {
 		return t
 	}
 	return "application/octet-stream"
@@ -76,13 +54,10 @@ func mediaFor(f *stream.File) string {
 	return ""
 }
 
-// fileName is the name f is saved under: its own, or one made from the
-// message id and the type's extension.
+// fileName is the name f is saved under and shown as: the one package
+// stream decided, cleaned for headers and pages (cleanName).
 func fileName(f *stream.File) string {
-	if name := strings.TrimSpace(f.Name); name != "" {
-		return name
-	}
-	return "file-" + strconv.Itoa(f.MessageID) + stream.ExtensionByType(contentType(f))
+	return cleanName(f.Name)
 }
 
 // maxNameBytes bounds the name in Content-Disposition; Telegram allows
@@ -94,7 +69,7 @@ const maxNameBytes = 255
 // quoted string or the header replaced, and filename*= in UTF-8 with
 // RFC 8187 percent-encoding.
 func contentDisposition(name string) string {
-	name = cleanName(name)
+	name = cleanName(name) // idempotent
 	return `attachment; filename="` + asciiName(name) + `"; filename*=UTF-8''` + encodeRFC8187(name)
 }
 

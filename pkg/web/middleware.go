@@ -12,9 +12,10 @@ import (
 
 // requestInfo is what handlers tell the log line about their request.
 type requestInfo struct {
-	route string // the route pattern, never the raw URL (its query holds the code)
-	class string // the class of a failure, "" on success
-	err   error  // its cause
+	route     string // the route pattern, never the raw URL (its query holds the code)
+	messageID int    // the valid message id of /dl or /stream, 0 if none
+	class     string // the class of a failure, "" on success
+	err       error  // its cause
 }
 
 type infoKey struct{}
@@ -28,9 +29,10 @@ func infoFrom(ctx context.Context) *requestInfo {
 	return &requestInfo{}
 }
 
-// withLog writes one line per request: method, route, status, bytes,
-// duration and the class of a failure. It never logs the URL's query, the
-// code, or any header.
+// withLog writes one line per request: method, route, the message id, the
+// range asked (the Range header, at most maxLoggedRange bytes), status,
+// body bytes sent, duration and the class of a failure. It never logs the
+// URL's query (the code) or any other header.
 func (s *server) withLog(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -41,10 +43,21 @@ func (s *server) withLog(h http.Handler) http.Handler {
 		attrs := []slog.Attr{
 			slog.String("method", r.Method),
 			slog.String("route", info.route),
+		}
+		if info.messageID > 0 {
+			attrs = append(attrs, slog.Int("id", info.messageID))
+		}
+		if rng := r.Header.Get("Range"); rng != "" {
+			if len(rng) > maxLoggedRange {
+				rng = rng[:maxLoggedRange] + "…"
+			}
+			attrs = append(attrs, slog.String("range", rng))
+		}
+		attrs = append(attrs,
 			slog.Int("status", rec.status),
 			slog.Int64("bytes", rec.bytes),
 			slog.Duration("duration", time.Since(start)),
-		}
+		)
 		level := slog.LevelInfo
 		if info.class != "" {
 			attrs = append(attrs, slog.String("error", info.class))
@@ -62,6 +75,9 @@ func (s *server) withLog(h http.Handler) http.Handler {
 		s.log.LogAttrs(r.Context(), level, "request", attrs...)
 	})
 }
+
+// maxLoggedRange bounds the Range header in a log line.
+const maxLoggedRange = 100
 
 // recorder remembers the status and counts the body bytes.
 type recorder struct {

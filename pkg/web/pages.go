@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"mime"
 	"net/http"
-	"net/url"
 	"path"
 	"runtime"
 	"strconv"
@@ -20,25 +19,40 @@ import (
 	"github.com/filetolink/filetolink/templates"
 )
 
-// serveIndex is the HTML status page: 200 whenever the process is up.
+// serveIndex is the HTML status page: 200 while the service works or is
+// still connecting, 503 once its configuration is known to be broken (a
+// bot that checks GET / then stops handing out links that fail).
 func (s *server) serveIndex(w http.ResponseWriter, r *http.Request) {
 	base := s.baseURL(r)
-	s.render(w, r, "index.html", base, templates.Index{
+	health := s.files.Health(r.Context())
+	status := http.StatusOK
+	if health.Broken {
+		status = http.StatusServiceUnavailable
+		w.Header().Set("Retry-After", retrySeconds(retryUnreachable))
+	}
+	s.renderStatus(w, r, status, "index.html", base, templates.Index{
 		Version:          s.version,
 		Platform:         s.profile.Name,
 		BaseURL:          base,
 		Connected:        s.files.Connected(),
+		Health:           health.Class,
+		Hint:             health.Hint,
+		Broken:           health.Broken,
 		MaxResponseBytes: s.profile.MaxResponseBytes,
 		Bots:             s.bots(),
+		Samples:          s.samples,
 	})
 }
 
 // health is the JSON of /healthz.
 type health struct {
-	Status           string      `json:"status"`
-	Version          string      `json:"version"`
-	Platform         string      `json:"platform"`
-	Connected        bool        `json:"telegramConnected"`
+	Status    string `json:"status"`
+	Version   string `json:"version"`
+	Platform  string `json:"platform"`
+	Connected bool   `json:"telegramConnected"`
+	// Telegram is the health class (stream.Health*), Hint what to do.
+	Telegram         string      `json:"telegram"`
+	Hint             string      `json:"hint,omitempty"`
 	BaseURL          string      `json:"baseURL"`
 	MaxResponseBytes int64       `json:"maxResponseBytes"`
 	UptimeSeconds    int64       `json:"uptimeSeconds"`
@@ -46,13 +60,22 @@ type health struct {
 	Bots             []BotStatus `json:"bots,omitempty"`
 }
 
-// serveHealth is the status page as JSON: 200 whenever the process is up.
+// serveHealth is the status page as JSON: 200 whenever the process is up
+// (a platform's liveness check must not restart it for a bad token);
+// status "broken" when the configuration is known to be wrong.
 func (s *server) serveHealth(w http.ResponseWriter, r *http.Request) {
+	hs := s.files.Health(r.Context())
+	status := "ok"
+	if hs.Broken {
+		status = "broken"
+	}
 	body, err := json.Marshal(health{
-		Status:           "ok",
+		Status:           status,
 		Version:          s.version,
 		Platform:         s.profile.Name,
 		Connected:        s.files.Connected(),
+		Telegram:         hs.Class,
+		Hint:             hs.Hint,
 		BaseURL:          s.baseURL(r),
 		MaxResponseBytes: s.profile.MaxResponseBytes,
 		UptimeSeconds:    int64(time.Since(s.started).Seconds()),
@@ -95,16 +118,23 @@ func (s *server) servePlayer(w http.ResponseWriter, r *http.Request) {
 // playerData is what the player page shows of f; links start with base
 // ("" for relative links) and carry code.
 func playerData(f *stream.File, code, base string, maxBytes int64) templates.Player {
-	id := strconv.Itoa(f.MessageID)
-	query := "?code=" + url.QueryEscape(code)
+	var resolution, duration string
+	if f.Width > 0 && f.Height > 0 {
+		resolution = strconv.Itoa(f.Width) + "×" + strconv.Itoa(f.Height)
+	}
+	if f.Duration > 0 {
+		duration = templates.FormatDuration(f.Duration)
+	}
 	return templates.Player{
 		Name:             fileName(f),
+		Resolution:       resolution,
+		Duration:         duration,
 		Size:             f.Size,
 		SizeText:         templates.FormatBytes(f.Size),
 		MIMEType:         contentType(f),
 		Media:            mediaFor(f),
-		DownloadURL:      base + "/dl/" + id + query,
-		StreamURL:        base + "/stream/" + id + query,
+		DownloadURL:      DownloadURL(base, f.MessageID, code),
+		StreamURL:        PlayerURL(base, f.MessageID, code),
 		MaxResponseBytes: maxBytes,
 	}
 }
@@ -112,6 +142,11 @@ func playerData(f *stream.File, code, base string, maxBytes int64) templates.Pla
 // render executes page into a buffer (a template error then is a clean
 // 500, not half a page) and sends it with the headers every page carries.
 func (s *server) render(w http.ResponseWriter, r *http.Request, page, base string, data any) {
+	s.renderStatus(w, r, http.StatusOK, page, base, data)
+}
+
+// renderStatus is render with another status than 200.
+func (s *server) renderStatus(w http.ResponseWriter, r *http.Request, status int, page, base string, data any) {
 	var buf bytes.Buffer
 	if err := templates.Pages.ExecuteTemplate(&buf, page, data); err != nil {
 		writeError(w, r, &httpError{status: http.StatusInternalServerError, reason: "internal error", class: "template", err: err})
@@ -125,7 +160,7 @@ func (s *server) render(w http.ResponseWriter, r *http.Request, page, base strin
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Cache-Control", "no-store")
 	h.Set("Content-Length", strconv.Itoa(buf.Len()))
-	w.WriteHeader(http.StatusOK)
+	w.WriteHeader(status)
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(buf.Bytes())
 	}

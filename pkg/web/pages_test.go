@@ -68,7 +68,7 @@ func TestIndexAndHealth(t *testing.T) {
 		if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil {
 			t.Fatal(err)
 		}
-		want := health{Status: "ok", Version: "v1.2.3", Platform: "vercel", Connected: connected, BaseURL: "http://example.com", MaxResponseBytes: 4 * mib, UptimeSeconds: got.UptimeSeconds, Goroutines: got.Goroutines}
+		want := health{Status: "ok", Version: "v1.2.3", Platform: "vercel", Connected: connected, Telegram: "ok", BaseURL: "http://example.com", MaxResponseBytes: 4 * mib, UptimeSeconds: got.UptimeSeconds, Goroutines: got.Goroutines}
 		if got.Goroutines <= 0 {
 			t.Errorf("healthz goroutines %d, want > 0", got.Goroutines)
 		}

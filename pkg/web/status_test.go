@@ -55,7 +55,7 @@ func TestStatuses(t *testing.T) {
 		{name: "unavailable", target: "/dl/12?code=x", status: 503, reason: "unavailable", retryAfter: "5", resolves: 1},
 		{name: "channel unreachable", target: "/dl/13?code=x", status: 503, reason: "log channel", retryAfter: "30", resolves: 1},
 		{name: "busy", target: "/dl/14?code=x", status: 503, reason: "busy", retryAfter: "1", resolves: 1},
-		{name: "unknown error", target: "/dl/15?code=x", status: 502, reason: "telegram request failed", resolves: 1},
+		{name: "unknown error", target: "/dl/15?code=x", status: 503, reason: "telegram request failed", retryAfter: "5", resolves: 1},
 		{name: "stream redirect", target: "/dl/1?code=" + codeSmall + "=stream", status: 303, location: "/stream/1?code=" + codeSmall, resolves: 0},
 		{name: "stream redirect escapes", target: "/dl/2?code=a%20b%26c=stream", status: 303, location: "/stream/2?code=a+b%26c", resolves: 0},
 		{name: "ok", target: dl(1, codeSmall), status: 200, resolves: 1},
@@ -211,7 +211,7 @@ func TestOpenErrorBecomesStatus(t *testing.T) {
 		{stream.ErrUnavailable, 503, "5"},
 		{stream.ErrBusy, 503, "1"},
 		{context.DeadlineExceeded, 504, ""},
-		{errors.New("boom"), 502, ""},
+		{errors.New("boom"), 503, "5"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.err.Error(), func(t *testing.T) {

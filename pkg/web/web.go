@@ -15,6 +15,7 @@ import (
 
 	"github.com/filetolink/filetolink/pkg/platform"
 	"github.com/filetolink/filetolink/pkg/stream"
+	"github.com/filetolink/filetolink/templates"
 )
 
 // Options configure the handler New returns.
@@ -39,10 +40,14 @@ type Options struct {
 	// Only set it behind a proxy that writes the header: a client can send
 	// any header it likes.
 	ClientIPHeader string
+	// Webhook serves /telegram (the link bot, package bot); nil: 404.
+	Webhook http.Handler
 	// Version is shown on / and /healthz.
 	Version string
 	// Bots reports each Telegram bot's state for / and /healthz (nil: not shown).
 	Bots func() []BotStatus
+	// Samples are files the index page links to (the demo's).
+	Samples []Sample
 	// Logger receives one line per request. nil means slog.Default().
 	Logger *slog.Logger
 }
@@ -62,6 +67,7 @@ type server struct {
 	limiter       *codeLimiter // nil: no limit
 	ipHeader      string
 	version       string
+	samples       []templates.Sample
 	log           *slog.Logger
 	static        *staticFiles
 	started       time.Time
@@ -88,6 +94,7 @@ func New(o Options) http.Handler {
 		publicBaseURL: strings.TrimRight(o.PublicBaseURL, "/"),
 		streams:       make(chan struct{}, o.MaxStreams),
 		version:       o.Version,
+		samples:       samplesFor(o.Samples),
 		log:           o.Logger,
 		static:        newStaticFiles(),
 		started:       time.Now(),
@@ -104,9 +111,12 @@ func New(o Options) http.Handler {
 	mux.Handle("/stream/{id}", s.route("/stream/{id}", s.servePlayer))
 	mux.Handle("/dl/{id}", s.route("/dl/{id}", s.serveDownload))
 	mux.Handle("/static/{path...}", s.route("/static/", s.serveStatic))
+	if o.Webhook != nil {
+		mux.Handle("/telegram", labelled("/telegram", o.Webhook))
+	}
 	mux.HandleFunc("/", serveNotFound)
 
-	var h http.Handler = mux
+	var h http.Handler = withCleanPaths(mux)
 	h = withTimeout(h, o.Profile.RequestTimeout)
 	h = s.withRecover(h)
 	h = s.withLog(h)
@@ -118,7 +128,11 @@ func New(o Options) http.Handler {
 // else is 405.
 func (s *server) route(pattern string, h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		infoFrom(r.Context()).route = pattern
+		info := infoFrom(r.Context())
+		info.route = pattern
+		if id, herr := checkMessageID(r.PathValue("id")); herr == nil {
+			info.messageID = id
+		}
 		switch r.Method {
 		case http.MethodGet, http.MethodHead:
 			h(w, r)
@@ -136,6 +150,14 @@ func (s *server) route(pattern string, h http.HandlerFunc) http.Handler {
 }
 
 const allowedMethods = "GET, HEAD, OPTIONS"
+
+// labelled labels the request for the log line and leaves methods to h.
+func labelled(pattern string, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		infoFrom(r.Context()).route = pattern
+		h.ServeHTTP(w, r)
+	})
+}
 
 // setCORS lets pages on any origin fetch files by range and read the
 // headers a download manager needs.
@@ -174,3 +196,7 @@ func (noFiles) Open(context.Context, *stream.File, int64, int64) (io.ReadCloser,
 }
 
 func (noFiles) Connected() bool { return false }
+
+func (noFiles) Health(context.Context) stream.Health {
+	return stream.Health{Class: stream.HealthUnreachable, Hint: "no Telegram client configured"}
+}

@@ -60,6 +60,16 @@
     input.addEventListener('focus', () => input.select());
   }
 
+  // The VLC and MX Player buttons open apps by URL scheme: vlc:// works
+  // where VLC registers it on phones (Android, iOS), the intent: link only
+  // on Android. On desktops they would do nothing, so they stay hidden.
+  const ua = navigator.userAgent || '';
+  const android = /Android/i.test(ua);
+  const ios = /iPhone|iPad|iPod/i.test(ua) || (navigator.platform === 'MacIntel' && navigator.maxTouchPoints > 1);
+  for (const app of document.querySelectorAll('[data-app]')) {
+    app.hidden = !(app.dataset.app === 'mx' ? android : android || ios);
+  }
+
   const media = document.getElementById('media');
   const note = document.getElementById('media-error');
   if (media && note) {

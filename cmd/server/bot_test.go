@@ -1,0 +1,168 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/filetolink/filetolink/internal/botapifake"
+	"github.com/filetolink/filetolink/internal/tgfake"
+	"github.com/filetolink/filetolink/pkg/bot"
+)
+
+// runServer runs the binary to completion with exactly env and args.
+func runServer(t *testing.T, env map[string]string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	cmd := exec.Command(serverBinary, args...)
+	cmd.Dir = t.TempDir()
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), fmt.Sprintf("PORT=%d", freePort(t))}
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	var exit *exec.ExitError
+	switch {
+	case errors.As(err, &exit):
+		code = exit.ExitCode()
+	case err != nil:
+		t.Fatal(err)
+	}
+	return code, out.String(), errOut.String()
+}
+
+func TestLinkFlag(t *testing.T) {
+	fake, env := fakeTelegram(t)
+	video := fake.AddMessage("hand-made code", &tgfake.Media{Kind: tgfake.KindVideo, Name: "v.mp4", MIMEType: "video/mp4", Content: tgfake.Pattern(1, 5000)})
+	doc := fake.AddMessage("doc-code", &tgfake.Media{Kind: tgfake.KindDocument, Name: "d.pdf", MIMEType: "application/pdf", Content: tgfake.Pattern(2, 5000)})
+	nocaption := fake.AddMessage("", &tgfake.Media{Kind: tgfake.KindDocument, Name: "n.pdf", Content: tgfake.Pattern(3, 10)})
+	text := fake.AddMessage("only text", nil)
+	env["PUBLIC_BASE_URL"] = "https://files.example.com"
+	env["WORKER_BASE_URL"] = "edge.example.workers.dev"
+
+	code, out, errOut := runServer(t, env, "-link", fmt.Sprint(video))
+	want := fmt.Sprintf(`Download:      https://files.example.com/dl/%[1]d?code=hand-made+code
+Stream:        https://files.example.com/dl/%[1]d?code=hand-made+code=stream
+Fast Download: https://edge.example.workers.dev/dl/%[1]d?code=hand-made+code
+Fast Stream:   https://edge.example.workers.dev/dl/%[1]d?code=hand-made+code=stream
+`, video)
+	if code != 0 || out != want {
+		t.Errorf("-link %d: exit %d\n%s\nwant\n%s\nstderr: %s", video, code, out, want, errOut)
+	}
+	if code, out, _ := runServer(t, env, "-link", fmt.Sprint(doc)); code != 0 || strings.Contains(out, "Stream") {
+		t.Errorf("-link of a document: exit %d\n%s", code, out)
+	}
+	for _, c := range []struct {
+		id   int
+		want string
+	}{{nocaption, "no caption"}, {text, "has no file"}, {9999, "not in the log channel"}} {
+		code, out, errOut := runServer(t, env, "-link", fmt.Sprint(c.id))
+		if code != 1 || out != "" || !strings.Contains(errOut, c.want) {
+			t.Errorf("-link %d: exit %d, stdout %q, stderr %q; want 1 and %q", c.id, code, out, errOut, c.want)
+		}
+	}
+	delete(env, "PUBLIC_BASE_URL")
+	if code, _, errOut := runServer(t, env, "-link", fmt.Sprint(video)); code != 2 || !strings.Contains(errOut, "PUBLIC_BASE_URL") {
+		t.Errorf("-link without a base URL: exit %d %q", code, errOut)
+	}
+}
+
+func TestLinkFlagWithDemo(t *testing.T) {
+	code, out, errOut := runServer(t, nil, "-demo", "-link", "1")
+	if code != 0 || !strings.Contains(out, "/dl/1?code=demo-video=stream") {
+		t.Errorf("-demo -link 1: exit %d\n%s\n%s", code, out, errOut)
+	}
+}
+
+func TestSetWebhookFlag(t *testing.T) {
+	fake, env := fakeTelegram(t)
+	botAPI := botapifake.New(fake, "", 0)
+	srv := httptest.NewServer(botAPI)
+	defer srv.Close()
+	env["BOT_API_URL"] = srv.URL
+	env["PUBLIC_BASE_URL"] = "https://files.example.com"
+	code, out, errOut := runServer(t, env, "-set-webhook")
+	wh := botAPI.Webhook()
+	if code != 0 || wh.URL != "https://files.example.com/telegram" || wh.Secret != bot.WebhookSecret(tgfake.DefaultBotToken) {
+		t.Errorf("-set-webhook: exit %d %q %q, webhook %+v", code, out, errOut, wh)
+	}
+	if strings.Contains(out+errOut, wh.Secret) || strings.Contains(out+errOut, tgfake.DefaultBotToken) {
+		t.Error("-set-webhook printed a secret")
+	}
+	botAPI.FailNext("setWebhook", 400, "Bad Request: bad webhook: HTTPS url must be provided for webhook", 1)
+	if code, _, errOut := runServer(t, env, "-set-webhook"); code != 1 || !strings.Contains(errOut, "HTTPS url must be provided") || strings.Contains(errOut, tgfake.DefaultBotToken) {
+		t.Errorf("-set-webhook refused: exit %d %q", code, errOut)
+	}
+}
+
+func TestBotPollFlag(t *testing.T) {
+	fake, env := fakeTelegram(t)
+	botAPI := botapifake.New(fake, "", 0)
+	srv := httptest.NewServer(botAPI)
+	defer srv.Close()
+	env["BOT_API_URL"] = srv.URL
+	p := startServer(t, env, "-bot-poll")
+	m := &tgfake.Media{Kind: tgfake.KindDocument, Name: "polled.txt", MIMEType: "text/plain", Content: tgfake.Bytes([]byte("by long polling\n"))}
+	botAPI.Queue(botAPI.Update(botAPI.UserMessage(botapifake.Private(77), 77, "", m, nil)))
+	deadline := time.Now().Add(30 * time.Second)
+	for len(botAPI.Sent()) == 0 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	sent := botAPI.Sent()
+	if len(sent) != 1 {
+		t.Fatalf("sent %d messages\n%s", len(sent), p.out.String())
+	}
+	link := regexp.MustCompile(`http://localhost:\d+/dl/\d+\?code=[A-Za-z0-9_-]+`).FindString(sent[0].Params["text"].(string))
+	if link == "" {
+		t.Fatalf("no link in %q", sent[0].Params["text"])
+	}
+	resp, body := get(t, link)
+	if resp.StatusCode != 200 || string(body) != "by long polling\n" {
+		t.Errorf("GET %s: %d %q", link, resp.StatusCode, body)
+	}
+}
+
+// The README's demo curl, run against `server -demo`.
+func TestReadmeDemoCurl(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`curl -s localhost:8080/telegram -H '` + bot.SecretHeader + `: ([A-Za-z0-9_-]+)' -d '([^']+)'`).FindSubmatch(readme)
+	if m == nil {
+		t.Fatal("README has no demo curl for /telegram")
+	}
+	p := startServer(t, nil, "-demo")
+	req, _ := http.NewRequest(http.MethodPost, p.base+"/telegram", bytes.NewReader(m[2]))
+	req.Header.Set(bot.SecretHeader, string(m[1]))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var call struct {
+		Method      string                   `json:"method"`
+		ReplyMarkup bot.InlineKeyboardMarkup `json:"reply_markup"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&call); err != nil || resp.StatusCode != 200 || call.Method != "sendMessage" || len(call.ReplyMarkup.InlineKeyboard) == 0 {
+		t.Fatalf("README curl: %d %v %+v\n%s", resp.StatusCode, err, call, p.out.String())
+	}
+	dl := call.ReplyMarkup.InlineKeyboard[0][0].URL
+	got, body := get(t, strings.Replace(dl, "localhost", "127.0.0.1", 1))
+	if got.StatusCode != 200 || !bytes.Equal(body[4:8], []byte("ftyp")) {
+		t.Errorf("the link of the README curl: %d", got.StatusCode)
+	}
+	if !strings.Contains(p.out.String(), string(m[1])) {
+		t.Errorf("the demo does not print the README's secret:\n%s", p.out.String())
+	}
+}

@@ -1,0 +1,12 @@
+package handler
+
+import (
+	"net/http"
+
+	"github.com/filetolink/filetolink/pkg/app"
+)
+
+// Bot is the link bot's webhook, POST /telegram.
+func Bot(w http.ResponseWriter, r *http.Request) {
+	serve(app.Handler(), w, r)
+}

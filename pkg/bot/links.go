@@ -1,0 +1,61 @@
+package bot
+
+import (
+	"github.com/filetolink/filetolink/pkg/stream"
+	"github.com/filetolink/filetolink/pkg/web"
+)
+
+// Links are the links of one log-channel message; the grammar is pkg/web's.
+type Links struct {
+	Download, Stream         string // Stream is "" for kinds the player does not play
+	FastDownload, FastStream string // on WORKER_BASE_URL; "" without one
+}
+
+// MakeLinks builds the links of message id with code on base, and on
+// worker when it is not "". Stream links are made for playable kinds
+// (video, video note, animation, audio, voice) or when kind is "" (unknown).
+func MakeLinks(base, worker string, id int, code string, kind stream.Kind) Links {
+	l := Links{Download: web.DownloadURL(base, id, code)}
+	stream := kind == "" || playable(kind)
+	if stream {
+		l.Stream = web.StreamURL(base, id, code)
+	}
+	if worker != "" {
+		l.FastDownload = web.DownloadURL(worker, id, code)
+		if stream {
+			l.FastStream = web.StreamURL(worker, id, code)
+		}
+	}
+	return l
+}
+
+// Link is one labelled link.
+type Link struct{ Label, URL string }
+
+// List is the links that are set, labelled, in display order.
+func (l Links) List() []Link {
+	var out []Link
+	for _, x := range []Link{{"Download", l.Download}, {"Stream", l.Stream}, {"Fast Download", l.FastDownload}, {"Fast Stream", l.FastStream}} {
+		if x.URL != "" {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// keyboard is the links as buttons, two per row.
+func (l Links) keyboard() InlineKeyboardMarkup {
+	var rows [][]InlineKeyboardButton
+	var row []InlineKeyboardButton
+	for _, x := range l.List() {
+		row = append(row, InlineKeyboardButton{Text: x.Label, URL: x.URL})
+		if len(row) == 2 {
+			rows = append(rows, row)
+			row = nil
+		}
+	}
+	if row != nil {
+		rows = append(rows, row)
+	}
+	return InlineKeyboardMarkup{InlineKeyboard: rows}
+}

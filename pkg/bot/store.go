@@ -1,0 +1,92 @@
+package bot
+
+import (
+	"context"
+	"sync"
+)
+
+// Store is the bot's memory across updates: which updates were handled
+// (Telegram redelivers an update it did not get a 2xx for, possibly to
+// another instance) and which files already have a copy in the log
+// channel. Memory (the default) keeps both per process; a shared store
+// (such as Redis) makes them hold across instances.
+type Store interface {
+	// FirstDelivery records update id and reports whether it is new.
+	FirstDelivery(ctx context.Context, updateID int64) (bool, error)
+	// Copy is the log-channel copy of the file with this file_unique_id.
+	Copy(ctx context.Context, fileUniqueID string) (Copy, bool, error)
+	// PutCopy remembers a copy.
+	PutCopy(ctx context.Context, fileUniqueID string, c Copy) error
+}
+
+// Copy is a file's message in the log channel and its code (the caption).
+type Copy struct {
+	MessageID int    `json:"message_id"`
+	Code      string `json:"code"`
+}
+
+// Memory is a Store in this process's memory, bounded: it remembers the
+// last MemoryUpdates update ids and MemoryCopies copies.
+type Memory struct {
+	mu      sync.Mutex
+	updates map[int64]struct{}
+	order   []int64 // ring of remembered update ids
+	next    int
+	copies  map[string]Copy
+	keys    []string
+	nextKey int
+}
+
+// Bounds of a Memory store.
+const (
+	MemoryUpdates = 10000
+	MemoryCopies  = 10000
+)
+
+// NewMemory returns an empty Memory store.
+func NewMemory() *Memory {
+	return &Memory{updates: map[int64]struct{}{}, copies: map[string]Copy{}}
+}
+
+// FirstDelivery implements Store.
+func (m *Memory) FirstDelivery(_ context.Context, id int64) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, seen := m.updates[id]; seen {
+		return false, nil
+	}
+	if len(m.order) < MemoryUpdates {
+		m.order = append(m.order, id)
+	} else {
+		delete(m.updates, m.order[m.next])
+		m.order[m.next] = id
+		m.next = (m.next + 1) % MemoryUpdates
+	}
+	m.updates[id] = struct{}{}
+	return true, nil
+}
+
+// Copy implements Store.
+func (m *Memory) Copy(_ context.Context, key string) (Copy, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c, ok := m.copies[key]
+	return c, ok, nil
+}
+
+// PutCopy implements Store.
+func (m *Memory) PutCopy(_ context.Context, key string, c Copy) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.copies[key]; !ok {
+		if len(m.keys) < MemoryCopies {
+			m.keys = append(m.keys, key)
+		} else {
+			delete(m.copies, m.keys[m.nextKey])
+			m.keys[m.nextKey] = key
+			m.nextKey = (m.nextKey + 1) % MemoryCopies
+		}
+	}
+	m.copies[key] = c
+	return nil
+}

@@ -1,0 +1,6 @@
+package telegram
+
+import "time"
+
+// DefaultRPCTimeout is Options.RPCTimeout when it is zero.
+const DefaultRPCTimeout = 15 * time.Second

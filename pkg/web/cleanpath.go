@@ -1,0 +1,55 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"path"
+	"strconv"
+	"strings"
+)
+
+// withCleanPaths answers a request for a path that is not in canonical
+// form ("//dl/1", "/dl/../dl/1", "/./") with a redirect to the canonical
+// one, as http.ServeMux would, but in this service's style: no cache keeps
+// it (the same address may be canonical for another deployment's routes),
+// a one-line text/plain body, nosniff.
+func withCleanPaths(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := r.URL.Path
+		if r.Method == http.MethodConnect || p == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		clean := cleanPath(p)
+		if clean == p {
+			next.ServeHTTP(w, r)
+			return
+		}
+		infoFrom(r.Context()).class = "clean_path"
+		u := url.URL{Path: clean, RawQuery: r.URL.RawQuery}
+		h := w.Header()
+		h.Set("Location", u.String())
+		h.Set("Cache-Control", "no-store")
+		h.Set("Content-Type", "text/plain; charset=utf-8")
+		h.Set("X-Content-Type-Options", "nosniff")
+		const body = "this address has a canonical form: see Location\n"
+		h.Set("Content-Length", strconv.Itoa(len(body)))
+		w.WriteHeader(http.StatusTemporaryRedirect) // keeps the method, as ServeMux does
+		if r.Method != http.MethodHead {
+			_, _ = w.Write([]byte(body))
+		}
+	})
+}
+
+// cleanPath is ServeMux's canonical path: rooted, no "." or ".." elements,
+// no double slashes, a trailing slash kept.
+func cleanPath(p string) string {
+	if p[0] != '/' {
+		p = "/" + p
+	}
+	np := path.Clean(p)
+	if strings.HasSuffix(p, "/") && np != "/" {
+		np += "/"
+	}
+	return np
+}
