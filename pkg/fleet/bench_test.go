@@ -67,6 +67,7 @@ func readAll(ctx context.Context, svc *stream.Service, f *stream.File, first, la
 // warmFleet logs every bot in and lets each learn the file.
 func warmFleet(b *testing.B, e *env, f *stream.File) {
 	b.Helper()
+	waitConnected(b, e)
 	for range 3 {
 		if _, err := readAll(context.Background(), e.svc, f, 0, min(f.Size, 16<<20)-1); err != nil {
 			b.Fatal(err)

@@ -85,6 +85,12 @@ func TestPartsSpreadOverBots(t *testing.T) {
 	id := e.fake.AddMessage("c", &tgfake.Media{Kind: tgfake.KindDocument, Name: "f.bin", Content: content})
 	other := tgfake.Pattern(2, 6*mib)
 	otherID := e.fake.AddMessage("c", &tgfake.Media{Kind: tgfake.KindDocument, Name: "g.bin", Content: other, DC: e.fake.OtherDC()})
+	// Every bot logs in on its first lookup; on a busy machine that takes
+	// longer than a download, and a bot serves only once it is in.
+	if _, err := e.svc.Resolve(context.Background(), id); err != nil {
+		t.Fatal(err)
+	}
+	waitConnected(t, e)
 	e.download(t, id, content)
 	e.download(t, otherID, other)
 	var total int
@@ -202,6 +208,25 @@ func waitOut(t *testing.T, e *env, token, reason string) {
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("status of %s: %+v, want out of rotation: %s", token[:6], s, reason)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// waitConnected waits until every bot is logged in.
+func waitConnected(t testing.TB, e *env) {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		all := true
+		for _, s := range e.fleet.Status() {
+			all = all && s.Connected
+		}
+		if all {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not every bot logged in: %+v", e.fleet.Status())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
