@@ -8,5 +8,5 @@ import (
 
 // Bot is the link bot's webhook, POST /telegram.
 func Bot(w http.ResponseWriter, r *http.Request) {
-	serve(app.Handler(), w, r)
+	serve(app.ProcessHandler(), w, r)
 }

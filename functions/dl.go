@@ -9,5 +9,5 @@ import (
 // Download serves the files /dl/{id}?code=C, in slices of at most the
 // Vercel response cap.
 func Download(w http.ResponseWriter, r *http.Request) {
-	serve(app.Handler(), w, r)
+	serve(app.ProcessHandler(), w, r)
 }

@@ -8,5 +8,5 @@ import (
 
 // Stream serves the player pages /stream/{id}?code=C.
 func Stream(w http.ResponseWriter, r *http.Request) {
-	serve(app.Handler(), w, r)
+	serve(app.ProcessHandler(), w, r)
 }

@@ -21,7 +21,7 @@ import (
 	"github.com/filetolink/filetolink/pkg/platform"
 )
 
-// The tests below serve the real app.Handler (configured from the process
+// The tests below serve the real app.ProcessHandler (configured from the process
 // environment, as on Vercel) against the fake Telegram, through the Vercel
 // runtime model of bridge_test.go.
 
@@ -427,7 +427,7 @@ func TestVercelErrors(t *testing.T) {
 // TestVercelRequestDeadline: the Vercel runtime's request has no deadline;
 // the Vercel profile's RequestTimeout (VERCEL_REQUEST_TIMEOUT) ends a stuck
 // request with a clean 504 long before Vercel would kill the function. The
-// process-wide app.Handler keeps the default 280 s, so this builds a second
+// process-wide app.ProcessHandler keeps the default 280 s, so this builds a second
 // service from the same environment with a 2 s timeout.
 func TestVercelRequestDeadline(t *testing.T) {
 	cfg, err := config.FromEnv()

@@ -25,6 +25,8 @@ import (
 	"github.com/filetolink/filetolink/pkg/app"
 	"github.com/filetolink/filetolink/pkg/config"
 	"github.com/filetolink/filetolink/pkg/stream"
+	"github.com/filetolink/filetolink/pkg/telegram"
+	"github.com/filetolink/filetolink/pkg/web"
 )
 
 // defaultPort is the port the plain server listens on when PORT is not set.
@@ -109,7 +111,10 @@ func run() int {
 		return 1
 	}
 	srv := &http.Server{
-		Handler:           handler,
+		// A client that takes no bytes for 30s is ended (its stream's
+		// Telegram calls and buffers with it); WriteTimeout would bound
+		// the whole download instead.
+		Handler:           web.WriteIdleTimeout(handler, 30*time.Second),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
@@ -163,9 +168,23 @@ func run() int {
 func printSession(ctx context.Context, a *app.App) int {
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
+	// A login that takes longer than the client's ConnectWait (a slow
+	// network, a loaded machine) goes on: wait for it, up to the minute.
 	s, err := a.ExportSession(ctx)
+	for errors.Is(err, telegram.ErrNotConnected) && ctx.Err() == nil {
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Second):
+		}
+		s, err = a.ExportSession(ctx)
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "export session:", err)
+		// What to do, if it is the login (the channel plays no part here).
+		switch h := a.Files.Health(context.WithoutCancel(ctx)); h.Class {
+		case stream.HealthCredentials, stream.HealthBotToken, stream.HealthUnreachable:
+			fmt.Fprintln(os.Stderr, h.Class+":", h.Hint)
+		}
 		return 1
 	}
 	fmt.Fprintln(os.Stderr, "Set this as TG_SESSION (it is a secret: it logs in as your bot):")

@@ -126,6 +126,7 @@ type Server struct {
 	fail        map[uint32]*injectedError
 	drop        map[uint32]int
 	calls       map[uint32]int
+	fileBytes   int64 // bytes answered by upload.getFile
 	logins      int
 	keyBot      map[authKey]int64 // authorized key → bot user id
 	lim         limiter
@@ -449,12 +450,22 @@ func (s *Server) Calls(method uint32) int {
 	return s.calls[method]
 }
 
-// ResetCalls sets every call counter to zero, BotStats and ConnStats too.
+// ResetCalls sets every call counter to zero: FileBytes, BotStats and ConnStats too.
 func (s *Server) ResetCalls() {
 	s.mu.Lock()
 	clear(s.calls)
+	s.fileBytes = 0
 	s.lim.resetStatsLocked()
 	s.mu.Unlock()
+}
+
+// FileBytes reports the bytes upload.getFile has answered with (counted
+// when the answer is made, before any injected latency), since Start or
+// the last ResetCalls.
+func (s *Server) FileBytes() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.fileBytes
 }
 
 // Logins reports the successful auth.importBotAuthorization calls.

@@ -115,6 +115,9 @@ func (s *Server) uploadGetFile(req *tgtest.Request) (bin.Encoder, error) {
 			return nil, fmt.Errorf("tgfake: read content at %d: %w", r.Offset, err)
 		}
 	}
+	s.mu.Lock()
+	s.fileBytes += int64(len(b))
+	s.mu.Unlock()
 	typ := storageType(f.media.MIMEType)
 	if photo {
 		typ = &tg.StorageFileJpeg{}

@@ -123,18 +123,19 @@ var (
 	processProfile platform.Profile
 )
 
-// Handler is the process-wide service built from the environment on first
-// call: what the Vercel functions and the Lambda entry serve. It never
-// blocks on Telegram. A configuration problem is answered with 503 and the
-// names of the bad variables (never their values) on every route.
-func Handler() http.Handler {
+// ProcessHandler is the process-wide service built from the environment on
+// first call: what the Vercel functions and the Lambda entry serve. (An
+// App's Handler is that App's; this one is the process's.) It never blocks
+// on Telegram. A configuration problem is answered with 503 and the names
+// of the bad variables (never their values) on every route.
+func ProcessHandler() http.Handler {
 	processOnce.Do(buildProcess)
 	return processHandler
 }
 
-// Profile is the process's platform profile, decided once with Handler's
-// configuration (as far as it parsed, if it has problems).
-func Profile() platform.Profile {
+// ProcessProfile is the process's platform profile, decided once with
+// ProcessHandler's configuration (as far as it parsed, if it has problems).
+func ProcessProfile() platform.Profile {
 	processOnce.Do(buildProcess)
 	return processProfile
 }

@@ -90,8 +90,10 @@ func TestFloodWait(t *testing.T) {
 			}
 		} else {
 			checkUnavailable(t, res, tt.wait)
-			if res.elapsed > 20*time.Second*slowFactor {
-				t.Errorf("the 503 took %s: a wait over the budget must be reported, not waited out", res.elapsed)
+			// Reported, not waited out: one call, and the answer came
+			// before the wait was over (however loaded the machine).
+			if res.elapsed >= tt.wait {
+				t.Errorf("the 503 took %s: the %s wait was waited out", res.elapsed, tt.wait)
 			}
 			if got := s.fake.Calls(tt.method); got != 1 {
 				t.Errorf("%d calls, want 1: a wait over the budget is not waited out", got)
@@ -206,7 +208,7 @@ func TestMidStreamFaults(t *testing.T) {
 				before := s.fake.Calls(tg.ChannelsGetMessagesRequestTypeID)
 				s.fake.ExpireFileReferences()
 				read(8 * mib) // makes the reader fetch, and so refresh
-				if !waitFor(10*time.Second*slowFactor, func() bool { return s.fake.Calls(tg.ChannelsGetMessagesRequestTypeID) > before }) {
+				if !waitFor(eventWithin, func() bool { return s.fake.Calls(tg.ChannelsGetMessagesRequestTypeID) > before }) {
 					t.Fatal("the file reference was not refreshed")
 				}
 				s.fake.ExpireFileReferences()
@@ -249,7 +251,7 @@ func TestMidStreamFaults(t *testing.T) {
 		s.fake.ResetCalls()
 
 		// Long enough for any recovery; a failure must show well before.
-		ctx, cancel := context.WithTimeout(context.Background(), (2*telegram.DefaultRPCTimeout+10*time.Second)*slowFactor)
+		ctx, cancel := context.WithTimeout(context.Background(), (2*telegram.DefaultRPCTimeout+time.Minute)*slowFactor)
 		defer cancel()
 		resp, err := s.open(ctx, t, dlPath(id, "mid code"))
 		if err != nil {
@@ -316,10 +318,7 @@ func TestUnreachableAtColdStart(t *testing.T) {
 	s.fake.SetReachable(false)
 
 	res := s.get(t, requestTimeout, dlPath(id, "cold code"))
-	checkUnavailable(t, res, 0)
-	if res.elapsed >= 10*time.Second {
-		t.Errorf("the 503 took %s, want under 10 s", res.elapsed)
-	}
+	checkUnavailable(t, res, 0) // a 503 within requestTimeout: not a hang
 	// Still down: still a 503, not a hang or a cached failure of another kind.
 	checkUnavailable(t, s.get(t, requestTimeout, dlPath(id, "cold code")), 0)
 
@@ -344,7 +343,9 @@ func TestOutageWhileWarm(t *testing.T) {
 	down := time.Now()
 	res := s.get(t, 2*rpcTimeout+requestTimeout, dlPath(id, "warm code"))
 	checkUnavailable(t, res, 0)
-	if limit := rpcTimeout + 5*time.Second*slowFactor; res.elapsed > limit {
+	// Within about one RPC timeout: every retry of every part timing out
+	// in turn would take PartRetries (3) times as long.
+	if limit := 2 * rpcTimeout * slowFactor; res.elapsed > limit {
 		t.Errorf("the first 503 of the outage took %s, want at most %s", res.elapsed.Round(time.Millisecond), limit)
 	}
 	if wait := rpcTimeout + time.Second - time.Since(down); wait > 0 {
@@ -352,8 +353,9 @@ func TestOutageWhileWarm(t *testing.T) {
 	}
 	res = s.get(t, 2*rpcTimeout+requestTimeout, dlPath(id, "warm code"), "Range", "bytes=0-99")
 	checkUnavailable(t, res, 0)
-	if res.elapsed > 3*time.Second*slowFactor {
-		t.Errorf("a 503 during a known outage took %s, want at once", res.elapsed.Round(time.Millisecond))
+	// At once, not after another RPC timeout.
+	if limit := rpcTimeout / 2 * slowFactor; res.elapsed > limit {
+		t.Errorf("a 503 during a known outage took %s, want well under the RPC timeout", res.elapsed.Round(time.Millisecond))
 	}
 
 	s.fake.SetReachable(true)

@@ -35,8 +35,15 @@ const mib = 1 << 20
 // test instead of stalling it.
 const requestTimeout = 30 * time.Second * slowFactor
 
-// recoverWithin is how soon after Telegram's return a download must work.
-const recoverWithin = 15 * time.Second * slowFactor
+// recoverWithin bounds the wait for the service to recover after Telegram's
+// return. Recovery is an event (a complete download), not a speed: on a
+// loaded machine the key exchange and login alone may take many seconds,
+// so this only keeps a service that never recovers from stalling the test.
+const recoverWithin = 2 * time.Minute * slowFactor
+
+// eventWithin bounds the wait for an event a test expects (a call the fake
+// sees), as a hang guard, not a speed.
+const eventWithin = time.Minute * slowFactor
 
 // site is one App over one fake Telegram.
 type site struct {
@@ -74,6 +81,13 @@ func newSite(t *testing.T, tune func(*config.Config)) *site {
 	return s
 }
 
+// siteSlots bounds the sites (a fake Telegram and a client: key
+// generation, key exchanges, encryption) alive at once. The tests run their
+// cases concurrently; on a loaded 2-core machine two dozen sites at once
+// starve each other until every hang guard fires, while a few at a time
+// each get the CPU they need. Each test uses one site at a time.
+var siteSlots = make(chan struct{}, 6)
+
 // loginSlots bounds the logins (a DH key exchange: CPU) run at once.
 var loginSlots = make(chan struct{}, 2)
 
@@ -103,6 +117,9 @@ func newColdSite(t *testing.T, tune func(*config.Config)) *site {
 	if testing.Short() {
 		t.Skip("integration test against the fake Telegram")
 	}
+	// Released last (cleanups run in reverse): after the site is closed.
+	siteSlots <- struct{}{}
+	t.Cleanup(func() { <-siteSlots })
 	fake := tgfake.NewTest(t, tgfake.Options{})
 	cfg := defaultConfig(fake.HomeDC())
 	if tune != nil {

@@ -175,10 +175,14 @@ func (b *Bot) Handle(ctx context.Context, u *Update, base string) Outcome {
 	}
 	switch {
 	case cmd == "fdl" || cmd == "link":
-		if m.ReplyTo == nil {
+		src := m.ReplyTo
+		if _, own := mediaOf(m); src == nil && own {
+			src = m // a file sent with /fdl as its caption
+		}
+		if src == nil {
 			return b.reply(m, "Reply to a file with /fdl to get its links.", "no file")
 		}
-		return b.link(ctx, m, m.ReplyTo, base)
+		return b.link(ctx, m, src, base)
 	case cmd == "revoke":
 		return b.revoke(ctx, m)
 	case channel:
@@ -319,7 +323,7 @@ func (b *Bot) link(ctx context.Context, m, src *Message, base string) Outcome {
 			"Message "+strconv.Itoa(c.MessageID)+" of the log channel.", "no base URL")
 	}
 	links := MakeLinks(base, b.opts.WorkerBaseURL, c.MessageID, c.Code, md.kind)
-	name := web.FileName(&stream.File{MessageID: c.MessageID, Name: md.file.FileName, MIMEType: md.file.MIMEType, Kind: md.kind})
+	name := web.FileName(stream.NewFile(stream.File{MessageID: c.MessageID, Name: md.file.FileName, MIMEType: md.file.MIMEType, Kind: md.kind}, nil))
 	out := b.reply(m, linkText(name, md.file.FileSize, links), "link")
 	if reused {
 		out.Note = "link (reused copy)"

@@ -13,7 +13,7 @@ import (
 	"github.com/gotd/td/tgerr"
 
 	"github.com/filetolink/filetolink/internal/tgfake"
-	"github.com/filetolink/filetolink/internal/tgfake/fakebot"
+	"github.com/filetolink/filetolink/internal/tgfake/tgfakeclient"
 	"github.com/filetolink/filetolink/pkg/fleet"
 	"github.com/filetolink/filetolink/pkg/stream"
 	"github.com/filetolink/filetolink/pkg/telegram"
@@ -32,7 +32,7 @@ type env struct {
 func newEnv(t testing.TB, bots []tgfake.Bot, tune func(*telegram.Options)) *env {
 	t.Helper()
 	fake := tgfake.NewTest(t, tgfake.Options{Bots: bots})
-	o := fakebot.Options(fake)
+	o := tgfakeclient.Options(fake)
 	o.ConnsPerDC = 4
 	o.RPCTimeout = 10 * time.Second
 	o.FloodWaitBudget = 3 * time.Second

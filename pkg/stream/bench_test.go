@@ -4,6 +4,7 @@ package stream_test
 // figures are in BENCHMARKS.md:
 //
 //	go test ./pkg/stream -run '^$' -bench . -benchtime 5x
+//	go test ./pkg/stream -run '^$' -bench RangeVsRaw -benchtime 10x
 
 import (
 	"context"
@@ -76,36 +77,91 @@ func BenchmarkRawGetFile(b *testing.B) {
 			b.SetBytes(size)
 			b.ResetTimer()
 			for range b.N {
-				var next atomic.Int64
-				var wg sync.WaitGroup
-				for range benchWindow {
-					wg.Add(1)
-					go func() {
-						defer wg.Done()
-						for {
-							i := next.Add(1) - 1
-							if i*MiB >= size {
-								return
-							}
-							res, err := api.UploadGetFile(context.Background(), &tg.UploadGetFileRequest{
-								Precise: true, Location: f.Location(), Offset: i * MiB, Limit: MiB,
-							})
-							if err != nil {
-								b.Error(err)
-								return
-							}
-							if n := len(res.(*tg.UploadFile).Bytes); n != MiB {
-								b.Errorf("part %d: %d bytes", i, n)
-								return
-							}
-						}
-					}()
+				if err := rawRead(api, f, size); err != nil {
+					b.Fatal(err)
 				}
-				wg.Wait()
 			}
 			reportCeiling(b, lat, size)
 		})
 	}
+}
+
+// BenchmarkRangeVsRaw alternates one 64 MiB range through the reader with
+// the same bytes through rawRead, so that both see the same machine load,
+// and reports reader time / raw time inverted ("of-raw": 1 is as fast as
+// the raw loop). On a busy machine this ratio is what to look at.
+func BenchmarkRangeVsRaw(b *testing.B) {
+	e := newEnv(b, envOptions{stream: stream.Options{Window: benchWindow, BufferBudget: 512 << 20}})
+	const size = 64 * MiB
+	f, _ := e.add(b, "c", &tgfake.Media{Kind: "document", Name: "a", Content: tgfake.Pattern(1, size)})
+	for _, lat := range benchLatencies {
+		b.Run("latency="+lat.String(), func(b *testing.B) {
+			e.fake.SetLatency(lat)
+			defer e.fake.SetLatency(0)
+			api, err := e.client.DC(context.Background(), f.DC)
+			if err != nil {
+				b.Fatal(err)
+			}
+			warm(b, e, f)
+			b.SetBytes(2 * size)
+			b.ResetTimer()
+			var reader, raw time.Duration
+			for range b.N {
+				start := time.Now()
+				r, err := e.svc.Open(context.Background(), f, 0, size-1)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if n, err := io.Copy(io.Discard, r); err != nil || n != size {
+					b.Fatalf("read %d: %v", n, err)
+				}
+				r.Close()
+				reader += time.Since(start)
+				start = time.Now()
+				if err := rawRead(api, f, size); err != nil {
+					b.Fatal(err)
+				}
+				raw += time.Since(start)
+			}
+			b.ReportMetric(raw.Seconds()/reader.Seconds(), "of-raw")
+			b.ReportMetric(float64(size)*float64(b.N)/reader.Seconds()/1e6, "reader-MB/s")
+			b.ReportMetric(float64(size)*float64(b.N)/raw.Seconds()/1e6, "raw-MB/s")
+		})
+	}
+}
+
+// rawRead reads size bytes of f with benchWindow goroutines issuing 1 MiB
+// upload.getFile calls back to back, taking parts in any order.
+func rawRead(api *tg.Client, f *stream.File, size int64) error {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, benchWindow)
+	for range benchWindow {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := next.Add(1) - 1
+				if i*MiB >= size {
+					return
+				}
+				res, err := api.UploadGetFile(context.Background(), &tg.UploadGetFileRequest{
+					Precise: true, Location: f.Location(), Offset: i * MiB, Limit: MiB,
+				})
+				if err != nil {
+					errs <- err
+					return
+				}
+				if n := len(res.(*tg.UploadFile).Bytes); n != MiB {
+					errs <- fmt.Errorf("part %d: %d bytes", i, n)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	return <-errs
 }
 
 // warm opens the pool's connections so that key exchanges are not timed.

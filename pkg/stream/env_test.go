@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/filetolink/filetolink/internal/tgfake"
-	"github.com/filetolink/filetolink/internal/tgfake/fakebot"
+	"github.com/filetolink/filetolink/internal/tgfake/tgfakeclient"
 	"github.com/filetolink/filetolink/pkg/stream"
 	"github.com/filetolink/filetolink/pkg/telegram"
 )
@@ -28,7 +28,7 @@ type envOptions struct {
 
 func newClient(tb testing.TB, fake *tgfake.Server, session []byte) *telegram.Client {
 	tb.Helper()
-	o := fakebot.Options(fake)
+	o := tgfakeclient.Options(fake)
 	o.Session = session
 	o.ConnsPerDC = 8
 	o.RPCTimeout = 10 * time.Second

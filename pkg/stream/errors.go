@@ -20,6 +20,9 @@ var (
 	ErrBusy = errors.New("server busy")
 	// ErrShortRead: Telegram returned fewer bytes than the file holds.
 	ErrShortRead = errors.New("telegram returned fewer bytes than expected")
+	// ErrMigrateLoop: Telegram kept answering FILE_MIGRATE for one stream.
+	// It is an ErrUnavailable.
+	ErrMigrateLoop = fmt.Errorf("%w: FILE_MIGRATE loop", ErrUnavailable)
 	// ErrRange: first..last is not inside the file.
 	ErrRange = errors.New("range outside the file")
 )

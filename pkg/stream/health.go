@@ -133,7 +133,7 @@ func (s *Service) observe(err error) {
 		s.health.set(v)
 		return
 	}
-	if errors.Is(err, ErrUnavailable) && !s.tg.Connected() {
+	if errors.Is(err, ErrUnavailable) && !s.tg.connected() {
 		s.health.set(healthHints[HealthUnreachable])
 	}
 }
@@ -148,7 +148,7 @@ func (s *Service) observe(err error) {
 func (s *Service) Health(ctx context.Context) Health {
 	last, at := s.health.get()
 	stale := at.IsZero() || time.Since(at) > healthFresh ||
-		(last.Class == HealthUnreachable || last.Class == HealthConnecting) && s.tg.Connected()
+		(last.Class == HealthUnreachable || last.Class == HealthConnecting) && s.tg.connected()
 	if !stale {
 		return last
 	}
@@ -161,7 +161,7 @@ func (s *Service) Health(ctx context.Context) Health {
 	defer s.health.probe.Unlock()
 	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
 	defer cancel()
-	api, err := s.tg.API(ctx)
+	api, err := s.tg.home(ctx)
 	if err == nil {
 		_, err = s.resolver.lookupChannel(ctx, api)
 	}
@@ -169,7 +169,7 @@ func (s *Service) Health(ctx context.Context) Health {
 		s.health.set(v)
 		return v
 	}
-	if ctx.Err() == nil && !s.tg.Connected() {
+	if ctx.Err() == nil && !s.tg.connected() {
 		// The login failed, and not for a reason Telegram gave.
 		v := healthHints[HealthUnreachable]
 		s.health.set(v)

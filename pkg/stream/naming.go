@@ -54,8 +54,12 @@ func DefaultName(kind Kind, messageID int, mediaType string) string {
 	return string(kind) + "_" + strconv.Itoa(messageID) + ext
 }
 
-// settle decides f's media type and name.
+// settle decides f's media type and name (none for media that is not
+// served).
 func (f *File) settle() {
+	if f.Kind == KindUnsupported {
+		return
+	}
 	f.MIMEType = MediaTypeOf(f.MIMEType, f.Name, f.Kind)
 	if strings.TrimSpace(f.Name) == "" {
 		f.Name = DefaultName(f.Kind, f.MessageID, f.MIMEType)

@@ -13,37 +13,70 @@ import (
 	"github.com/gotd/td/tgerr"
 )
 
-// reader delivers the parts of one range in order while a window of the next
-// ones is fetched in parallel. It owns one scheduler goroutine and one
-// goroutine per part in flight; Close stops and waits for all of them.
+// reader delivers the parts of one range in order while the next ones are
+// fetched in parallel.
+//
+// How far it fetches ahead is earned, as in TCP's slow start: a new stream
+// requests two parts, and each part the client drains faster than Telegram
+// took to deliver it doubles the limit (a client that outpaces one part per
+// round trip needs a longer pipe), up to maxLimit parts requested beyond
+// those drained, at most Window of them in flight. The first part drained
+// does not count: it may only have gone into the kernel's socket buffers. A
+// client that hangs up after the headers therefore costs about two parts,
+// and one that reads slower than Telegram delivers keeps a short lead. A
+// client that stops reading (no Read for StallTimeout) has its prefetched
+// parts dropped and their budget returned; reading again starts over.
+//
+// The reader owns a watcher goroutine (stalls), and per run one scheduler
+// goroutine and one goroutine per part in flight (a run ends when a stall
+// is reclaimed); Close stops and waits for all of them.
 type reader struct {
 	s      *Service
-	ctx    context.Context
+	ctx    context.Context // ends with Close or the caller's ctx
 	cancel context.CancelFunc
 	parts  []part
-	// results[i] receives part i's bytes (or error) exactly once.
-	results []chan partResult
-	slots   chan struct{} // window: one token per part in flight or unread
-	// owned[i]: part i's memory is taken from the budget and not yet handed
-	// to Read. Written before part i's fetch starts; read by Read after it
-	// received the part, and by Close after every goroutine stopped.
-	owned []bool
-	wg    sync.WaitGroup
-
-	next    int    // the part Read is on
-	buf     []byte // what is left of part next-1
-	reading int64  // budget held by the part being read
-	err     error
-	closed  bool
+	loc    *location
 	// held is all the budget this stream holds (in flight, unread, being read).
 	held *atomic.Int64
+	wg   sync.WaitGroup // the watcher and every goroutine of every run
 
-	loc *location
+	// Read's own state: io.Reader allows one Read at a time, and Close
+	// runs after the last Read returned.
+	next    int           // the part Read takes next
+	buf     []byte        // what is left of part next-1
+	reading int64         // budget held by the part in buf
+	fetched time.Duration // how long part next-1 took to arrive
+	takenAt time.Time     // when Read took part next-1
+	err     error
+
+	mu         sync.Mutex // guards the fields below
+	drained    int        // parts Read has given out entirely
+	limit      int        // parts beyond drained the scheduler may request
+	run        *run       // the current run; nil after a reclaim, until Read
+	registered bool       // counted among the budget's streams
+	active     bool       // a Read is in progress
+	idleSince  time.Time
+	closed     bool
+}
+
+// run is one generation of fetching: a scheduler from part from on, with
+// its own results, ended as a whole by cancel.
+type run struct {
+	ctx     context.Context
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup // the run's goroutines
+	from    int
+	results []chan partResult // ring: part i's result is in results[i%len]
+	// wake tells the scheduler that taken, limit or inFlight changed.
+	wake     chan struct{}
+	inFlight atomic.Int64
 }
 
 type partResult struct {
-	data []byte
-	err  error
+	data    []byte
+	err     error
+	budget  int64         // the memory taken for the part, now owned by whoever receives it
+	fetched time.Duration // from request to answer
 }
 
 // location is the file's current place: its DC and its file reference can
@@ -52,8 +85,18 @@ type location struct {
 	mu        sync.Mutex
 	file      *File
 	dc        int
+	migrated  int // FILE_MIGRATE hops followed
 	refreshed bool
 }
+
+// maxLimit is how many parts beyond those drained a stream may hold (being
+// read, fetched or in flight): more than Window, so that parts that arrive
+// out of order do not take in-flight slots from the parts behind them.
+func (s *Service) maxLimit() int { return 2*s.opts.Window + 1 }
+
+// initialLimit is the parts a new stream (or one resuming after a stall)
+// requests before its client has drained any.
+const initialLimit = 2
 
 func (s *Service) newReader(ctx context.Context, f *File, first, last int64) (*reader, error) {
 	parts := planParts(first, last)
@@ -73,48 +116,117 @@ func (s *Service) newReader(ctx context.Context, f *File, first, last int64) (*r
 	}
 	rctx, cancel := context.WithCancel(ctx)
 	r := &reader{
-		s:       s,
-		ctx:     rctx,
-		cancel:  cancel,
-		parts:   parts,
-		results: make([]chan partResult, len(parts)),
-		owned:   make([]bool, len(parts)),
-		slots:   make(chan struct{}, s.opts.Window),
-		loc:     &location{file: f, dc: f.DC},
-		held:    held,
+		s:          s,
+		ctx:        rctx,
+		cancel:     cancel,
+		parts:      parts,
+		loc:        &location{file: f, dc: f.DC},
+		held:       held,
+		limit:      initialLimit,
+		registered: true,
 	}
-	for i := range r.results {
-		r.results[i] = make(chan partResult, 1)
-	}
-	r.owned[0] = true
+	r.mu.Lock()
+	r.startLocked(true)
+	r.idleSince = time.Now()
+	r.mu.Unlock()
 	r.wg.Add(1)
-	go r.schedule()
+	go r.watch()
 	return r, nil
 }
 
-// schedule starts part fetches in order, at most Window unread at a time,
-// each after taking its memory from the budget.
-func (r *reader) schedule() {
+// watch reclaims the stream's run when its client has not read for
+// StallTimeout; it checks every StallTimeout, so a stall is noticed
+// within twice that.
+func (r *reader) watch() {
 	defer r.wg.Done()
-	for i, p := range r.parts {
+	t := time.NewTicker(r.s.opts.StallTimeout)
+	defer t.Stop()
+	for {
 		select {
-		case r.slots <- struct{}{}:
 		case <-r.ctx.Done():
 			return
+		case <-t.C:
+			r.reclaim()
 		}
-		if i > 0 { // part 0's budget was taken by newReader
-			if err := r.s.budget.acquire(r.ctx, p.Limit, r.held); err != nil {
-				<-r.slots
+	}
+}
+
+// startLocked starts a run from part r.next; paid says the budget of that
+// part is taken already.
+func (r *reader) startLocked(paid bool) {
+	ctx, cancel := context.WithCancel(r.ctx)
+	g := &run{
+		ctx:     ctx,
+		cancel:  cancel,
+		from:    r.next,
+		results: make([]chan partResult, r.s.maxLimit()+1),
+		wake:    make(chan struct{}, 1),
+	}
+	for i := range g.results {
+		g.results[i] = make(chan partResult, 1)
+	}
+	r.run = g
+	r.wg.Add(1)
+	g.wg.Add(1)
+	go r.schedule(g, paid)
+}
+
+// schedule starts part fetches in order, each when the window allows it
+// and after taking its memory from the budget.
+func (r *reader) schedule(g *run, paid bool) {
+	defer r.wg.Done()
+	defer g.wg.Done()
+	for i := g.from; i < len(r.parts); i++ {
+		p := r.parts[i]
+		if !r.waitTurn(g, i) {
+			if paid {
+				r.s.budget.release(p.Limit, r.held)
+			}
+			return
+		}
+		if !paid {
+			if err := r.s.budget.acquire(g.ctx, p.Limit, r.held); err != nil {
 				return
 			}
-			r.owned[i] = true
 		}
+		paid = false
+		g.inFlight.Add(1)
 		r.wg.Add(1)
+		g.wg.Add(1)
 		go func() {
 			defer r.wg.Done()
-			data, err := r.fetch(p)
-			r.results[i] <- partResult{data: data, err: err}
+			defer g.wg.Done()
+			start := time.Now()
+			data, err := r.fetch(g.ctx, p)
+			g.results[i%len(g.results)] <- partResult{data: data, err: err, budget: p.Limit, fetched: time.Since(start)}
+			g.inFlight.Add(-1)
+			g.poke()
 		}()
+	}
+}
+
+// waitTurn waits until part i may be requested: it is within the limit
+// ahead of the reader and fewer than Window parts are in flight.
+func (r *reader) waitTurn(g *run, i int) bool {
+	for {
+		r.mu.Lock()
+		ok := i < r.drained+r.limit
+		r.mu.Unlock()
+		if ok && g.inFlight.Load() < int64(r.s.opts.Window) {
+			return true
+		}
+		select {
+		case <-g.wake:
+		case <-g.ctx.Done():
+			return false
+		}
+	}
+}
+
+func (g *run) poke() {
+	select {
+	case g.wake <- struct{}{}:
+	default:
 	}
 }
 
@@ -122,57 +234,140 @@ func (r *reader) Read(b []byte) (int, error) {
 	if r.err != nil {
 		return 0, r.err
 	}
+	g := r.resume()
+	defer r.pause()
 	for len(r.buf) == 0 {
-		r.releaseHeld()
+		if r.reading != 0 {
+			r.releaseReading()
+			r.drainedPart(g)
+		}
 		if r.next == len(r.parts) {
 			r.err = io.EOF
 			return 0, io.EOF
 		}
+		var res partResult
 		select {
-		case res := <-r.results[r.next]:
-			r.owned[r.next] = false
-			r.reading = r.parts[r.next].Limit
-			if res.err != nil {
-				r.releaseHeld()
-				r.err = res.err
-				return 0, res.err
-			}
-			r.buf = res.data
-			r.next++
+		case res = <-g.results[r.next%len(g.results)]:
 		case <-r.ctx.Done():
 			r.err = r.ctx.Err()
 			return 0, r.err
 		}
+		r.reading = res.budget
+		if res.err != nil {
+			r.releaseReading()
+			r.err = res.err
+			return 0, res.err
+		}
+		r.buf, r.fetched, r.takenAt = res.data, res.fetched, time.Now()
+		r.next++
 	}
 	n := copy(b, r.buf)
 	r.buf = r.buf[n:]
 	return n, nil
 }
 
-// releaseHeld gives back the slot and memory of the part just read.
-func (r *reader) releaseHeld() {
+// drainedPart records that part next-1 was given out entirely, and grows
+// the limit if the client drained it faster than Telegram delivered it.
+func (r *reader) drainedPart(g *run) {
+	r.mu.Lock()
+	r.drained++
+	if r.drained > 1 && time.Since(r.takenAt) < r.fetched {
+		r.limit = min(4*r.limit, r.s.maxLimit())
+	}
+	r.mu.Unlock()
+	g.poke()
+}
+
+// resume marks a Read in progress, and restarts fetching if a stall
+// reclaimed it.
+func (r *reader) resume() *run {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.active = true
+	if !r.registered {
+		r.registered = true
+		r.s.budget.register()
+	}
+	if r.run == nil {
+		r.limit = initialLimit
+		r.startLocked(false)
+	}
+	return r.run
+}
+
+// pause marks the end of a Read.
+func (r *reader) pause() {
+	r.mu.Lock()
+	r.active = false
+	r.idleSince = time.Now()
+	r.mu.Unlock()
+}
+
+// reclaim ends the run of a stream whose client stopped reading: fetches
+// stop, parts fetched but not taken go back to the budget, and the stream
+// no longer counts for the budget's fair share until it reads again. The
+// part being read stays: the client will want it next.
+func (r *reader) reclaim() {
+	r.mu.Lock()
+	if r.closed || r.active || r.run == nil || time.Since(r.idleSince) < r.s.opts.StallTimeout {
+		r.mu.Unlock()
+		return
+	}
+	g := r.run
+	r.run = nil
+	if r.registered {
+		r.registered = false
+		r.s.budget.unregister()
+	}
+	r.mu.Unlock()
+	g.cancel()
+	g.wg.Wait()
+	r.drain(g)
+	r.s.reclaims.Add(1)
+}
+
+// drain gives back the memory of results nobody took; g's goroutines
+// have all returned.
+func (r *reader) drain(g *run) {
+	for _, ch := range g.results {
+		select {
+		case res := <-ch:
+			r.s.budget.release(res.budget, r.held)
+		default:
+		}
+	}
+}
+
+// releaseReading gives back the memory of the part just read.
+func (r *reader) releaseReading() {
 	if r.reading == 0 {
 		return
 	}
 	r.s.budget.release(r.reading, r.held)
 	r.reading = 0
-	<-r.slots
 }
 
 // Close stops every fetch and waits for them; memory of parts fetched but
 // never read goes back to the budget.
 func (r *reader) Close() error {
+	r.mu.Lock()
+	already := r.closed
+	r.closed = true
+	g := r.run
+	r.run = nil
+	registered := r.registered
+	r.registered = false
+	r.mu.Unlock()
+	if already {
+		return nil
+	}
 	r.cancel()
 	r.wg.Wait()
-	r.releaseHeld()
-	for i, owned := range r.owned {
-		if owned {
-			r.s.budget.release(r.parts[i].Limit, r.held)
-			r.owned[i] = false
-		}
+	if g != nil {
+		r.drain(g)
 	}
-	if !r.closed {
-		r.closed = true
+	r.releaseReading()
+	if registered {
 		r.s.budget.unregister()
 	}
 	if r.err == nil {
@@ -184,17 +379,17 @@ func (r *reader) Close() error {
 // fetch gets one part, following FILE_MIGRATE to the right DC, refreshing
 // an expired file reference once, and retrying a failed or timed-out call a
 // bounded number of times. It checks every answer's length.
-func (r *reader) fetch(p part) ([]byte, error) {
+func (r *reader) fetch(ctx context.Context, p part) ([]byte, error) {
 	want := p.Skip + p.Take // bytes of the answer we need
 	var got []byte
 	offset, limit := p.Offset, p.Limit
-	failures := 0
+	failures, hops := 0, 0
 	for int64(len(got)) < want {
 		f, dc := r.loc.current()
-		api, err := r.s.tg.DC(r.ctx, dc)
+		api, err := r.s.tg.dc(ctx, dc)
 		if err == nil {
 			var res tg.UploadFileClass
-			res, err = api.UploadGetFile(r.ctx, &tg.UploadGetFileRequest{
+			res, err = api.UploadGetFile(ctx, &tg.UploadGetFileRequest{
 				Precise:  true,
 				Location: f.location,
 				Offset:   offset,
@@ -224,15 +419,25 @@ func (r *reader) fetch(p part) ([]byte, error) {
 				continue
 			}
 		}
-		if r.ctx.Err() != nil {
-			return nil, r.ctx.Err()
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
 		}
 		if rpc, ok := tgerr.As(err); ok && rpc.IsType("FILE_MIGRATE") && rpc.Argument > 0 {
-			r.loc.migrate(rpc.Argument)
+			if hops++; hops > maxMigrateHops {
+				return nil, fmt.Errorf("%w: %d answers for the part at %d, the last to DC %d", ErrMigrateLoop, hops, p.Offset, rpc.Argument)
+			}
+			if err := r.loc.migrate(rpc.Argument); err != nil {
+				return nil, err
+			}
+			// A file moves once; hops beyond that back off, in case
+			// Telegram is rebalancing, until the bound ends them.
+			if hops > 1 && !sleep(ctx, time.Duration(hops-1)*200*time.Millisecond) {
+				return nil, ctx.Err()
+			}
 			continue
 		}
 		if tgerr.Is(err, "FILE_REFERENCE_EXPIRED", "FILE_REFERENCE_INVALID") {
-			if rerr := r.loc.refresh(r.ctx, r.s.resolver, f); rerr != nil {
+			if rerr := r.loc.refresh(ctx, r.s.resolver, f); rerr != nil {
 				return nil, rerr
 			}
 			continue
@@ -247,8 +452,8 @@ func (r *reader) fetch(p part) ([]byte, error) {
 		if failures > r.s.opts.PartRetries {
 			return nil, classify(err)
 		}
-		if !sleep(r.ctx, time.Duration(failures)*100*time.Millisecond) {
-			return nil, r.ctx.Err()
+		if !sleep(ctx, time.Duration(failures)*100*time.Millisecond) {
+			return nil, ctx.Err()
 		}
 	}
 	if int64(len(got)) > want {
@@ -263,10 +468,25 @@ func (l *location) current() (*File, int) {
 	return l.file, l.dc
 }
 
-func (l *location) migrate(dc int) {
+// maxMigrateHops bounds the FILE_MIGRATE answers one part follows, and the
+// moves from DC to DC of one stream: a file lives in one DC, so more than
+// this is a loop.
+const maxMigrateHops = 3
+
+// migrate moves the stream to dc after a FILE_MIGRATE_dc; parts that meet
+// the same move together count it once. It fails with ErrMigrateLoop when
+// the stream has moved too often.
+func (l *location) migrate(dc int) error {
 	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.dc == dc {
+		return nil
+	}
+	if l.migrated++; l.migrated > maxMigrateHops {
+		return fmt.Errorf("%w: moved %d times, the last to DC %d", ErrMigrateLoop, l.migrated, dc)
+	}
 	l.dc = dc
-	l.mu.Unlock()
+	return nil
 }
 
 // refresh re-reads the message for a fresh file reference, once per stream;

@@ -17,37 +17,64 @@ import (
 // channels.getMessages, behind a bounded TTL cache with one Telegram call for
 // any number of concurrent misses.
 type resolver struct {
-	tg        Telegram
+	tg        conn
 	channelID int64
 
 	channelMu sync.Mutex
 	channel   *tg.InputChannel
 
-	cache *fileCache
-	group callGroup
+	// cache holds found messages; misses holds "not found" and "no
+	// media" answers apart, so that a flood of wrong ids cannot evict
+	// the files people download.
+	cache  *fileCache
+	misses *fileCache
+	bound  idBound
+	group  callGroup
 }
 
+// errFarID: the id is far beyond the channel's newest known message and
+// this is not the moment for a probe.
+var errFarID = fmt.Errorf("%w: id beyond the newest message", ErrMessageNotFound)
+
 func (r *resolver) resolve(ctx context.Context, id int) (*File, error) {
-	if f, err, ok := r.cache.get(id); ok {
-		return f, err
+	if f, ok := r.cached(id); ok {
+		return f, nil
+	}
+	if _, err, ok := r.misses.get(id); ok {
+		return nil, err
+	}
+	var ladder []int
+	if !r.bound.near(id) {
+		var ok bool
+		if ladder, ok = r.bound.probe(id); !ok {
+			return nil, errFarID
+		}
 	}
 	return r.group.do(ctx, id, func(ctx context.Context) (*File, error) {
-		f, err := r.fetch(ctx, id)
+		f, err := r.fetch(ctx, id, ladder)
 		switch {
 		case err == nil:
 			r.cache.put(id, f, nil)
 		case errors.Is(err, ErrMessageNotFound), errors.Is(err, ErrNoMedia), errors.Is(err, ErrUnsupportedMedia):
-			r.cache.put(id, nil, err)
+			r.misses.put(id, nil, err)
 		}
 		return f, err
 	})
 }
 
+// cached returns message id's File if it is in the cache, without a call.
+func (r *resolver) cached(id int) (*File, bool) {
+	f, _, ok := r.cache.get(id)
+	return f, ok && f != nil
+}
+
 // forget drops a cached message, e.g. after FILE_REFERENCE_EXPIRED.
 func (r *resolver) forget(id int) { r.cache.drop(id) }
 
-func (r *resolver) fetch(ctx context.Context, id int) (*File, error) {
-	api, err := r.tg.API(ctx)
+// fetch looks message id up, and the ids of ladder in the same call (they
+// only tell the bound where the channel's newest message is).
+func (r *resolver) fetch(ctx context.Context, id int, ladder []int) (*File, error) {
+	api, err := r.tg.home(ctx)
 	if err != nil {
 		return nil, classify(err)
 	}
@@ -55,10 +82,11 @@ func (r *resolver) fetch(ctx context.Context, id int) (*File, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := api.ChannelsGetMessages(ctx, &tg.ChannelsGetMessagesRequest{
-		Channel: channel,
-		ID:      []tg.InputMessageClass{&tg.InputMessageID{ID: id}},
-	})
+	ids := []tg.InputMessageClass{&tg.InputMessageID{ID: id}}
+	for _, l := range ladder {
+		ids = append(ids, &tg.InputMessageID{ID: l})
+	}
+	res, err := api.ChannelsGetMessages(ctx, &tg.ChannelsGetMessagesRequest{Channel: channel, ID: ids})
 	if tgerr.Is(err, "CHANNEL_INVALID", "CHANNEL_PRIVATE") {
 		r.channelMu.Lock()
 		r.channel = nil // the access hash may have changed: ask again next time
@@ -71,21 +99,26 @@ func (r *resolver) fetch(ctx context.Context, id int) (*File, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: unexpected %T", ErrUnavailable, res)
 	}
+	var found tg.MessageClass
 	for _, m := range modified.GetMessages() {
-		if m.GetID() != id {
-			continue
+		switch m.(type) {
+		case *tg.Message, *tg.MessageService:
+			r.bound.seen(m.GetID())
+			if m.GetID() == id {
+				found = m
+			}
 		}
-		switch m := m.(type) {
-		case *tg.Message:
-			return fileFromMessage(m)
-		case *tg.MessageService:
-			return nil, ErrNoMedia
-		}
+	}
+	switch m := found.(type) {
+	case *tg.Message:
+		return fileFromMessage(m)
+	case *tg.MessageService:
+		return nil, ErrNoMedia
 	}
 	return nil, ErrMessageNotFound
 }
 
-func (r *resolver) inputChannel(ctx context.Context, api *tg.Client) (*tg.InputChannel, error) {
+func (r *resolver) inputChannel(ctx context.Context, api rpc) (*tg.InputChannel, error) {
 	r.channelMu.Lock()
 	defer r.channelMu.Unlock()
 	if r.channel != nil {
@@ -100,7 +133,7 @@ func (r *resolver) inputChannel(ctx context.Context, api *tg.Client) (*tg.InputC
 }
 
 // lookupChannel asks Telegram for the log channel (uncached).
-func (r *resolver) lookupChannel(ctx context.Context, api *tg.Client) (*tg.InputChannel, error) {
+func (r *resolver) lookupChannel(ctx context.Context, api rpc) (*tg.InputChannel, error) {
 	chats, err := api.ChannelsGetChannels(ctx, []tg.InputChannelClass{
 		&tg.InputChannel{ChannelID: r.channelID},
 	})

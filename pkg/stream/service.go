@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sync/atomic"
 	"time"
 
 	"github.com/gotd/td/tg"
@@ -34,8 +35,16 @@ type Options struct {
 	CacheSize int
 	// NegativeTTL is how long "no such message" is remembered (default 10s).
 	NegativeTTL time.Duration
+	// NegativeSize bounds the remembered misses, kept apart from the
+	// resolved messages so that misses never evict them (default 4096).
+	NegativeSize int
 	// PartRetries is how often a failed or timed-out part is retried (default 3).
 	PartRetries int
+	// StallTimeout is how long a stream may go without a Read before its
+	// prefetched parts are dropped and their budget returned (default 1s).
+	// It is shorter than BusyWait, so a stream waiting for budget held by
+	// stalled streams gets it.
+	StallTimeout time.Duration
 }
 
 func (o *Options) setDefaults() {
@@ -57,22 +66,31 @@ func (o *Options) setDefaults() {
 	if o.NegativeTTL <= 0 {
 		o.NegativeTTL = 10 * time.Second
 	}
+	if o.NegativeSize <= 0 {
+		o.NegativeSize = 4096
+	}
 	if o.PartRetries <= 0 {
 		o.PartRetries = 3
+	}
+	if o.StallTimeout <= 0 {
+		o.StallTimeout = time.Second
 	}
 }
 
 // Service resolves log-channel messages and reads byte ranges of their files.
 type Service struct {
-	tg       Telegram
+	tg       conn
 	opts     Options
 	resolver *resolver
 	budget   *budget
+	reclaims atomic.Int64 // stalled streams whose prefetched parts were dropped
 	health   healthState
 }
 
 // New returns a Service over a Telegram client.
-func New(t Telegram, opts Options) *Service {
+func New(t Telegram, opts Options) *Service { return newService(telegramConn{t}, opts) }
+
+func newService(t conn, opts Options) *Service {
 	opts.setDefaults()
 	return &Service{
 		tg:   t,
@@ -81,6 +99,8 @@ func New(t Telegram, opts Options) *Service {
 			tg:        t,
 			channelID: opts.ChannelID,
 			cache:     newFileCache(opts.CacheSize, opts.CacheTTL, opts.NegativeTTL),
+			misses:    newFileCache(opts.NegativeSize, opts.NegativeTTL, opts.NegativeTTL),
+			bound:     idBound{now: time.Now},
 		},
 		budget: newBudget(opts.BufferBudget),
 	}
@@ -96,16 +116,24 @@ func (s *Service) Resolve(ctx context.Context, id int) (*File, error) {
 	return f, err
 }
 
+// Cached returns message id's File if it is resolved and cached: no
+// Telegram call, no wait.
+func (s *Service) Cached(id int) (*File, bool) { return s.resolver.cached(id) }
+
 // Forget drops message id from the resolved-message cache: the next
 // Resolve asks Telegram (after a revoke, say). Other processes' caches keep
 // it until CacheTTL.
 func (s *Service) Forget(id int) { s.resolver.forget(id) }
 
 // Connected reports whether Telegram is logged in right now.
-func (s *Service) Connected() bool { return s.tg.Connected() }
+func (s *Service) Connected() bool { return s.tg.connected() }
 
 // BufferInUse reports the bytes of prefetched parts held now.
 func (s *Service) BufferInUse() int64 { return s.budget.inUse() }
+
+// Reclaims reports how many times a stalled stream's prefetched parts were
+// dropped to return their budget.
+func (s *Service) Reclaims() int64 { return s.reclaims.Load() }
 
 // Open yields exactly bytes first..last (inclusive) of f. Closing the reader
 // or ending ctx stops every Telegram call it started.

@@ -13,7 +13,7 @@ func TestContentLazyOpen(t *testing.T) {
 	files := newMemFiles()
 	f := files.add(stubFile(1), 5000)
 	data := pattern(5000)
-	c := newContent(t.Context(), files, f, []httpRange{{100, 199}, {1000, 1999}})
+	c := newContent(t.Context(), files, f, &rangePlan{size: f.Size, ranges: []httpRange{{100, 199}, {1000, 1999}}})
 	defer c.Close()
 
 	// Seeks alone fetch nothing.
@@ -88,7 +88,7 @@ func TestContentShortBody(t *testing.T) {
 	files := newMemFiles()
 	files.failAfter = 10
 	f := files.add(stubFile(1), 100)
-	c := newContent(t.Context(), files, f, nil)
+	c := newContent(t.Context(), files, f, &rangePlan{size: f.Size})
 	defer c.Close()
 	got, err := io.ReadAll(c)
 	if !errors.Is(err, io.ErrUnexpectedEOF) || len(got) != 10 {
@@ -104,7 +104,7 @@ func TestContentEarlyEOF(t *testing.T) {
 	files := newMemFiles()
 	files.eofAfter = 30
 	f := files.add(stubFile(1), 100)
-	c := newContent(t.Context(), files, f, nil)
+	c := newContent(t.Context(), files, f, &rangePlan{size: f.Size})
 	defer c.Close()
 	got, err := io.ReadAll(c)
 	if !errors.Is(err, io.ErrUnexpectedEOF) || len(got) != 30 {
@@ -115,7 +115,7 @@ func TestContentEarlyEOF(t *testing.T) {
 func TestContentNoFiles(t *testing.T) {
 	files := newMemFiles()
 	f := files.add(stubFile(1), 100)
-	c := newContent(t.Context(), nil, f, nil)
+	c := newContent(t.Context(), nil, f, &rangePlan{size: f.Size})
 	defer c.Close()
 	if _, err := c.Read(make([]byte, 10)); !errors.Is(err, errNoBody) {
 		t.Errorf("read without Files: %v", err)
@@ -129,7 +129,7 @@ func TestContentCloseStopsRead(t *testing.T) {
 		<-ctx.Done()
 		return ctx.Err()
 	}
-	c := newContent(context.Background(), files, f, nil)
+	c := newContent(context.Background(), files, f, &rangePlan{size: f.Size})
 	done := make(chan error, 1)
 	go func() {
 		_, err := c.Read(make([]byte, 10))

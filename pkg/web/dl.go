@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -17,67 +16,116 @@ import (
 // it is turned away with 503.
 const streamWait = 250 * time.Millisecond
 
+// handleErrors adapts a handler that returns its failure instead of
+// writing it: the one place such handlers' errors are written.
+func handleErrors(h func(http.ResponseWriter, *http.Request) *httpError) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if herr := h(w, r); herr != nil {
+			writeError(w, r, herr)
+		}
+	}
+}
+
 // serveDownload answers /dl/{id}?code=C: the file's bytes (200, 206, 304,
 // 416), or the player page for ?code=C=stream.
-func (s *server) serveDownload(w http.ResponseWriter, r *http.Request) {
+func (s *server) serveDownload(w http.ResponseWriter, r *http.Request) *httpError {
 	setCORS(w.Header())
-	id, code, ok := s.checkRequest(w, r)
-	if !ok {
-		return
+	id, code, herr := s.checkLink(r)
+	if herr != nil {
+		return herr
 	}
 	if c, ok := strings.CutSuffix(code, streamSuffix); ok && c != "" {
 		redirect(w, r, playerPath(id, c))
-		return
+		return nil
 	}
 	f, herr := s.resolve(r, id, code)
 	if herr != nil {
-		writeError(w, r, herr)
-		return
+		return herr
 	}
-	s.sendFile(w, r, f, code)
+	return s.sendFile(w, r, f, code)
 }
 
-// checkRequest runs the checks that need no Telegram call: the id (400),
-// the client's failed codes (429) and the presence of a code (401).
+// checkRequest is checkLink for handlers that write their own errors.
 func (s *server) checkRequest(w http.ResponseWriter, r *http.Request) (id int, code string, ok bool) {
-	id, herr := checkMessageID(r.PathValue("id"))
+	id, code, herr := s.checkLink(r)
 	if herr != nil {
 		writeError(w, r, herr)
-		return 0, "", false
-	}
-	if s.limiter != nil {
-		if wait, blocked := s.limiter.blocked(clientKey(r, s.ipHeader)); blocked {
-			writeError(w, r, &httpError{
-				status:     http.StatusTooManyRequests,
-				reason:     "too many wrong codes from your address; retry later",
-				retryAfter: wait,
-				class:      "rate_limited",
-			})
-			return 0, "", false
-		}
-	}
-	code = codeFromQuery(r.URL.RawQuery)
-	if code == "" || code == streamSuffix {
-		s.countFailure(r)
-		writeError(w, r, errMissingCode)
 		return 0, "", false
 	}
 	return id, code, true
 }
 
+// checkLink runs the checks that need no Telegram call: the id (400),
+// this client's failed codes for this message (429) and the presence of a
+// code (401).
+func (s *server) checkLink(r *http.Request) (id int, code string, herr *httpError) {
+	id, herr = checkMessageID(r.PathValue("id"))
+	if herr != nil {
+		return 0, "", herr
+	}
+	client := clientKey(r, s.ipHeader)
+	if s.limiter != nil {
+		if wait, blocked := s.limiter.linkBlocked(client, id); blocked {
+			return 0, "", rateLimited(wait)
+		}
+	}
+	code = codeFromQuery(r.URL.RawQuery)
+	if code == "" || code == streamSuffix {
+		if s.limiter != nil {
+			s.limiter.wrongCode(client, id)
+		}
+		return 0, "", errMissingCode
+	}
+	return id, code, nil
+}
+
+func rateLimited(wait time.Duration) *httpError {
+	return &httpError{
+		status:     http.StatusTooManyRequests,
+		reason:     "too many wrong codes from your address; retry later",
+		retryAfter: wait,
+		class:      "rate_limited",
+	}
+}
+
+// cachedFiles is a Files that can tell a resolved message without a call
+// (*stream.Service).
+type cachedFiles interface {
+	Cached(id int) (*stream.File, bool)
+}
+
 // resolve finds message id and checks that code unlocks it: 404 for no
 // message or media, 403 for a wrong code, 400 for media this layer cannot
-// serve, 503/504 when Telegram cannot answer.
+// serve, 503/504 when Telegram cannot answer. A client over its budget of
+// failures (429) is served only a cached message with the right code.
 func (s *server) resolve(r *http.Request, id int, code string) (*stream.File, *httpError) {
+	client := clientKey(r, s.ipHeader)
+	if s.limiter != nil {
+		if wait, blocked := s.limiter.clientBlocked(client); blocked {
+			if c, ok := s.files.(cachedFiles); ok {
+				if f, ok := c.Cached(id); ok && checkCode(f, code) == nil && checkMedia(f) == nil {
+					return f, nil
+				}
+			}
+			s.limiter.miss(client) // keeps a client that goes on guessing locked out
+			return nil, rateLimited(wait)
+		}
+	}
 	f, err := s.files.Resolve(r.Context(), id)
 	if err == nil && f == nil {
 		err = fmt.Errorf("message %d: %w", id, stream.ErrNoMedia)
 	}
 	if err != nil {
-		return nil, statusForError(r.Context(), err)
+		herr := statusForError(r.Context(), err)
+		if herr.status == http.StatusNotFound && s.limiter != nil {
+			s.limiter.miss(client)
+		}
+		return nil, herr
 	}
 	if herr := checkCode(f, code); herr != nil {
-		s.countFailure(r)
+		if s.limiter != nil {
+			s.limiter.wrongCode(client, id)
+		}
 		return nil, herr
 	}
 	if herr := checkMedia(f); herr != nil {
@@ -86,17 +134,9 @@ func (s *server) resolve(r *http.Request, id int, code string) (*stream.File, *h
 	return f, nil
 }
 
-func (s *server) countFailure(r *http.Request) {
-	if s.limiter != nil {
-		s.limiter.fail(clientKey(r, s.ipHeader))
-	}
-}
-
-// sendFile serves f's bytes with http.ServeContent, which handles the
-// validators and conditional requests. Before it, the Range header is
-// parsed here (to know what to fetch and to fit the response cap) and
-// handed to ServeContent in a canonical form both agree on.
-func (s *server) sendFile(w http.ResponseWriter, r *http.Request, f *stream.File, code string) {
+// sendFile serves f's bytes with http.ServeContent as planned by
+// planRanges (see content.go for why the plan, the body and the gate).
+func (s *server) sendFile(w http.ResponseWriter, r *http.Request, f *stream.File, code string) *httpError {
 	ctype := contentType(f)
 	h := w.Header()
 	h.Set("Content-Type", ctype) // set, so ServeContent never sniffs (a Read)
@@ -108,17 +148,11 @@ func (s *server) sendFile(w http.ResponseWriter, r *http.Request, f *stream.File
 		h.Set("ETag", etag)
 	}
 
-	maxBytes := s.profile.MaxResponseBytes
-	ranges, err := parseRange(r.Header.Get("Range"), f.Size)
+	plan, rangeHeader := planRanges(r.Header.Get("Range"), f.Size, s.profile.MaxResponseBytes, ctype)
 	r = r.Clone(r.Context())
-	switch {
-	case errors.Is(err, errUnsatisfiable) && f.Size > 0:
-		r.Header.Set("Range", "bytes="+strconv.FormatInt(f.Size, 10)+"-") // ServeContent's 416
-	case len(ranges) > 0:
-		ranges = sliceForCap(ranges, f.Size, maxBytes, ctype)
-		r.Header.Set("Range", formatRange(ranges))
-	default: // none, malformed, foreign unit, or an empty file: the whole file
-		ranges = nil
+	if rangeHeader != "" {
+		r.Header.Set("Range", rangeHeader)
+	} else {
 		r.Header.Del("Range")
 	}
 
@@ -128,25 +162,24 @@ func (s *server) sendFile(w http.ResponseWriter, r *http.Request, f *stream.File
 	} else {
 		release, ok := s.acquireStream(r.Context())
 		if !ok {
-			writeError(w, r, &httpError{status: http.StatusServiceUnavailable, reason: "too many downloads at once; retry shortly", retryAfter: retryBusy, class: "streams_full"})
-			return
+			return &httpError{status: http.StatusServiceUnavailable, reason: "too many downloads at once; retry shortly", retryAfter: retryBusy, class: "streams_full"}
 		}
 		defer release()
 	}
-	body := newContent(r.Context(), files, f, ranges)
+	body := newContent(r.Context(), files, f, plan)
 	defer body.Close()
-	g := &gate{ResponseWriter: w, maxBytes: maxBytes, body: body, head: r.Method == http.MethodHead}
+	g := &gate{ResponseWriter: w, plan: plan, head: r.Method == http.MethodHead}
 	http.ServeContent(g, r, "", f.Date, body)
 	_ = body.Close() // also stops ServeContent's multipart writer, if any
 	delivered, err := body.result()
 
 	switch {
 	case g.status == http.StatusRequestedRangeNotSatisfiable && !g.committed:
-		writeError(w, r, errRangeNotSatisfiable(f.Size)) // not ServeContent's "invalid range: failed to overlap"
-	case g.vetoed:
-		s.refuseWhole(w, r, f, code)
+		return errRangeNotSatisfiable(f.Size) // not ServeContent's "invalid range: failed to overlap"
+	case plan.isRefused():
+		return s.refuseWhole(w, r, f, code)
 	case !g.committed && err != nil && delivered == 0:
-		writeError(w, r, statusForError(r.Context(), err))
+		return statusForError(r.Context(), err)
 	case !g.committed:
 		g.commit()
 	case err != nil:
@@ -158,26 +191,26 @@ func (s *server) sendFile(w http.ResponseWriter, r *http.Request, f *stream.File
 	case r.Context().Err() != nil:
 		infoFrom(r.Context()).class = "client_gone"
 	}
+	return nil
 }
 
 // refuseWhole answers a request for the whole of a file larger than the
 // response cap: a browser navigation goes to the player page, whose
 // Download button fetches ranges; any other client gets 413 saying how.
-func (s *server) refuseWhole(w http.ResponseWriter, r *http.Request, f *stream.File, code string) {
-	h := w.Header()
-	h.Del("Content-Length")
+func (s *server) refuseWhole(w http.ResponseWriter, r *http.Request, f *stream.File, code string) *httpError {
+	w.Header().Del("Content-Length")
 	if isNavigation(r) {
 		infoFrom(r.Context()).class = "over_cap_redirect"
 		redirect(w, r, playerPath(f.MessageID, code))
-		return
+		return nil
 	}
 	maxBytes := s.profile.MaxResponseBytes
-	writeError(w, r, &httpError{
+	return &httpError{
 		status: http.StatusRequestEntityTooLarge,
 		reason: fmt.Sprintf("file is %d bytes, over this deployment's limit of %d bytes per response; fetch it in ranges of at most that, e.g. curl -r 0-%d '<this URL>', then -r %d-%d, ...",
 			f.Size, maxBytes, maxBytes-1, maxBytes, min(2*maxBytes, f.Size)-1),
 		class: "over_cap",
-	})
+	}
 }
 
 // isNavigation reports whether a browser asked for r as a page to show.
@@ -194,9 +227,7 @@ func playerPath(id int, code string) string {
 // text/plain body.
 func redirect(w http.ResponseWriter, r *http.Request, location string) {
 	h := w.Header()
-	for _, k := range []string{"Content-Disposition", "Content-Range", "ETag", "Last-Modified", "Accept-Ranges", "Content-Security-Policy"} {
-		h.Del(k)
-	}
+	dropFileHeaders(h)
 	h.Set("Location", location)
 	h.Set("Cache-Control", "no-store")
 	h.Set("Content-Type", "text/plain; charset=utf-8")
@@ -229,79 +260,3 @@ func (s *server) acquireStream(ctx context.Context) (release func(), ok bool) {
 		return nil, false
 	}
 }
-
-var errOverCap = errors.New("web: response over the cap")
-
-// gate stands between ServeContent and the client. It holds the status
-// back until the first body byte, so that a failure to open the bytes can
-// still become a proper error status; it tells the content when
-// ServeContent chose the whole file over the ranges (so nothing is fetched
-// in pieces); it vetoes a 200 or 206 whose Content-Length exceeds the cap
-// (nothing is sent, and the body is never opened); and it refuses any byte
-// beyond the cap, come what may.
-type gate struct {
-	http.ResponseWriter
-	maxBytes int64 // 0: no cap
-	body     *content
-	head     bool // a HEAD: no body byte goes out
-
-	status    int
-	committed bool
-	vetoed    bool
-	written   int64
-}
-
-func (g *gate) WriteHeader(code int) {
-	if g.committed || g.status != 0 {
-		return
-	}
-	g.status = code
-	if code == http.StatusOK {
-		g.body.whole()
-	}
-	if g.maxBytes > 0 && (code == http.StatusOK || code == http.StatusPartialContent) {
-		n, err := strconv.ParseInt(g.Header().Get("Content-Length"), 10, 64)
-		if err != nil || n > g.maxBytes {
-			g.vetoed = true
-			g.body.forbid()
-		}
-	}
-}
-
-func (g *gate) Write(p []byte) (int, error) {
-	if g.vetoed {
-		return 0, errOverCap
-	}
-	if g.status == http.StatusRequestedRangeNotSatisfiable && !g.committed {
-		return len(p), nil // ServeContent's text; sendFile answers with its own
-	}
-	if !g.committed {
-		g.commit()
-	}
-	if g.head {
-		return len(p), nil // net/http drops it too; other adapters may not
-	}
-	if g.maxBytes > 0 && g.written+int64(len(p)) > g.maxBytes {
-		return 0, errOverCap
-	}
-	n, err := g.ResponseWriter.Write(p)
-	g.written += int64(n)
-	return n, err
-}
-
-// commit sends the held status; error statuses are never cached and carry
-// no file headers.
-func (g *gate) commit() {
-	g.committed = true
-	if g.status == 0 {
-		g.status = http.StatusOK
-	}
-	if g.status >= 400 {
-		h := g.Header()
-		h.Set("Cache-Control", "no-store")
-		h.Del("Content-Disposition")
-	}
-	g.ResponseWriter.WriteHeader(g.status)
-}
-
-func (g *gate) Unwrap() http.ResponseWriter { return g.ResponseWriter }

@@ -130,6 +130,45 @@ func TestFileHeaders(t *testing.T) {
 	}
 }
 
+// TestRangesCoalesced: ranges that overlap or touch into one become a
+// plain 206; beyond maxHonouredRanges the Range header is ignored.
+func TestRangesCoalesced(t *testing.T) {
+	data := pattern(sizeSmall)
+	for rng, want := range map[string][2]int64{
+		"bytes=0-100,50-60":      {0, 100},
+		"bytes=10-19,0-9,20-29":  {0, 29},
+		"bytes=5-5,5-5,5-5,4-6":  {4, 6},
+		"bytes=-10,0-,100-99999": {0, sizeSmall - 1},
+	} {
+		e := newEnv(t, Options{})
+		w := e.do("GET", dl(1, codeSmall), "Range", rng)
+		if w.Code != 206 || w.Header().Get("Content-Range") != fmt.Sprintf("bytes %d-%d/%d", want[0], want[1], sizeSmall) {
+			t.Errorf("%s: %d %q", rng, w.Code, w.Header().Get("Content-Range"))
+			continue
+		}
+		if !bytes.Equal(w.Body.Bytes(), data[want[0]:want[1]+1]) {
+			t.Errorf("%s: wrong bytes", rng)
+		}
+		if calls := e.files.openCalls(); len(calls) != 1 {
+			t.Errorf("%s: Open calls %v", rng, calls)
+		}
+	}
+	// Many small ranges in many MiB blocks: ignored, the whole file, one
+	// Open (what is fetched is what the client reads).
+	var many []string
+	for i := range maxHonouredRanges + 1 {
+		many = append(many, fmt.Sprintf("%d-%d", i*100, i*100+9))
+	}
+	e := newEnv(t, Options{})
+	w := e.do("GET", dl(1, codeSmall), "Range", "bytes="+strings.Join(many, ","))
+	if w.Code != 200 || w.Body.Len() != sizeSmall {
+		t.Errorf("%d ranges: %d with %d bytes, want the whole file", len(many), w.Code, w.Body.Len())
+	}
+	if calls := e.files.openCalls(); len(calls) != 1 {
+		t.Errorf("%d ranges: Open calls %v", len(many), calls)
+	}
+}
+
 func TestMultiRange(t *testing.T) {
 	data := pattern(sizeSmall)
 	tests := []struct {
@@ -139,7 +178,9 @@ func TestMultiRange(t *testing.T) {
 		{"bytes=0-9,20-29", [][2]int64{{0, 9}, {20, 29}}},
 		{"bytes=1048575-1048576, -3", [][2]int64{{mib - 1, mib}, {sizeSmall - 3, sizeSmall - 1}}},
 		{"bytes=500-,0-0", [][2]int64{{500, sizeSmall - 1}, {0, 0}}},
-		{"bytes=0-100,50-60", [][2]int64{{0, 100}, {50, 60}}},
+		// Overlapping and adjacent ranges are coalesced where the first
+		// of them stood.
+		{"bytes=900-999,0-9,10-19,30-39,5-12", [][2]int64{{900, 999}, {0, 19}, {30, 39}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.rng, func(t *testing.T) {
@@ -171,6 +212,7 @@ func TestMultiRange(t *testing.T) {
 			}
 			// multipartSize predicts ServeContent's body exactly.
 			ranges, _ := parseRange(tt.rng, sizeSmall)
+			ranges = coalesceRanges(ranges)
 			if n := multipartSize(ranges, sizeSmall, "video/mp4"); strconv.FormatInt(n, 10) != w.Header().Get("Content-Length") || int(n) != w.Body.Len() {
 				t.Errorf("multipartSize %d, Content-Length %s, body %d", n, w.Header().Get("Content-Length"), w.Body.Len())
 			}
@@ -415,12 +457,13 @@ func TestCapGate(t *testing.T) {
 	f := newMemFiles()
 	file := f.add(stubFile(1), 5000)
 	w := httptest.NewRecorder()
-	body := newContent(t.Context(), f, file, nil)
+	plan := &rangePlan{size: file.Size, maxBytes: 1000}
+	body := newContent(t.Context(), f, file, plan)
 	defer body.Close()
-	g := &gate{ResponseWriter: w, maxBytes: 1000, body: body}
+	g := &gate{ResponseWriter: w, plan: plan}
 	g.Header().Set("Content-Length", "5000")
 	g.WriteHeader(200)
-	if !g.vetoed {
+	if !plan.refused {
 		t.Fatal("a 200 over the cap was not vetoed")
 	}
 	if n, err := g.Write(make([]byte, 10)); n != 0 || err == nil {
@@ -434,7 +477,7 @@ func TestCapGate(t *testing.T) {
 	}
 
 	w = httptest.NewRecorder()
-	g = &gate{ResponseWriter: w, maxBytes: 1000, body: body}
+	g = &gate{ResponseWriter: w, plan: &rangePlan{size: file.Size, maxBytes: 1000}}
 	g.Header().Set("Content-Length", "1000")
 	g.WriteHeader(206)
 	if n, err := g.Write(make([]byte, 999)); n != 999 || err != nil {

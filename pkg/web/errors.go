@@ -124,9 +124,7 @@ func writeError(w http.ResponseWriter, r *http.Request, e *httpError) {
 		return
 	}
 	h := w.Header()
-	for _, k := range []string{"Content-Disposition", "Content-Range", "Content-Encoding", "ETag", "Last-Modified", "Accept-Ranges", "Content-Security-Policy"} {
-		h.Del(k)
-	}
+	dropFileHeaders(h)
 	if e.contentRange != "" {
 		h.Set("Content-Range", e.contentRange)
 	}

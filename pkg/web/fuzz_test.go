@@ -53,6 +53,34 @@ func FuzzParseRange(f *testing.F) {
 		if err != nil || !reflect.DeepEqual(again, ranges) {
 			t.Fatalf("round trip of %v: %v, %v", ranges, again, err)
 		}
+		// Coalesced ranges cover exactly the same bytes, none overlapping
+		// or touching another, and start where the first of them did.
+		merged := coalesceRanges(ranges)
+		if len(merged) == 0 || len(merged) > len(ranges) || merged[0].first > ranges[0].first {
+			t.Fatalf("coalesceRanges(%v) = %v", ranges, merged)
+		}
+		for i, a := range merged {
+			for _, b := range merged[i+1:] {
+				if a.first <= b.last+1 && b.first <= a.last+1 {
+					t.Fatalf("coalesceRanges(%v) = %v: %v and %v overlap or touch", ranges, merged, a, b)
+				}
+			}
+		}
+		covered := func(rs []httpRange, pos int64) bool {
+			for _, ra := range rs {
+				if ra.first <= pos && pos <= ra.last {
+					return true
+				}
+			}
+			return false
+		}
+		for _, ra := range append(ranges, merged...) { // every edge and its neighbours
+			for _, pos := range []int64{ra.first - 1, ra.first, ra.last, ra.last + 1} {
+				if covered(ranges, pos) != covered(merged, pos) {
+					t.Fatalf("coalesceRanges(%v) = %v differs at byte %d", ranges, merged, pos)
+				}
+			}
+		}
 		// Sliced ranges fit the cap and start where the client asked.
 		sliced := sliceForCap(ranges, size, maxBytes, "video/mp4")
 		if len(sliced) == 0 || sliced[0].first != ranges[0].first {

@@ -19,7 +19,7 @@ import (
 	"github.com/gotd/td/tgerr"
 
 	"github.com/filetolink/filetolink/internal/tgfake"
-	"github.com/filetolink/filetolink/internal/tgfake/fakebot"
+	"github.com/filetolink/filetolink/internal/tgfake/tgfakeclient"
 	"github.com/filetolink/filetolink/pkg/platform"
 	"github.com/filetolink/filetolink/pkg/stream"
 	"github.com/filetolink/filetolink/pkg/telegram"
@@ -39,7 +39,7 @@ func newSite(t *testing.T, profile platform.Profile) *site {
 		t.Skip("integration test against the fake Telegram")
 	}
 	fake := tgfake.NewTest(t, tgfake.Options{})
-	o := fakebot.Options(fake)
+	o := tgfakeclient.Options(fake)
 	o.ConnsPerDC = 4
 	o.RPCTimeout = 10 * time.Second
 	o.FloodWaitBudget = time.Second

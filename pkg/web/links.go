@@ -63,6 +63,7 @@ func BaseURL(configured string, r *http.Request) string {
 	return baseURLFromRequest(r)
 }
 
-// FileName is the name a download of f gets: Telegram's file name, else
-// "file-{message id}" with the extension of its media type.
+// FileName is the name a download of f gets and pages show: the one
+// package stream decided (NewFile: Telegram's, else "voice_42.ogg" and the
+// like), cleaned of control and format characters and slashes.
 func FileName(f *stream.File) string { return fileName(f) }

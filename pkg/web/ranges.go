@@ -1,10 +1,12 @@
 package web
 
 import (
+	"cmp"
 	"errors"
 	"math"
 	"mime/multipart"
 	"net/textproto"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -95,6 +97,42 @@ func parseRange(header string, size int64) ([]httpRange, error) {
 	default: // "bytes=" or "bytes=,,"
 		return nil, errMalformedRange
 	}
+}
+
+// coalesceRanges merges ranges that overlap or touch (RFC 9110 §14.6
+// allows it, as nginx and Apache do): a merged range stands where the first
+// of its members stood; the others keep the client's order.
+func coalesceRanges(ranges []httpRange) []httpRange {
+	if len(ranges) < 2 {
+		return ranges
+	}
+	order := make([]int, len(ranges)) // indexes by first byte
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(ranges[a].first, ranges[b].first) })
+	merged := make([]httpRange, len(ranges))
+	keep := make([]bool, len(ranges))
+	lead := order[0] // the earliest-listed member of the current group
+	cur := ranges[lead]
+	for _, i := range order[1:] {
+		ra := ranges[i]
+		if ra.first <= cur.last+1 {
+			cur.last = max(cur.last, ra.last)
+			lead = min(lead, i)
+			continue
+		}
+		merged[lead], keep[lead] = cur, true
+		lead, cur = i, ra
+	}
+	merged[lead], keep[lead] = cur, true
+	out := ranges[:0:0]
+	for i, k := range keep {
+		if k {
+			out = append(out, merged[i])
+		}
+	}
+	return out
 }
 
 // parseDigits parses 1*DIGIT. Values beyond int64 saturate: as a position

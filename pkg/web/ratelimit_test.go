@@ -118,10 +118,46 @@ func TestCodeLimiterBounded(t *testing.T) {
 	// Expired windows are dropped first.
 	now = now.Add(2 * time.Minute)
 	l.fail("new")
-	if n := l.tracked(); n != 1 {
-		t.Errorf("%d clients after expiry, want 1", n)
+	if n := l.tracked(); n > maxTrackedClients {
+		t.Errorf("%d clients after expiry, bound %d", n, maxTrackedClients)
 	}
 	if _, b := l.blocked("new"); !b {
 		t.Error("new client not counted")
+	}
+	if _, b := l.blocked("0"); b {
+		t.Error("an expired client still blocked")
+	}
+}
+
+// TestCodeLimiterKeepsBlocked: a flood of new keys (IPv6 prefixes, say)
+// evicts keys below the limit, not those at it.
+func TestCodeLimiterKeepsBlocked(t *testing.T) {
+	now := time.Unix(1000, 0)
+	l := newCodeLimiter(3, time.Minute, func() time.Time { return now })
+	for range 3 {
+		l.fail("abuser")
+	}
+	for i := range 5 * maxTrackedClients {
+		l.fail(strconv.Itoa(i))
+	}
+	if _, b := l.blocked("abuser"); !b {
+		t.Error("a blocked client was forgotten after a flood of new keys")
+	}
+	if n := l.tracked(); n > maxTrackedClients {
+		t.Errorf("%d keys remembered, bound %d", n, maxTrackedClients)
+	}
+}
+
+// BenchmarkCodeLimiterFull is the cost of a new key when the limiter is
+// full of open windows (it was 224 µs under the lock with a scan).
+func BenchmarkCodeLimiterFull(b *testing.B) {
+	now := time.Unix(1000, 0)
+	l := newCodeLimiter(30, time.Minute, func() time.Time { return now })
+	for i := range maxTrackedClients {
+		l.fail("seed" + strconv.Itoa(i))
+	}
+	b.ResetTimer()
+	for i := range b.N {
+		l.fail(strconv.Itoa(i))
 	}
 }

@@ -64,7 +64,7 @@ type server struct {
 	profile       platform.Profile
 	publicBaseURL string // configured base URL without a trailing slash, or ""
 	streams       chan struct{}
-	limiter       *codeLimiter // nil: no limit
+	limiter       *guessLimiter // nil: no limit
 	ipHeader      string
 	version       string
 	samples       []templates.Sample
@@ -101,7 +101,7 @@ func New(o Options) http.Handler {
 		botStatus:     o.Bots,
 	}
 	if o.CodeFailuresPerMinute > 0 {
-		s.limiter = newCodeLimiter(o.CodeFailuresPerMinute, time.Minute, time.Now)
+		s.limiter = newGuessLimiter(o.CodeFailuresPerMinute, time.Minute, time.Now)
 	}
 	s.ipHeader = http.CanonicalHeaderKey(o.ClientIPHeader)
 
@@ -109,7 +109,7 @@ func New(o Options) http.Handler {
 	mux.Handle("/{$}", s.route("/", s.serveIndex))
 	mux.Handle("/healthz", s.route("/healthz", s.serveHealth))
 	mux.Handle("/stream/{id}", s.route("/stream/{id}", s.servePlayer))
-	mux.Handle("/dl/{id}", s.route("/dl/{id}", s.serveDownload))
+	mux.Handle("/dl/{id}", s.route("/dl/{id}", handleErrors(s.serveDownload)))
 	mux.Handle("/static/{path...}", s.route("/static/", s.serveStatic))
 	if o.Webhook != nil {
 		mux.Handle("/telegram", labelled("/telegram", o.Webhook))

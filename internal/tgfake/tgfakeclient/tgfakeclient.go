@@ -1,7 +1,8 @@
-// Package fakebot configures the service's Telegram client (pkg/telegram)
-// for the fake Telegram of package tgfake. It is for tests; it lives apart
-// from tgfake so that tgfake does not depend on pkg/telegram.
-package fakebot
+// Package tgfakeclient configures the service's Telegram client
+// (pkg/telegram) for the fake Telegram of package tgfake: options for a
+// client of the fake, not a bot of any kind. It is for tests; it lives
+// apart from tgfake so that tgfake does not depend on pkg/telegram.
+package tgfakeclient
 
 import (
 	"github.com/filetolink/filetolink/internal/tgfake"

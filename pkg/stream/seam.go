@@ -1,0 +1,46 @@
+package stream
+
+import (
+	"context"
+
+	"github.com/gotd/td/tg"
+)
+
+// rpc is all of Telegram's API the core calls: three methods of
+// *tg.Client, as gotd's downloader.Client narrows what a downloader needs.
+// Unit tests give the core an in-memory rpc; integration tests the gotd
+// client against the MTProto fake.
+type rpc interface {
+	ChannelsGetChannels(ctx context.Context, id []tg.InputChannelClass) (tg.MessagesChatsClass, error)
+	ChannelsGetMessages(ctx context.Context, request *tg.ChannelsGetMessagesRequest) (tg.MessagesMessagesClass, error)
+	UploadGetFile(ctx context.Context, request *tg.UploadGetFileRequest) (tg.UploadFileClass, error)
+}
+
+// conn is where the core gets an rpc: the home DC for messages, a DC's
+// download pool for bytes.
+type conn interface {
+	home(ctx context.Context) (rpc, error)
+	dc(ctx context.Context, dc int) (rpc, error)
+	connected() bool
+}
+
+// telegramConn is the conn of a Telegram (the gotd client).
+type telegramConn struct{ t Telegram }
+
+func (c telegramConn) home(ctx context.Context) (rpc, error) {
+	api, err := c.t.API(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return api, nil
+}
+
+func (c telegramConn) dc(ctx context.Context, dc int) (rpc, error) {
+	api, err := c.t.DC(ctx, dc)
+	if err != nil {
+		return nil, err
+	}
+	return api, nil
+}
+
+func (c telegramConn) connected() bool { return c.t.Connected() }
