@@ -24,11 +24,14 @@ import (
 
 // App is one running service.
 type App struct {
+	// Telegram is the first bot's client (BOT_TOKEN).
 	Telegram *telegram.Client
 	Files    *stream.Service
 	Profile  platform.Profile
 	Bot      *bot.Bot // the link bot, served at POST /telegram
 	Handler  http.Handler
+
+	closeTelegram func() error
 }
 
 // Options adjust New beyond the configuration; tests and the demo use them.
@@ -58,6 +61,8 @@ func New(cfg config.Config, opts Options) (*App, error) {
 		ConnsPerDC:      cfg.Tuning.ConnsPerDC,
 		RPCTimeout:      cfg.Tuning.RPCTimeout,
 		FloodWaitBudget: cfg.Tuning.FloodWaitBudget,
+		Rate:            cfg.Capacity.Rate,
+		RateBurst:       cfg.Capacity.RateBurst,
 		Logger:          opts.Logger,
 	}
 	for _, k := range cfg.PublicKeys {
@@ -66,8 +71,8 @@ func New(cfg config.Config, opts Options) (*App, error) {
 	if opts.Telegram != nil {
 		opts.Telegram(&tgOpts)
 	}
-	client := telegram.New(tgOpts)
-	files := stream.New(client, stream.Options{
+	client, tgs, statuses := newTelegram(tgOpts, cfg.Capacity.BotTokens)
+	files := stream.New(tgs, stream.Options{
 		ChannelID:    cfg.ChannelID,
 		Window:       cfg.Tuning.Window,
 		BufferBudget: cfg.Tuning.BufferBudget,
@@ -85,13 +90,14 @@ func New(cfg config.Config, opts Options) (*App, error) {
 		ClientIPHeader:        cfg.Platform.ClientIPHeader,
 		Version:               BuildVersion(),
 		Samples:               opts.Samples,
+		Bots:                  botStatus(statuses),
 		Logger:                opts.Logger,
 	})
-	return &App{Telegram: client, Files: files, Profile: profile, Bot: linkBot, Handler: handler}, nil
+	return &App{Telegram: client, Files: files, Profile: profile, Bot: linkBot, Handler: handler, closeTelegram: tgs.Close}, nil
 }
 
-// Close stops the Telegram client.
-func (a *App) Close() error { return a.Telegram.Close() }
+// Close stops the Telegram clients.
+func (a *App) Close() error { return a.closeTelegram() }
 
 // ExportSession logs in and returns a TG_SESSION value.
 func (a *App) ExportSession(ctx context.Context) (string, error) {
