@@ -2,9 +2,10 @@ module github.com/filetolink/filetolink
 
 go 1.26.0
 
+toolchain go1.26.8
+
 require (
 	github.com/aws/aws-lambda-go v1.55.1
-	github.com/awslabs/aws-lambda-go-api-proxy v0.16.2
 	github.com/gotd/log v0.1.0
 	github.com/gotd/td v0.162.0
 	go.uber.org/goleak v1.3.0

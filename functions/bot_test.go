@@ -1,67 +1,35 @@
 package handler
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
-
-	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/filetolink/filetolink/pkg/bot"
 )
 
-// POST /telegram reaches the bot through vercel.json and the Vercel
-// runtime: without the secret 401, with it the reply in the response body
-// (/start needs no Bot API call).
-func TestBotFunction(t *testing.T) {
-	c := &vercelClient{t: t, config: readVercelConfig(t)}
+// vercelBot: POST /telegram reaches the bot through the build's routes and
+// the built function: without the secret 401, with it the reply in the
+// response body (/start needs no Bot API call).
+func vercelBot(t *testing.T, c *vercelClient) {
 	update := `{"update_id":5,"message":{"message_id":3,"chat":{"id":77,"type":"private"},"from":{"id":77,"first_name":"A"},"text":"/start"}}`
-	if r := postVercel(t, c, "/telegram", "", update); r.status != http.StatusUnauthorized {
+	plain := map[string]string{"Content-Type": "application/json"}
+	if r := c.doBody(http.MethodPost, "/telegram", plain, update); r.status != http.StatusUnauthorized {
 		t.Errorf("without the secret: %d %q", r.status, r.body)
 	}
-	r := postVercel(t, c, "/telegram", bot.WebhookSecret(os.Getenv("BOT_TOKEN")), update)
-	var call map[string]any
-	if r.status != http.StatusOK || json.Unmarshal(r.body, &call) != nil || call["method"] != "sendMessage" ||
-		!strings.Contains(call["text"].(string), "Send me a file") {
+	withSecret := map[string]string{"Content-Type": "application/json", bot.SecretHeader: bot.WebhookSecret(fixture.env["BOT_TOKEN"])}
+	r := c.doBody(http.MethodPost, "/telegram", withSecret, update)
+	if r.status != http.StatusOK || !replyIs(r.body, "sendMessage", "Send me a file") {
 		t.Errorf("with the secret: %d %q", r.status, r.body)
 	}
 }
 
-// postVercel is vercelClient.do for a POST with a body.
-func postVercel(t *testing.T, c *vercelClient, path, secret, body string) *result {
-	t.Helper()
-	file, ok := routeFor(c.config, path)
-	if !ok {
-		t.Fatalf("POST %s: no route in vercel.json", path)
+func replyIs(body []byte, method, text string) bool {
+	var call map[string]any
+	if err := json.Unmarshal(body, &call); err != nil || call["method"] != method {
+		return false
 	}
-	hdr := map[string]headerValues{
-		"host":              {"filetolink-test.vercel.app"},
-		"x-forwarded-proto": {"https"},
-		"content-type":      {"application/json"},
-	}
-	if secret != "" {
-		hdr[strings.ToLower(bot.SecretHeader)] = headerValues{secret}
-	}
-	reqJSON, err := json.Marshal(vercelRequest{Host: "filetolink-test.vercel.app", Path: path, Method: http.MethodPost, Headers: hdr,
-		Encoding: "base64", Body: base64.StdEncoding.EncodeToString([]byte(body))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	event, err := json.Marshal(events.APIGatewayProxyRequest{Body: string(reqJSON)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := invokeVercel(functionsByFile[file].fn, event)
-	if err != nil {
-		t.Fatalf("POST %s: %v", path, err)
-	}
-	var resp vercelResponse
-	if err := json.Unmarshal(out, &resp); err != nil {
-		t.Fatal(err)
-	}
-	b, _ := base64.StdEncoding.DecodeString(resp.Body)
-	return &result{status: resp.StatusCode, header: http.Header(resp.Headers), body: b}
+	s, _ := call["text"].(string)
+	return strings.Contains(s, text)
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -19,23 +18,15 @@ import (
 	"github.com/filetolink/filetolink/pkg/platform"
 )
 
-// This file drives the handlers the way Vercel's Go runtime does (its
-// github.com/vercel/go-bridge is not served by the module proxy here, so
-// this is our own model of it, from its documented behaviour):
-//
-//   - the function is invoked with a Lambda event (API Gateway proxy shape)
-//     whose body is Vercel's request JSON: host, path (the original path and
-//     query), method, headers (a string or a list of strings each), body and
-//     its encoding;
-//   - the http.Request has context.Background() (no deadline), RequestURI
-//     set to the path, Host from the host header, RemoteAddr from
-//     x-real-ip (an IP without port);
-//   - the ResponseWriter buffers everything: no http.Flusher, every
-//     WriteHeader call overwrites the status, and bytes written for HEAD are
-//     kept (nothing drops them as net/http's server does);
-//   - the response is JSON: status, headers, the body base64-encoded; it
-//     must fit Vercel's 4.5 MB body limit and Lambda's payload limit, else
-//     the deployment would answer an error instead. Here that fails the test.
+// go-bridge's request and response JSON, and a model of go-bridge
+// (github.com/vercel/go-bridge's Serve, which wraps each function on
+// Vercel) for the few cases the real build under aws-lambda-rie cannot
+// reach: handlers that panic or leave a short body (respond_test.go). The
+// model does what go-bridge does: the request has context.Background(),
+// RequestURI set to the path, Host from the host header, RemoteAddr from
+// x-real-ip; the ResponseWriter buffers everything, every WriteHeader
+// overwrites the status, bytes written for HEAD are kept; the response is
+// JSON with the body base64-encoded.
 
 // vercelRequest is the request JSON inside the invocation event.
 type vercelRequest struct {
@@ -71,9 +62,6 @@ type vercelResponse struct {
 	Encoding   string              `json:"encoding"`
 	Body       string              `json:"body"`
 }
-
-// errResponseTooLarge marks a response Vercel would refuse.
-var errResponseTooLarge = errors.New("response over Vercel's limit")
 
 // bufferedWriter is the runtime's ResponseWriter.
 type bufferedWriter struct {
@@ -126,9 +114,6 @@ func invokeVercel(fn http.HandlerFunc, event []byte) ([]byte, error) {
 	w := &bufferedWriter{header: http.Header{}, status: http.StatusOK}
 	fn(w, r)
 
-	if n := w.body.Len(); n > platform.VercelBodyLimit {
-		return nil, fmt.Errorf("%w: body of %d bytes (limit %d)", errResponseTooLarge, n, platform.VercelBodyLimit)
-	}
 	out, err := json.Marshal(vercelResponse{
 		StatusCode: w.status,
 		Headers:    w.header,
@@ -137,9 +122,6 @@ func invokeVercel(fn http.HandlerFunc, event []byte) ([]byte, error) {
 	})
 	if err != nil {
 		return nil, fmt.Errorf("encode response: %w", err)
-	}
-	if len(out) > platform.LambdaPayloadLimit {
-		return nil, fmt.Errorf("%w: payload of %d bytes (limit %d)", errResponseTooLarge, len(out), platform.LambdaPayloadLimit)
 	}
 	return out, nil
 }
@@ -188,8 +170,8 @@ var functionsByFile = map[string]struct {
 
 // routeFor finds the function vercel.json sends path to: the first route
 // whose src (anchored, as Vercel anchors it) matches the path.
-func routeFor(c vercelConfig, path string) (file string, ok bool) {
-	for _, rt := range c.Routes {
+func routeFor(routes []vercelRoute, path string) (file string, ok bool) {
+	for _, rt := range routes {
 		re, err := regexp.Compile("^(?:" + rt.Src + ")$")
 		if err != nil {
 			return "", false
@@ -202,12 +184,14 @@ func routeFor(c vercelConfig, path string) (file string, ok bool) {
 	return "", false
 }
 
-// vercelClient sends requests through vercel.json's routes and the runtime
-// model above. Each request comes from its own client IP unless the test
-// sets x-real-ip, so that failures of one test never rate-limit another.
+// vercelClient sends requests through the build's routes to the functions
+// invoke runs, checking that each response fits Vercel's limits. Each
+// request comes from its own client IP unless the test sets x-real-ip, so
+// that failures of one test never rate-limit another.
 type vercelClient struct {
 	t      testing.TB
-	config vercelConfig
+	routes []vercelRoute
+	invoke func(file string, event []byte) ([]byte, error)
 }
 
 var clientIPs atomic.Uint32
@@ -218,17 +202,15 @@ type result struct {
 	body   []byte
 }
 
-func (c *vercelClient) do(method, target string, headers map[string]string) *result {
-	c.t.Helper()
-	path, _, _ := strings.Cut(target, "?")
-	file, ok := routeFor(c.config, path)
-	if !ok {
-		c.t.Fatalf("%s %s: no route in vercel.json", method, target)
-	}
-	f, ok := functionsByFile[file]
-	if !ok {
-		c.t.Fatalf("%s %s: route to %s, which is not a function of this package", method, target, file)
-	}
+// vercelEvent is the invocation event go-bridge decodes: an API Gateway
+// proxy event whose body is the request JSON.
+func vercelEvent(method, target string, headers map[string]string) []byte {
+	return vercelEventBody(method, target, headers, "")
+}
+
+// vercelEventBody is vercelEvent with a request body (sent base64-encoded,
+// as Vercel does).
+func vercelEventBody(method, target string, headers map[string]string, body string) []byte {
 	n := clientIPs.Add(1)
 	ip := fmt.Sprintf("10.%d.%d.%d", n>>16&0xff, n>>8&0xff, n&0xff)
 	hdr := map[string]headerValues{
@@ -242,25 +224,53 @@ func (c *vercelClient) do(method, target string, headers map[string]string) *res
 	for k, v := range headers {
 		hdr[strings.ToLower(k)] = headerValues{v}
 	}
-	reqJSON, err := json.Marshal(vercelRequest{Host: "filetolink-test.vercel.app", Path: target, Method: method, Headers: hdr})
+	req := vercelRequest{Host: "filetolink-test.vercel.app", Path: target, Method: method, Headers: hdr}
+	if body != "" {
+		req.Encoding, req.Body = "base64", base64.StdEncoding.EncodeToString([]byte(body))
+	}
+	reqJSON, err := json.Marshal(req)
 	if err != nil {
-		c.t.Fatal(err)
+		panic(err)
 	}
 	event, err := json.Marshal(events.APIGatewayProxyRequest{Body: string(reqJSON)})
 	if err != nil {
-		c.t.Fatal(err)
+		panic(err)
 	}
-	out, err := invokeVercel(f.fn, event)
+	return event
+}
+
+func (c *vercelClient) do(method, target string, headers map[string]string) *result {
+	c.t.Helper()
+	return c.doBody(method, target, headers, "")
+}
+
+// doBody is do with a request body.
+func (c *vercelClient) doBody(method, target string, headers map[string]string, reqBody string) *result {
+	c.t.Helper()
+	path, _, _ := strings.Cut(target, "?")
+	file, ok := routeFor(c.routes, path)
+	if !ok {
+		c.t.Fatalf("%s %s: no route", method, target)
+	}
+	out, err := c.invoke(file, vercelEventBody(method, target, headers, reqBody))
 	if err != nil {
 		c.t.Fatalf("%s %s: %v", method, target, err)
 	}
+	// Lambda refuses a payload over 6 MiB (+ 100 bytes); Vercel a body over
+	// 4.5 MB.
+	if len(out) >= 6<<20 {
+		c.t.Fatalf("%s %s: response payload of %d bytes, not under 6 MiB", method, target, len(out))
+	}
 	var resp vercelResponse
-	if err := json.Unmarshal(out, &resp); err != nil {
-		c.t.Fatalf("%s %s: decode response: %v", method, target, err)
+	if err := json.Unmarshal(out, &resp); err != nil || resp.StatusCode == 0 {
+		c.t.Fatalf("%s %s: not a response: %.500q (%v)", method, target, out, err)
 	}
 	body, err := base64.StdEncoding.DecodeString(resp.Body)
 	if err != nil || resp.Encoding != "base64" {
 		c.t.Fatalf("%s %s: body encoding %q: %v", method, target, resp.Encoding, err)
+	}
+	if len(body) > platform.VercelBodyLimit {
+		c.t.Fatalf("%s %s: body of %d bytes, over Vercel's %d", method, target, len(body), platform.VercelBodyLimit)
 	}
 	return &result{status: resp.StatusCode, header: http.Header(resp.Headers), body: body}
 }

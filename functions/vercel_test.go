@@ -5,7 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
+	"maps"
 	"net/http"
 	"os"
 	"strconv"
@@ -15,19 +15,19 @@ import (
 
 	"github.com/gotd/td/tg"
 
+	"github.com/filetolink/filetolink/internal/lambdarie"
 	"github.com/filetolink/filetolink/internal/tgfake"
-	"github.com/filetolink/filetolink/pkg/app"
-	"github.com/filetolink/filetolink/pkg/config"
 	"github.com/filetolink/filetolink/pkg/platform"
 )
 
-// The tests below serve the real app.ProcessHandler (configured from the process
-// environment, as on Vercel) against the fake Telegram, through the Vercel
-// runtime model of bridge_test.go.
+// The tests below send their requests to the functions as Vercel's own
+// builder built them (vercelbuild_test.go), each bootstrap running under
+// aws-lambda-rie against the fake Telegram of TestMain.
 
 // fixture is what TestMain posted to the fake Telegram.
 var fixture struct {
 	fake     *tgfake.Server
+	env      map[string]string // the functions' environment
 	video    tgfake.DemoItem
 	xss      tgfake.DemoItem
 	big      tgfake.DemoItem // 64 MiB pattern
@@ -69,19 +69,14 @@ func runMain(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	// Only what Vercel would set: nothing of the developer's environment
-	// may pick another platform, cap or base URL.
-	for _, k := range []string{"AWS_LAMBDA_FUNCTION_NAME", "LAMBDA_INVOKE_MODE", "MAX_RESPONSE_BYTES", "VERCEL_REQUEST_TIMEOUT",
-		"PUBLIC_BASE_URL", "CUSTOM_DOMAIN", "HEROKU_APP_NAME", "RENDER_EXTERNAL_URL", "RAILWAY_PUBLIC_DOMAIN",
-		"RAILWAY_STATIC_URL", "FLY_APP_NAME", "VERCEL_PROJECT_PRODUCTION_URL", "TG_SESSION"} {
-		os.Unsetenv(k)
-	}
-	env["VERCEL"] = "1"
+	// What Vercel sets, and no VERCEL=1: a project may not expose system
+	// environment variables, and the functions must still take the Vercel
+	// profile. Vercel runs them on Lambda, so AWS_LAMBDA_FUNCTION_NAME is
+	// set (without the fix that made them the Lambda profile).
+	env["AWS_LAMBDA_FUNCTION_NAME"] = "vercel-function"
 	env["VERCEL_URL"] = vercelHost
 	env["TG_RPC_TIMEOUT"] = "3s"
-	for k, v := range env {
-		os.Setenv(k, v)
-	}
+	fixture.env = env
 
 	fixture.fake = fake
 	for _, it := range fake.AddTestCatalog() {
@@ -108,8 +103,46 @@ func runMain(m *testing.M) int {
 	return m.Run()
 }
 
-func newVercelClient(t *testing.T) *vercelClient {
-	return &vercelClient{t: t, config: readVercelConfig(t)}
+// TestVercel builds the functions with Vercel's real builder, runs them
+// under aws-lambda-rie and serves every check below through them.
+func TestVercel(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs Vercel's build and the built functions; skipped with -short")
+	}
+	lambdarie.Binary(t)
+	out := buildWithVercel(t)
+	fns := startVercelFunctions(t, out, fixture.env)
+	c := &vercelClient{t: t, routes: out.routes, invoke: fns.invoke}
+	for _, tt := range []struct {
+		name string
+		run  func(*testing.T, *vercelClient)
+	}{
+		{"StatusPages", vercelStatusPages},
+		{"PlayerPage", vercelPlayerPage},
+		{"Ranges", vercelRanges},
+		{"OpenRangeSliced", vercelOpenRangeSliced},
+		{"WholeSmallFile", vercelWholeSmallFile},
+		{"Head", vercelHead},
+		{"Errors", vercelErrors},
+		{"Bot", vercelBot},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cc := *c
+			cc.t = t
+			tt.run(t, &cc)
+		})
+	}
+	t.Run("RequestDeadline", func(t *testing.T) { vercelRequestDeadline(t, out) })
+
+	logs := fns.logs()
+	if !strings.Contains(logs, `"route":"/dl/{id}"`) {
+		t.Errorf("no request log lines in the functions' output:\n%s", lambdarie.Tail(logs, 2000))
+	}
+	for _, secret := range []string{tgfake.DefaultBotToken, tgfake.DefaultAPIHash, edgeCaption, fixture.big.Caption} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("the functions' output holds %q", secret)
+		}
+	}
 }
 
 func dlPath(id int, code string) string {
@@ -141,8 +174,7 @@ func checkOneLineError(t *testing.T, what string, res *result) {
 	}
 }
 
-func TestVercelStatusPages(t *testing.T) {
-	c := newVercelClient(t)
+func vercelStatusPages(t *testing.T, c *vercelClient) {
 
 	res := c.do("GET", "/", nil)
 	if res.status != 200 || !strings.HasPrefix(res.header.Get("Content-Type"), "text/html") || !bytes.Contains(res.body, []byte("<html")) {
@@ -170,8 +202,7 @@ func TestVercelStatusPages(t *testing.T) {
 	}
 }
 
-func TestVercelPlayerPage(t *testing.T) {
-	c := newVercelClient(t)
+func vercelPlayerPage(t *testing.T, c *vercelClient) {
 	v := fixture.video
 	res := c.do("GET", "/stream/"+strconv.Itoa(v.MessageID)+"?code="+v.Caption, nil)
 	if res.status != 200 || !strings.HasPrefix(res.header.Get("Content-Type"), "text/html") {
@@ -196,8 +227,7 @@ func TestVercelPlayerPage(t *testing.T) {
 	}
 }
 
-func TestVercelRanges(t *testing.T) {
-	c := newVercelClient(t)
+func vercelRanges(t *testing.T, c *vercelClient) {
 	size := fixture.edgeData.Size()
 	const MiB = 1 << 20
 	tests := []struct {
@@ -235,12 +265,11 @@ func TestVercelRanges(t *testing.T) {
 	}
 }
 
-// TestVercelOpenRangeSliced: an open or large range on a file over the cap
+// vercelOpenRangeSliced: an open or large range on a file over the cap
 // comes back as a 206 of at most 4 MiB with a Content-Range that says so, so
 // players and download managers ask for the next slice. The harness fails
 // the test if a response would not fit Vercel's limits.
-func TestVercelOpenRangeSliced(t *testing.T) {
-	c := newVercelClient(t)
+func vercelOpenRangeSliced(t *testing.T, c *vercelClient) {
 	size := fixture.bigData.Size()
 	const limit = 4 << 20
 	tests := []struct {
@@ -285,8 +314,7 @@ func TestVercelOpenRangeSliced(t *testing.T) {
 	}
 }
 
-func TestVercelWholeSmallFile(t *testing.T) {
-	c := newVercelClient(t)
+func vercelWholeSmallFile(t *testing.T, c *vercelClient) {
 	res := c.do("GET", dlPath(fixture.small, smallCaption), nil)
 	if res.status != 200 || !bytes.Equal(res.body, smallData) {
 		t.Fatalf("GET small: %d, body %q, want %q", res.status, res.body, smallData)
@@ -299,10 +327,9 @@ func TestVercelWholeSmallFile(t *testing.T) {
 	}
 }
 
-// TestVercelHead: HEAD answers the headers of GET with no body (the Vercel
+// vercelHead: HEAD answers the headers of GET with no body (the Vercel
 // runtime would send bytes written for HEAD) and reads no file bytes.
-func TestVercelHead(t *testing.T) {
-	c := newVercelClient(t)
+func vercelHead(t *testing.T, c *vercelClient) {
 	// Resolve first, so the counter sees only what HEAD itself does.
 	c.do("HEAD", dlPath(fixture.small, smallCaption), nil)
 	before := fixture.fake.Calls(tg.UploadGetFileRequestTypeID)
@@ -329,8 +356,7 @@ func TestVercelHead(t *testing.T) {
 	}
 }
 
-func TestVercelErrors(t *testing.T) {
-	c := newVercelClient(t)
+func vercelErrors(t *testing.T, c *vercelClient) {
 	edge := strconv.Itoa(fixture.edge)
 	tests := []struct {
 		name, method, target string
@@ -424,33 +450,20 @@ func TestVercelErrors(t *testing.T) {
 	})
 }
 
-// TestVercelRequestDeadline: the Vercel runtime's request has no deadline;
+// vercelRequestDeadline: the Vercel runtime's request has no deadline;
 // the Vercel profile's RequestTimeout (VERCEL_REQUEST_TIMEOUT) ends a stuck
-// request with a clean 504 long before Vercel would kill the function. The
-// process-wide app.ProcessHandler keeps the default 280 s, so this builds a second
-// service from the same environment with a 2 s timeout.
-func TestVercelRequestDeadline(t *testing.T) {
-	cfg, err := config.FromEnv()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Platform.VercelRequestTimeout = 2 * time.Second
-	a, err := app.New(cfg, app.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	if a.Profile.RequestTimeout != 2*time.Second {
-		t.Fatalf("profile %+v", a.Profile)
-	}
-	fn := func(w http.ResponseWriter, r *http.Request) { a.Handler.ServeHTTP(w, r) }
-	c := newVercelClient(t)
-	c.config.Routes = []vercelRoute{{Src: "/(.*)", Dest: "/functions/deadline.go"}}
-	functionsByFile["functions/deadline.go"] = struct {
-		name string
-		fn   http.HandlerFunc
-	}{"deadline", fn}
-	defer delete(functionsByFile, "functions/deadline.go")
+// request with a clean 504 long before Vercel would kill the function. It
+// runs the built dl function once more, with a 2 s timeout.
+func vercelRequestDeadline(t *testing.T, out *vercelOutput) {
+	env := maps.Clone(fixture.env)
+	env["VERCEL_REQUEST_TIMEOUT"] = "2s"
+	e := lambdarie.Start(t, out.bootstraps["functions/dl.go"], env)
+	c := &vercelClient{t: t, routes: out.routes, invoke: func(file string, event []byte) ([]byte, error) {
+		if file != "functions/dl.go" {
+			return nil, fmt.Errorf("%s is not the function under test", file)
+		}
+		return e.Invoke(event), nil
+	}}
 
 	// Log in and resolve (may take a while on a cold client; retried).
 	for i := 0; ; i++ {
@@ -475,29 +488,4 @@ func TestVercelRequestDeadline(t *testing.T) {
 	if took < 2*time.Second || took > 5*time.Second {
 		t.Errorf("stuck request answered after %v, want about 2s", took)
 	}
-}
-
-// TestBridgeRefusesOversizedResponse: the runtime model fails a response
-// that Vercel would refuse, so the cap tests above can fail.
-func TestBridgeRefusesOversizedResponse(t *testing.T) {
-	big := func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(w, io.LimitReader(zeroReader{}, platform.VercelBodyLimit+1))
-	}
-	event, _ := json.Marshal(map[string]string{"body": `{"method":"GET","path":"/","headers":{}}`})
-	if _, err := invokeVercel(big, event); err == nil {
-		t.Fatal("a body of 4.5 MB + 1 byte passed")
-	}
-	fits := func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(w, io.LimitReader(zeroReader{}, platform.VercelMaxResponseBytes))
-	}
-	if _, err := invokeVercel(fits, event); err != nil {
-		t.Fatalf("a body at the Vercel hard cap: %v", err)
-	}
-}
-
-type zeroReader struct{}
-
-func (zeroReader) Read(p []byte) (int, error) {
-	clear(p)
-	return len(p), nil
 }

@@ -85,7 +85,7 @@ func TestVercelJSONMatchesCode(t *testing.T) {
 		"/api/anything/else":  "functions/index.go",
 		"/stream/" + "1x%2F2": "functions/stream.go",
 	} {
-		if got, ok := routeFor(c, path); !ok || got != want {
+		if got, ok := routeFor(c.Routes, path); !ok || got != want {
 			t.Errorf("%s routes to %q (%v), want %s", path, got, ok, want)
 		}
 	}

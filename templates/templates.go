@@ -51,6 +51,8 @@ type Index struct {
 	Broken bool
 	// MaxResponseBytes is the per-response cap (0: unlimited).
 	MaxResponseBytes int64
+	// Bots are the Telegram bots serving files (none: not shown).
+	Bots []Bot
 	// Samples are the demo's files, linked from the page (none elsewhere).
 	Samples []Sample
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/filetolink/filetolink/pkg/bot"
 	"github.com/filetolink/filetolink/pkg/config"
 	"github.com/filetolink/filetolink/pkg/stream"
+	"github.com/filetolink/filetolink/pkg/telegram"
 )
 
 // publicBase is the base of links printed or registered here:
@@ -35,6 +36,13 @@ func printLinks(ctx context.Context, a *app.App, id int, base, worker string, w 
 	}
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
+	// A request waits for the login only so long; a command can wait longer.
+	for {
+		_, err := a.Telegram.API(ctx)
+		if !errors.Is(err, telegram.ErrNotConnected) || ctx.Err() != nil {
+			break
+		}
+	}
 	f, err := a.Files.Resolve(ctx, id)
 	switch {
 	case errors.Is(err, stream.ErrMessageNotFound):

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
+	"slices"
 
 	"github.com/filetolink/filetolink/internal/tgfake"
 	"github.com/filetolink/filetolink/pkg/stream"
@@ -130,4 +132,33 @@ func (d *demoTelegram) wrap(next http.Handler) http.Handler {
 		w.Header().Set("Cache-Control", "no-store")
 		_ = json.NewEncoder(w).Encode(d.links(scheme + "://" + r.Host))
 	})
+}
+
+// runFakeTelegram is `server -demo -print-env`: the demo's fake Telegram
+// alone, for another process to use (the Lambda bootstrap under
+// aws-lambda-rie, the Docker image with --network host, a second server).
+// It prints the variables that point a process at it to stdout, one
+// KEY=value a line (TG_PUBLIC_KEYS names a PEM file it writes), the demo
+// files to stderr, and runs until ctx ends (SIGINT, SIGTERM).
+func runFakeTelegram(ctx context.Context, fixtures bool, stdout, stderr io.Writer) int {
+	d, err := startDemo(ctx, fixtures)
+	if err != nil {
+		fmt.Fprintln(stderr, "fake Telegram:", err)
+		return 1
+	}
+	defer d.Close()
+	env, err := d.fake.Env(d.dir)
+	if err != nil {
+		fmt.Fprintln(stderr, "fake Telegram:", err)
+		return 1
+	}
+	for _, k := range slices.Sorted(maps.Keys(env)) {
+		fmt.Fprintf(stdout, "%s=%s\n", k, env[k])
+	}
+	fmt.Fprintln(stderr, "Fake Telegram running on 127.0.0.1 (Ctrl-C stops it). Demo files (id, code, name):")
+	for _, l := range d.links("") {
+		fmt.Fprintf(stderr, "  %s  %s (%d bytes)\n", l.DownloadURL, l.Name, l.Size)
+	}
+	<-ctx.Done()
+	return 0
 }

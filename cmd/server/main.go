@@ -3,6 +3,7 @@
 //
 //	server                  serve with API_ID, API_HASH, BOT_TOKEN, LOG_CHANNEL_ID
 //	server -demo            serve sample files from an embedded fake Telegram
+//	server -demo -print-env run only the fake Telegram and print the variables that point a process at it
 //	server -export-session  log in once and print a TG_SESSION value
 //	server -link N          print the links of log-channel message N (its caption is the code)
 //	server -set-webhook     register POST /telegram as the link bot's webhook
@@ -38,6 +39,7 @@ func main() {
 
 func run() int {
 	demo := flag.Bool("demo", false, "serve sample files from an embedded fake Telegram (no credentials needed)")
+	printEnv := flag.Bool("print-env", false, "with -demo: run only the fake Telegram, print its TG_DC_LIST, TG_PUBLIC_KEYS, ... and wait")
 	fixtures := flag.Bool("demo-test-fixtures", false, "with -demo: also post the browser tests' fixtures (a hostile file name, a file on another DC, ...)")
 	exportSession := flag.Bool("export-session", false, "log in once, print a TG_SESSION value for serverless cold starts, and exit")
 	link := flag.Int("link", 0, "print the download and stream links of log-channel message `N` and exit")
@@ -50,6 +52,13 @@ func run() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
+	if *printEnv {
+		if !*demo {
+			fmt.Fprintln(os.Stderr, "-print-env needs -demo")
+			return 2
+		}
+		return runFakeTelegram(ctx, *fixtures, os.Stdout, os.Stderr)
+	}
 	var d *demoTelegram
 	if *demo {
 		var err error

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"io"
 	"net/http"
 	"testing"
@@ -134,7 +135,7 @@ func TestStreamingAdapter(t *testing.T) {
 			if method == "" {
 				method = "GET"
 			}
-			resp, err := streamingHandler(tt.h)(context.Background(), ptr(functionURLEvent(method, "/x?y=1", nil)))
+			resp, err := streamingHandler(tt.h)(context.Background(), raw(functionURLEvent(method, "/x?y=1", nil)))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -157,7 +158,14 @@ func TestStreamingAdapter(t *testing.T) {
 	}
 }
 
-func ptr[T any](v T) *T { return &v }
+// raw is the JSON the runtime hands a handler for ev.
+func raw(ev any) json.RawMessage {
+	b, err := json.Marshal(ev)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
 
 func TestStreamingRequest(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
@@ -174,7 +182,7 @@ func TestStreamingRequest(t *testing.T) {
 	deadline := time.Now().Add(30 * time.Second)
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
-	resp, err := streamingHandler(h)(ctx, &ev)
+	resp, err := streamingHandler(h)(ctx, raw(ev))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,7 +210,7 @@ func TestStreamingRequest(t *testing.T) {
 	for _, path := range []string{"nope", "/%zz"} {
 		ev := functionURLEvent("GET", "/", nil)
 		ev.RawPath = path
-		resp, err := streamingHandler(h)(context.Background(), &ev)
+		resp, err := streamingHandler(h)(context.Background(), raw(ev))
 		if err != nil || resp.StatusCode != 400 {
 			t.Errorf("path %q: %v %v", path, resp.StatusCode, err)
 		}
@@ -224,7 +232,7 @@ func TestStreamingCloseStopsHandler(t *testing.T) {
 			}
 		}
 	})
-	resp, err := streamingHandler(h)(context.Background(), ptr(functionURLEvent("GET", "/", nil)))
+	resp, err := streamingHandler(h)(context.Background(), raw(functionURLEvent("GET", "/", nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -277,13 +285,7 @@ func TestBufferedAdapter(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ev := functionURLEvent(tt.method, "/x", nil)
-			var req events.APIGatewayV2HTTPRequest
-			req.RawPath, req.Headers = ev.RawPath, ev.Headers
-			req.RequestContext.DomainName = ev.RequestContext.DomainName
-			req.RequestContext.HTTP.Method = tt.method
-			req.RequestContext.HTTP.Path = ev.RawPath
-			resp, err := bufferedHandler(tt.h)(context.Background(), req)
+			resp, err := bufferedHandler(tt.h)(context.Background(), raw(functionURLEvent(tt.method, "/x", nil)))
 			if tt.invokeErr {
 				if err == nil {
 					t.Fatalf("invocation succeeded with %d %q", resp.StatusCode, resp.Body)

@@ -1,83 +1,68 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
-	"errors"
+	"encoding/json"
 	"fmt"
-	"log/slog"
-	"maps"
 	"net/http"
-	"runtime/debug"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
-	"github.com/filetolink/filetolink/functions/internal/httpresponse"
+	"github.com/filetolink/filetolink/pkg/httpresponse"
 )
 
 // bufferedHandler serves BUFFERED function URLs and API Gateway HTTP APIs
-// (payload v2) through aws-lambda-go-api-proxy's httpadapter, and also:
+// (payload format 2.0): the whole response is one JSON document. It builds
+// the request as streamingHandler does (newRequest), so both modes answer
+// the same request alike, and:
+//   - refuses an event that is no payload-2.0 request (invocation error);
 //   - bounds the request by the invocation's deadline (less a margin);
-//   - always base64-encodes the body: the adapter sends a body that is valid
-//     UTF-8 as a JSON string, whose escapes (\u0000, \u003c) can make it up
-//     to 6 times larger than the bytes, where base64 adds exactly 1/3 (the
-//     "lambda-buffered" cap in package platform counts on that);
-//   - keeps net/http's rules the adapter's writer lacks (package
-//     httpresponse): the first WriteHeader wins, no body for HEAD, 204 or
-//     304, headers fixed at the status;
-//   - never returns a body shorter than its Content-Length, nor one cut by
-//     a panic: the invocation fails instead and the client gets a 502, not
-//     silently missing bytes.
-func bufferedHandler(h http.Handler) func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
-	adapter := httpadapter.NewV2(http.HandlerFunc(func(aw http.ResponseWriter, r *http.Request) {
-		// The adapter's writer (aw) only collects: w gives it the status
-		// and headers at commit, and the body.
-		w := httpresponse.New(r.Method, aw, func(status int, header http.Header) {
-			maps.Copy(aw.Header(), header)
-			aw.WriteHeader(status)
-		})
-		h.ServeHTTP(w, r)
-		w.Finish()
-		if w.Short() {
-			panic(fmt.Errorf("%w: body of %d bytes, Content-Length %d", http.ErrAbortHandler, w.Written(), w.ContentLength()))
+//   - runs h in the adapters' core (httpresponse.Run: net/http's rules, a
+//     panic before the status answered 500);
+//   - always base64-encodes the body: JSON escaping of a body that happens
+//     to be valid UTF-8 (\u0000, \u003c) can make it up to 6 times larger
+//     than the bytes, where base64 adds exactly 1/3 (the "lambda-buffered"
+//     cap in package platform counts on that);
+//   - never returns an incomplete response (aborted, or short of its
+//     Content-Length): the invocation fails instead and the client gets a
+//     502, not silently missing bytes.
+func bufferedHandler(h http.Handler) func(context.Context, json.RawMessage) (events.APIGatewayV2HTTPResponse, error) {
+	return func(ctx context.Context, raw json.RawMessage) (events.APIGatewayV2HTTPResponse, error) {
+		ev, err := decodeEvent(raw)
+		if err != nil {
+			return events.APIGatewayV2HTTPResponse{}, err
 		}
-	}))
-	return func(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (resp events.APIGatewayV2HTTPResponse, err error) {
+		if err := checkStage(ev); err != nil {
+			return bufferedText(http.StatusNotFound, err.Error()), nil
+		}
 		ctx, cancel := requestContext(ctx)
 		defer cancel()
-		defer func() {
-			v := recover()
-			if v == nil {
-				return
-			}
-			if e, ok := v.(error); ok && errors.Is(e, http.ErrAbortHandler) {
-				err = fmt.Errorf("response aborted: %w", e)
-				return
-			}
-			slog.Error("panic serving request", "method", ev.RequestContext.HTTP.Method, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-			resp, err = bufferedText(http.StatusInternalServerError, "internal error"), nil
-		}()
-		resp, err = adapter.ProxyWithContext(ctx, ev)
+		r, err := newRequest(ctx, ev)
 		if err != nil {
-			// The handler always sets a status: this is an event the
-			// adapter cannot turn into a request.
-			return bufferedText(http.StatusBadRequest, "bad request: cannot read the request"), nil
+			return bufferedText(http.StatusBadRequest, "bad request: "+err.Error()), nil
 		}
-		if !resp.IsBase64Encoded && resp.Body != "" {
-			resp.Body = base64.StdEncoding.EncodeToString([]byte(resp.Body))
-			resp.IsBase64Encoded = true
+		var body bytes.Buffer
+		w := httpresponse.New(r.Method, &body, nil)
+		if err := httpresponse.Run(h, w, r); err != nil {
+			return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("%s %s: %w", r.Method, r.URL.Path, err)
 		}
-		return resp, nil
+		return bufferedResponse(w.Status(), w.SentHeader(), body.Bytes()), nil
 	}
+}
+
+func bufferedResponse(status int, h http.Header, body []byte) events.APIGatewayV2HTTPResponse {
+	resp := events.APIGatewayV2HTTPResponse{StatusCode: status}
+	resp.Headers, resp.Cookies = responseHeaders(h)
+	if len(body) > 0 {
+		resp.Body, resp.IsBase64Encoded = base64.StdEncoding.EncodeToString(body), true
+	}
+	return resp
 }
 
 // bufferedText is a one-line text/plain answer made without a handler.
 func bufferedText(status int, msg string) events.APIGatewayV2HTTPResponse {
-	return events.APIGatewayV2HTTPResponse{
-		StatusCode:      status,
-		Headers:         map[string]string{"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"},
-		Body:            base64.StdEncoding.EncodeToString([]byte(msg + "\n")),
-		IsBase64Encoded: true,
-	}
+	h, body := httpresponse.Text(msg)
+	return bufferedResponse(status, h, body)
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gotd/td/tg"
 
+	"github.com/filetolink/filetolink/internal/lambdarie"
 	"github.com/filetolink/filetolink/internal/tgfake"
 	"github.com/filetolink/filetolink/pkg/platform"
 )
@@ -104,6 +105,9 @@ func exercise(t *testing.T, c *client, cat *catalog, profile platform.Profile) {
 			t.Errorf("GET /healthz: %d %q (%v), want platform %s, cap %d", res.status, res.body, err, profile.Name, profile.MaxResponseBytes)
 		}
 	})
+
+	t.Run("conditional and range headers", func(t *testing.T) { conditionalTable(t, c, cat) })
+	t.Run("events", func(t *testing.T) { checkEvents(t, c.e, c.parse) })
 
 	t.Run("player", func(t *testing.T) {
 		v := cat.video
@@ -209,7 +213,7 @@ func exercise(t *testing.T, c *client, cat *catalog, profile platform.Profile) {
 func checkLogs(t *testing.T, e *emulator, cat *catalog) {
 	logs := e.logs.String()
 	if !strings.Contains(logs, `"route":"/dl/{id}"`) {
-		t.Errorf("no request log lines in the function's output:\n%s", tail(logs, 2000))
+		t.Errorf("no request log lines in the function's output:\n%s", lambdarie.Tail(logs, 2000))
 	}
 	for _, secret := range []string{tgfake.DefaultBotToken, "TESTTOKEN", tgfake.DefaultAPIHash, edgeCaption, smallCaption, cat.big.Caption, cat.video.Caption} {
 		if strings.Contains(logs, secret) {
@@ -270,9 +274,7 @@ func TestLambdaDeadline(t *testing.T) {
 	cat := startFake(t)
 	e := startEmulator(t, cat.fake, map[string]string{"AWS_LAMBDA_FUNCTION_TIMEOUT": "4"})
 	c := &client{t: t, e: e, parse: parseStreamed}
-	if res := c.do("HEAD", dl(cat.edge, edgeCaption), nil); res.status != 200 {
-		t.Fatalf("warm-up: %d %q", res.status, res.body)
-	}
+	warmUp(t, c, dl(cat.edge, edgeCaption))
 	cat.fake.SetLatency(20 * time.Second)
 	defer cat.fake.SetLatency(0)
 	start := time.Now()

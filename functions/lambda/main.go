@@ -1,5 +1,5 @@
 // Command bootstrap is the AWS Lambda entry: one function behind one
-// function URL serving every route of app.ProcessHandler. LAMBDA_INVOKE_MODE picks
+// function URL serving every route of app.Serverless. LAMBDA_INVOKE_MODE picks
 // the adapter and must match the function URL's InvokeMode:
 // RESPONSE_STREAM (the default, streamingHandler) or BUFFERED
 // (bufferedHandler, also for API Gateway HTTP APIs).
@@ -27,10 +27,11 @@ import (
 
 func main() {
 	slog.SetDefault(slog.New(slog.NewJSONHandler(os.Stderr, nil)))
-	// A configuration problem: app.ProcessHandler answers every request with 503
+	// The platform is detected once, here, also when the configuration
+	// has a problem: the handler then answers every request with 503
 	// naming the variables, with the adapter the invoke mode asks for.
-	h := app.ProcessHandler()
-	if app.ProcessProfile().Name == platform.NameLambdaBuffered {
+	h, profile := app.Serverless(platform.Lambda)
+	if profile.Name == platform.NameLambdaBuffered {
 		lambda.Start(bufferedHandler(h))
 		return
 	}

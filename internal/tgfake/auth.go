@@ -11,18 +11,6 @@ import (
 	"github.com/gotd/td/tgtest"
 )
 
-func (s *Server) botUser() *tg.User {
-	return &tg.User{
-		Self:           true,
-		Bot:            true,
-		ID:             s.botID,
-		AccessHash:     int64(mix64(uint64(s.botID)) >> 1),
-		FirstName:      "FileToLink Test Bot",
-		Username:       "filetolink_test_bot",
-		BotInfoVersion: 1,
-	}
-}
-
 func (s *Server) authorize(req *tgtest.Request) {
 	s.mu.Lock()
 	s.authorized[authKey{dc: req.DC, id: req.Session.AuthKey.ID}] = true
@@ -45,16 +33,23 @@ func (s *Server) authImportBotAuthorization(req *tgtest.Request) (bin.Encoder, e
 	switch {
 	case r.APIID != s.opts.APIID || subtle.ConstantTimeCompare([]byte(r.APIHash), []byte(s.opts.APIHash)) != 1:
 		return nil, tgerr.New(400, "API_ID_INVALID")
-	case subtle.ConstantTimeCompare([]byte(r.BotAuthToken), []byte(s.opts.BotToken)) != 1, s.tokenRevoked():
+	}
+	b := s.botByToken(r.BotAuthToken)
+	s.mu.Lock()
+	revoked := b != nil && b.revoked
+	s.mu.Unlock()
+	switch {
+	case b == nil || revoked:
 		return nil, tgerr.New(400, "ACCESS_TOKEN_INVALID")
 	case req.DC != s.opts.HomeDC:
 		return nil, tgerr.New(303, fmt.Sprintf("USER_MIGRATE_%d", s.opts.HomeDC))
 	}
 	s.authorize(req)
+	s.bindKey(req, b.id)
 	s.mu.Lock()
 	s.logins++
 	s.mu.Unlock()
-	return &tg.AuthAuthorization{User: s.botUser()}, nil
+	return &tg.AuthAuthorization{User: b.user()}, nil
 }
 
 // authExportAuthorization gives an authorized key random bytes that
@@ -72,10 +67,12 @@ func (s *Server) authExportAuthorization(req *tgtest.Request) (bin.Encoder, erro
 	}
 	b := make([]byte, 32)
 	_, _ = rand.Read(b)
+	bot := s.botOf(req)
 	s.mu.Lock()
 	s.exported[string(b)] = r.DCID
+	s.exportedBy[string(b)] = bot.id
 	s.mu.Unlock()
-	return &tg.AuthExportedAuthorization{ID: s.botID, Bytes: b}, nil
+	return &tg.AuthExportedAuthorization{ID: bot.id, Bytes: b}, nil
 }
 
 // authImportAuthorization authorizes the connection's key with bytes from
@@ -87,28 +84,31 @@ func (s *Server) authImportAuthorization(req *tgtest.Request) (bin.Encoder, erro
 	}
 	s.mu.Lock()
 	dc, ok := s.exported[string(r.Bytes)]
+	bot := s.bots[s.exportedBy[string(r.Bytes)]]
 	s.mu.Unlock()
-	if !ok || dc != req.DC || r.ID != s.botID {
+	if !ok || dc != req.DC || bot == nil || r.ID != bot.id {
 		return nil, tgerr.New(400, "AUTH_BYTES_INVALID")
 	}
 	s.authorize(req)
-	return &tg.AuthAuthorization{User: s.botUser()}, nil
+	s.bindKey(req, bot.id)
+	return &tg.AuthAuthorization{User: bot.user()}, nil
 }
 
-// usersGetUsers knows one user: the bot itself (what client.Self asks).
+// usersGetUsers knows the bots (client.Self asks for the caller).
 func (s *Server) usersGetUsers(req *tgtest.Request) (bin.Encoder, error) {
 	var r tg.UsersGetUsersRequest
 	if err := r.Decode(req.Buf); err != nil {
 		return nil, err
 	}
+	self := s.botOf(req)
 	users := make([]tg.UserClass, 0, len(r.ID))
 	for _, in := range r.ID {
 		switch u := in.(type) {
 		case *tg.InputUserSelf:
-			users = append(users, s.botUser())
+			users = append(users, self.user())
 		case *tg.InputUser:
-			if u.UserID == s.botID {
-				users = append(users, s.botUser())
+			if b := s.bots[u.UserID]; b != nil {
+				users = append(users, b.user())
 			} else {
 				users = append(users, &tg.UserEmpty{ID: u.UserID})
 			}

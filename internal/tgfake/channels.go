@@ -9,6 +9,7 @@ import (
 
 var (
 	errChannelInvalid    = tgerr.New(400, "CHANNEL_INVALID")
+	errChannelPrivate    = tgerr.New(400, "CHANNEL_PRIVATE")
 	errMessageIDsEmpty   = tgerr.New(400, "MESSAGE_IDS_EMPTY")
 	errMessageIDsTooMany = tgerr.New(400, "LIMIT_INVALID")
 )
@@ -16,11 +17,12 @@ var (
 // maxMessageIDs is how many ids channels.getMessages takes at once.
 const maxMessageIDs = 100
 
-func (s *Server) channel() *tg.Channel {
+// channel is the log channel as bot b sees it (its own access hash).
+func (s *Server) channel(b *bot) *tg.Channel {
 	return &tg.Channel{
 		Broadcast:  true,
 		ID:         s.opts.ChannelID,
-		AccessHash: s.channelAccessHash,
+		AccessHash: b.hashFor(s.channelAccessHash),
 		Title:      "FileToLink log channel",
 		Photo:      &tg.ChatPhotoEmpty{},
 		Date:       int(dateBase.Unix()),
@@ -29,16 +31,23 @@ func (s *Server) channel() *tg.Channel {
 
 // channelFrom checks in names the log channel. A bot may pass access hash 0
 // for a channel it is a member of (the way it first learns the hash); other
-// calls need the real one.
-func (s *Server) channelFrom(in tg.InputChannelClass, allowZeroHash bool) error {
+// calls need the real one, the one bot b was given. A bot outside the
+// channel gets CHANNEL_PRIVATE.
+func (s *Server) channelFrom(b *bot, in tg.InputChannelClass, allowZeroHash bool) error {
 	c, ok := in.(*tg.InputChannel)
 	if !ok || c.ChannelID != s.opts.ChannelID {
 		return errChannelInvalid
 	}
-	if c.AccessHash != s.channelAccessHash && !(allowZeroHash && c.AccessHash == 0) {
+	s.mu.Lock()
+	outside := b.notInChannel
+	s.mu.Unlock()
+	if outside {
+		return errChannelPrivate
+	}
+	if c.AccessHash != b.hashFor(s.channelAccessHash) && !(allowZeroHash && c.AccessHash == 0) {
 		return errChannelInvalid
 	}
-	return s.channelStanding()
+	return nil
 }
 
 func (s *Server) channelsGetChannels(req *tgtest.Request) (bin.Encoder, error) {
@@ -49,12 +58,13 @@ func (s *Server) channelsGetChannels(req *tgtest.Request) (bin.Encoder, error) {
 	if len(r.ID) == 0 {
 		return nil, errChannelInvalid
 	}
+	b := s.botOf(req)
 	var chats []tg.ChatClass
 	for _, in := range r.ID {
-		if err := s.channelFrom(in, true); err != nil {
+		if err := s.channelFrom(b, in, true); err != nil {
 			return nil, err
 		}
-		chats = append(chats, s.channel())
+		chats = append(chats, s.channel(b))
 	}
 	return &tg.MessagesChats{Chats: chats}, nil
 }
@@ -64,7 +74,8 @@ func (s *Server) channelsGetMessages(req *tgtest.Request) (bin.Encoder, error) {
 	if err := r.Decode(req.Buf); err != nil {
 		return nil, err
 	}
-	if err := s.channelFrom(r.Channel, false); err != nil {
+	b := s.botOf(req)
+	if err := s.channelFrom(b, r.Channel, false); err != nil {
 		return nil, err
 	}
 	switch {
@@ -80,7 +91,7 @@ func (s *Server) channelsGetMessages(req *tgtest.Request) (bin.Encoder, error) {
 	out := &tg.MessagesChannelMessages{
 		Pts:   len(s.messages) + 1,
 		Count: len(s.messages),
-		Chats: []tg.ChatClass{s.channel()},
+		Chats: []tg.ChatClass{s.channel(b)},
 	}
 	for _, in := range r.ID {
 		id := 0
@@ -100,7 +111,7 @@ func (s *Server) channelsGetMessages(req *tgtest.Request) (bin.Encoder, error) {
 			Message: m.caption,
 		}
 		if m.file != nil {
-			msg.Media = m.file.tgMedia(m.date, s.refGen)
+			msg.Media = m.file.tgMedia(m.date, s.refGen, b.hashFor(m.file.accessHash))
 		}
 		out.Messages = append(out.Messages, msg)
 	}

@@ -169,14 +169,15 @@ func (f *file) content(thumb string) (Content, bool) {
 	return nil, false
 }
 
-// tgMedia renders f as Telegram sends it inside a message.
-func (f *file) tgMedia(date time.Time, refGen uint32) tg.MessageMediaClass {
+// tgMedia renders f as Telegram sends it inside a message, with the access
+// hash the reading bot sees.
+func (f *file) tgMedia(date time.Time, refGen uint32, accessHash int64) tg.MessageMediaClass {
 	m := f.media
 	ref := fileReference(f.id, refGen)
 	if f.isPhoto() {
 		return &tg.MessageMediaPhoto{Photo: &tg.Photo{
 			ID:            f.id,
-			AccessHash:    f.accessHash,
+			AccessHash:    accessHash,
 			FileReference: ref,
 			Date:          int(date.Unix()),
 			DCID:          m.DC,
@@ -185,7 +186,7 @@ func (f *file) tgMedia(date time.Time, refGen uint32) tg.MessageMediaClass {
 	}
 	doc := &tg.Document{
 		ID:            f.id,
-		AccessHash:    f.accessHash,
+		AccessHash:    accessHash,
 		FileReference: ref,
 		Date:          int(date.Unix()),
 		MimeType:      m.MIMEType,

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
 )
 
 // proxy is a TCP relay in front of one DC's tgtest listener. Clients only ever
@@ -21,7 +22,8 @@ type proxy struct {
 	mu          sync.Mutex
 	unreachable bool
 	closed      bool
-	conns       map[net.Conn]struct{} // both ends of every relayed pair
+	conns       map[net.Conn]struct{}     // both ends of every relayed pair
+	quiet       map[net.Conn]*atomic.Bool // by client end: true once silenced
 
 	wg sync.WaitGroup
 }
@@ -37,6 +39,7 @@ func newProxy(dc int, upstream string, log *slog.Logger) (*proxy, error) {
 		upstream: upstream,
 		log:      log,
 		conns:    map[net.Conn]struct{}{},
+		quiet:    map[net.Conn]*atomic.Bool{},
 	}
 	p.wg.Add(1)
 	go p.acceptLoop()
@@ -79,7 +82,8 @@ func (p *proxy) relay(client net.Conn) {
 		_ = client.Close()
 		return
 	}
-	if !p.track(client, server) {
+	quiet := new(atomic.Bool)
+	if !p.track(client, server, quiet) {
 		_ = client.Close()
 		_ = server.Close()
 		return
@@ -90,21 +94,22 @@ func (p *proxy) relay(client net.Conn) {
 	go func() {
 		// Owned by relay: relay waits for it below.
 		defer close(done)
-		_, _ = io.Copy(server, client)
+		_, _ = io.Copy(quietWriter{server, quiet}, client)
 		_ = server.Close()
 	}()
-	_, _ = io.Copy(client, server)
+	_, _ = io.Copy(quietWriter{client, quiet}, server)
 	_ = client.Close()
 	_ = server.Close()
 	<-done
 }
 
-func (p *proxy) track(a, b net.Conn) bool {
+func (p *proxy) track(a, b net.Conn, quiet *atomic.Bool) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.unreachable || p.closed {
 		return false
 	}
+	p.quiet[a] = quiet
 	p.conns[a] = struct{}{}
 	p.conns[b] = struct{}{}
 	return true
@@ -114,6 +119,7 @@ func (p *proxy) untrack(a, b net.Conn) {
 	p.mu.Lock()
 	delete(p.conns, a)
 	delete(p.conns, b)
+	delete(p.quiet, a)
 	p.mu.Unlock()
 }
 

@@ -82,7 +82,11 @@ func (s *Server) onMessage(srv *tgtest.Server, req *tgtest.Request) error {
 	if id == tg.UploadGetFileRequestTypeID {
 		delay = max(delay, 0) + s.latency
 	}
-	authorized := s.noAuth[id] || s.authorized[authKey{dc: req.DC, id: req.Session.AuthKey.ID}]
+	caller := s.botOfLocked(req) // nil: its bot was revoked
+	authorized := s.noAuth[id] || (s.authorized[authKey{dc: req.DC, id: req.Session.AuthKey.ID}] && caller != nil)
+	if injected == nil && !drop && authorized && id == tg.UploadGetFileRequestTypeID {
+		injected = s.lim.takeLocked(caller, time.Now()) // the per-bot rate (Limits)
+	}
 	s.mu.Unlock()
 
 	if drop {
@@ -115,6 +119,9 @@ func (s *Server) onMessage(srv *tgtest.Server, req *tgtest.Request) error {
 		}
 		result = nil
 		err = rpcErr
+	}
+	if err == nil && id == tg.UploadGetFileRequestTypeID {
+		delay = s.shape(req, result, delay) // counters and the per-connection bandwidth (Limits)
 	}
 	if s.log.Enabled(context.Background(), slog.LevelDebug) {
 		outcome := "ok"

@@ -61,7 +61,11 @@ type Options struct {
 	APIID     int    // default DefaultAPIID; another → 400 API_ID_INVALID
 	APIHash   string // default DefaultAPIHash; another → 400 API_ID_INVALID
 	ChannelID int64  // default DefaultChannelID (LOG_CHANNEL_ID -100<ChannelID>)
-	Logger    *slog.Logger
+	// Bots are more bot accounts besides BotToken (see Bot).
+	Bots []Bot
+	// Limits are Telegram's speed limits (see Limits); zero: none.
+	Limits Limits
+	Logger *slog.Logger
 }
 
 func (o *Options) setDefaults() {
@@ -96,6 +100,8 @@ type Server struct {
 	proxies []*proxy // by DC id, ascending; set once in Start (under mu)
 
 	botID             int64
+	bots              map[int64]*bot // by user id; set in Start
+	botOrder          []*bot         // BotToken first, then Options.Bots
 	channelAccessHash int64
 	handlers          map[uint32]handler
 	noAuth            map[uint32]bool // methods callable before login
@@ -113,7 +119,8 @@ type Server struct {
 	messages    []*message // messages[i] has id i+1
 	refGen      uint32     // current file_reference generation
 	authorized  map[authKey]bool
-	exported    map[string]int // exported authorization bytes → DC it is for
+	exported    map[string]int   // exported authorization bytes → DC it is for
+	exportedBy  map[string]int64 // exported authorization bytes → bot user id
 	latency     time.Duration
 	pausedUntil time.Time
 	fail        map[uint32]*injectedError
@@ -121,8 +128,8 @@ type Server struct {
 	calls       map[uint32]int
 	fileBytes   int64 // bytes answered by upload.getFile
 	logins      int
-	revoked     bool // RevokeBotToken
-	notMember   bool // SetBotInChannel(false)
+	keyBot      map[authKey]int64 // authorized key → bot user id
+	lim         limiter
 }
 
 // authKey identifies an MTProto auth key on one DC.
@@ -147,6 +154,10 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	bots, botOrder, err := newBots(opts, botID)
+	if err != nil {
+		return nil, err
+	}
 
 	var clusterLog gotdlog.Logger = gotdlog.Nop
 	if opts.Logger.Enabled(ctx, slog.LevelDebug) {
@@ -157,10 +168,15 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		log:               opts.Logger,
 		cluster:           cluster.NewCluster(cluster.Options{Logger: clusterLog}),
 		botID:             botID,
+		bots:              bots,
+		botOrder:          botOrder,
+		keyBot:            map[authKey]int64{},
+		lim:               newLimiter(opts.Limits),
 		channelAccessHash: int64(mix64(uint64(opts.ChannelID)^0x5eed) >> 1),
 		upDone:            make(chan error, 1),
 		authorized:        map[authKey]bool{},
 		exported:          map[string]int{},
+		exportedBy:        map[string]int64{},
 		fail:              map[uint32]*injectedError{},
 		drop:              map[uint32]int{},
 		calls:             map[uint32]int{},
@@ -312,14 +328,15 @@ func (s *Server) dcListEnv() string {
 // Env is the client configuration as environment variables, for a separate
 // process: API_ID, API_HASH, BOT_TOKEN, LOG_CHANNEL_ID (-100<id>), TG_DC_LIST
 // ("2=127.0.0.1:port,4=127.0.0.1:port"), TG_DC and TG_PUBLIC_KEYS, the path of
-// a PEM file with the public keys that Env writes into dir.
+// a PEM file with the public keys that Env writes into dir. With Options.Bots
+// it also sets BOT_TOKENS (every token, BOT_TOKEN first).
 func (s *Server) Env(dir string) (map[string]string, error) {
 	// One file per running Server: its home DC's port names it.
 	path := filepath.Join(dir, fmt.Sprintf("tgfake-%d-public-keys.pem", s.DCList().Options[0].Port))
 	if err := os.WriteFile(path, s.PublicKeysPEM(), 0o644); err != nil {
 		return nil, fmt.Errorf("tgfake: write public keys: %w", err)
 	}
-	return map[string]string{
+	env := map[string]string{
 		"API_ID":         strconv.Itoa(s.opts.APIID),
 		"API_HASH":       s.opts.APIHash,
 		"BOT_TOKEN":      s.opts.BotToken,
@@ -327,7 +344,11 @@ func (s *Server) Env(dir string) (map[string]string, error) {
 		"TG_DC_LIST":     s.dcListEnv(),
 		"TG_DC":          strconv.Itoa(s.opts.HomeDC),
 		"TG_PUBLIC_KEYS": path,
-	}, nil
+	}
+	if len(s.botOrder) > 1 {
+		env["BOT_TOKENS"] = strings.Join(s.BotTokens(), ",")
+	}
+	return env, nil
 }
 
 // AddMessage posts a message with caption and media m (nil: text only) to the
@@ -429,11 +450,12 @@ func (s *Server) Calls(method uint32) int {
 	return s.calls[method]
 }
 
-// ResetCalls sets every call counter to zero, FileBytes too.
+// ResetCalls sets every call counter to zero: FileBytes, BotStats and ConnStats too.
 func (s *Server) ResetCalls() {
 	s.mu.Lock()
 	clear(s.calls)
 	s.fileBytes = 0
+	s.lim.resetStatsLocked()
 	s.mu.Unlock()
 }
 

@@ -81,13 +81,14 @@ func (s *Server) uploadGetFile(req *tgtest.Request) (bin.Encoder, error) {
 	}
 
 	s.mu.Lock()
+	reader := s.botOfLocked(req)
 	f, msg := s.fileLocked(id)
 	deleted := msg != nil && msg.deleted // DeleteMessage writes it under s.mu
 	refGen := s.refGen
 	s.mu.Unlock()
 
 	switch {
-	case f == nil || f.isPhoto() != photo || f.accessHash != hash:
+	case f == nil || f.isPhoto() != photo || reader == nil || reader.hashFor(f.accessHash) != hash:
 		return nil, errFileIDInvalid
 	case f.media.DC != req.DC:
 		return nil, tgerr.New(303, fmt.Sprintf("FILE_MIGRATE_%d", f.media.DC))

@@ -5,11 +5,9 @@ package app
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"net/http"
 	"os"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -17,6 +15,7 @@ import (
 
 	"github.com/filetolink/filetolink/pkg/bot"
 	"github.com/filetolink/filetolink/pkg/config"
+	"github.com/filetolink/filetolink/pkg/httpresponse"
 	"github.com/filetolink/filetolink/pkg/platform"
 	"github.com/filetolink/filetolink/pkg/stream"
 	"github.com/filetolink/filetolink/pkg/telegram"
@@ -25,11 +24,14 @@ import (
 
 // App is one running service.
 type App struct {
+	// Telegram is the first bot's client (BOT_TOKEN).
 	Telegram *telegram.Client
 	Files    *stream.Service
 	Profile  platform.Profile
 	Bot      *bot.Bot // the link bot, served at POST /telegram
 	Handler  http.Handler
+
+	closeTelegram func() error
 }
 
 // Options adjust New beyond the configuration; tests and the demo use them.
@@ -59,6 +61,8 @@ func New(cfg config.Config, opts Options) (*App, error) {
 		ConnsPerDC:      cfg.Tuning.ConnsPerDC,
 		RPCTimeout:      cfg.Tuning.RPCTimeout,
 		FloodWaitBudget: cfg.Tuning.FloodWaitBudget,
+		Rate:            cfg.Capacity.Rate,
+		RateBurst:       cfg.Capacity.RateBurst,
 		Logger:          opts.Logger,
 	}
 	for _, k := range cfg.PublicKeys {
@@ -67,8 +71,8 @@ func New(cfg config.Config, opts Options) (*App, error) {
 	if opts.Telegram != nil {
 		opts.Telegram(&tgOpts)
 	}
-	client := telegram.New(tgOpts)
-	files := stream.New(client, stream.Options{
+	client, tgs, statuses := newTelegram(tgOpts, cfg.Capacity.BotTokens)
+	files := stream.New(tgs, stream.Options{
 		ChannelID:    cfg.ChannelID,
 		Window:       cfg.Tuning.Window,
 		BufferBudget: cfg.Tuning.BufferBudget,
@@ -86,13 +90,14 @@ func New(cfg config.Config, opts Options) (*App, error) {
 		ClientIPHeader:        cfg.Platform.ClientIPHeader,
 		Version:               BuildVersion(),
 		Samples:               opts.Samples,
+		Bots:                  botStatus(statuses),
 		Logger:                opts.Logger,
 	})
-	return &App{Telegram: client, Files: files, Profile: profile, Bot: linkBot, Handler: handler}, nil
+	return &App{Telegram: client, Files: files, Profile: profile, Bot: linkBot, Handler: handler, closeTelegram: tgs.Close}, nil
 }
 
-// Close stops the Telegram client.
-func (a *App) Close() error { return a.Telegram.Close() }
+// Close stops the Telegram clients.
+func (a *App) Close() error { return a.closeTelegram() }
 
 // ExportSession logs in and returns a TG_SESSION value.
 func (a *App) ExportSession(ctx context.Context) (string, error) {
@@ -112,36 +117,39 @@ func dcAddrs(list []config.DCAddr) []telegram.DCAddr {
 }
 
 var (
-	processOnce    sync.Once
-	processHandler http.Handler
-	processProfile platform.Profile
+	processMu  sync.Mutex
+	processApp = map[platform.Runtime]*serverless{}
 )
 
-// ProcessHandler is the process-wide service built from the environment on
-// first call: what the Vercel functions and the Lambda entry serve. (An
-// App's Handler is that App's; this one is the process's.) It never blocks
-// on Telegram. A configuration problem is answered with 503 and the names
-// of the bad variables (never their values) on every route.
-func ProcessHandler() http.Handler {
-	processOnce.Do(buildProcess)
-	return processHandler
+type serverless struct {
+	handler http.Handler
+	profile platform.Profile
 }
 
-// ProcessProfile is the process's platform profile, decided once with
-// ProcessHandler's configuration (as far as it parsed, if it has problems).
-func ProcessProfile() platform.Profile {
-	processOnce.Do(buildProcess)
-	return processProfile
+// Serverless is the process-wide service of an entry point that runs on
+// the platform rt (platform.Vercel for functions/, platform.Lambda for
+// functions/lambda), built from the environment on first call, and its
+// profile, decided once per process: what the entry serves and what its
+// adapter follows. It never blocks on Telegram. A configuration problem is
+// answered with 503 and the names of the bad variables (never their
+// values) on every route; the profile is then decided from what parsed.
+func Serverless(rt platform.Runtime) (http.Handler, platform.Profile) {
+	processMu.Lock()
+	defer processMu.Unlock()
+	s := processApp[rt]
+	if s == nil {
+		s = &serverless{}
+		s.handler, s.profile = fromEnv(os.Getenv, rt, slog.New(slog.NewJSONHandler(os.Stderr, nil)))
+		processApp[rt] = s
+	}
+	return s.handler, s.profile
 }
 
-func buildProcess() {
-	logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
-	processHandler, processProfile = fromEnv(os.Getenv, logger)
-}
-
-// fromEnv builds the service from the variables getenv reads.
-func fromEnv(getenv func(string) string, logger *slog.Logger) (http.Handler, platform.Profile) {
+// fromEnv builds the service of an entry on rt from the variables getenv
+// reads.
+func fromEnv(getenv func(string) string, rt platform.Runtime, logger *slog.Logger) (http.Handler, platform.Profile) {
 	cfg, err := config.Parse(getenv, config.Serve)
+	cfg.Platform = cfg.Platform.On(rt)
 	profile := platform.Detect(cfg.Platform)
 	if err != nil {
 		logger.Error("service not configured", "err", err)
@@ -156,16 +164,9 @@ func fromEnv(getenv func(string) string, logger *slog.Logger) (http.Handler, pla
 }
 
 func misconfigured(err error) http.Handler {
-	msg := "service not configured: " + strings.TrimPrefix(err.Error(), "invalid configuration: ") + "\n"
+	msg := "service not configured: " + strings.ReplaceAll(strings.TrimPrefix(err.Error(), "invalid configuration: "), "\n", "; ")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.Header().Set("X-Content-Type-Options", "nosniff")
-		w.Header().Set("Content-Length", strconv.Itoa(len(msg)))
-		w.Header().Set("Cache-Control", "no-store")
 		w.Header().Set("Retry-After", "60")
-		w.WriteHeader(http.StatusServiceUnavailable)
-		if r.Method != http.MethodHead {
-			_, _ = io.WriteString(w, msg)
-		}
+		httpresponse.WriteText(w, r, http.StatusServiceUnavailable, msg)
 	})
 }

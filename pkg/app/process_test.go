@@ -27,7 +27,7 @@ func TestMisconfiguredAnswerNamesVariablesNotValues(t *testing.T) {
 		"TG_SESSION":               "SeCrEt6",
 		"CLIENT_IP_HEADER":         "SeCrEt7",
 	}
-	h, profile := fromEnv(func(k string) string { return env[k] }, slog.New(slog.DiscardHandler))
+	h, profile := fromEnv(func(k string) string { return env[k] }, platform.Lambda, slog.New(slog.DiscardHandler))
 	if profile.Name != platform.NameLambdaBuffered {
 		t.Errorf("profile %q, want %q", profile.Name, platform.NameLambdaBuffered)
 	}

@@ -175,10 +175,14 @@ func (b *Bot) Handle(ctx context.Context, u *Update, base string) Outcome {
 	}
 	switch {
 	case cmd == "fdl" || cmd == "link":
-		if m.ReplyTo == nil {
+		src := m.ReplyTo
+		if _, own := mediaOf(m); src == nil && own {
+			src = m // a file sent with /fdl as its caption
+		}
+		if src == nil {
 			return b.reply(m, "Reply to a file with /fdl to get its links.", "no file")
 		}
-		return b.link(ctx, m, m.ReplyTo, base)
+		return b.link(ctx, m, src, base)
 	case cmd == "revoke":
 		return b.revoke(ctx, m)
 	case channel:

@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"regexp"
 	"strings"
 	"testing"
@@ -153,7 +154,7 @@ func FuzzParseUpdate(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
-	b := New(Options{Token: "7:x", APIURL: "http://127.0.0.1:1", ChannelID: 1})
+	b := New(Options{Token: "7:x", APIURL: "http://127.0.0.1:1", ChannelID: 1, Logger: slog.New(slog.DiscardHandler)})
 	f.Fuzz(func(t *testing.T, body []byte) {
 		u, ok := parseUpdate(body)
 		if !ok {

@@ -44,7 +44,8 @@ type Config struct {
 	Tuning   Tuning
 	HTTP     HTTP
 	Platform platform.Env
-	Bot      Bot // the link bot: bot.go
+	Bot      Bot      // the link bot: bot.go
+	Capacity Capacity // several bots and their rate: capacity.go
 
 	proxy proxy // what the platform variables tell of the proxy in front
 }
@@ -52,7 +53,7 @@ type Config struct {
 // tables is every variable the service reads, topic by topic, in the order
 // they are parsed (a row's Then may rely on the rows before it).
 func tables() [][]Var {
-	return [][]Var{credentialVars, telegramVars, tuningVars, httpVars, platformVars, botVars}
+	return [][]Var{credentialVars, telegramVars, tuningVars, httpVars, platformVars, botVars, capacityVars}
 }
 
 // Purpose says what the process is started for; it decides which

@@ -27,9 +27,9 @@ import (
 // client that stops reading (no Read for StallTimeout) has its prefetched
 // parts dropped and their budget returned; reading again starts over.
 //
-// The reader owns one scheduler goroutine and one goroutine per part in
-// flight per run (a run ends when a stall is reclaimed); Close stops and
-// waits for all of them.
+// The reader owns a watcher goroutine (stalls), and per run one scheduler
+// goroutine and one goroutine per part in flight (a run ends when a stall
+// is reclaimed); Close stops and waits for all of them.
 type reader struct {
 	s      *Service
 	ctx    context.Context // ends with Close or the caller's ctx
@@ -38,7 +38,7 @@ type reader struct {
 	loc    *location
 	// held is all the budget this stream holds (in flight, unread, being read).
 	held *atomic.Int64
-	wg   sync.WaitGroup // every goroutine of every run, and a reclaim in progress
+	wg   sync.WaitGroup // the watcher and every goroutine of every run
 
 	// Read's own state: io.Reader allows one Read at a time, and Close
 	// runs after the last Read returned.
@@ -56,7 +56,6 @@ type reader struct {
 	registered bool       // counted among the budget's streams
 	active     bool       // a Read is in progress
 	idleSince  time.Time
-	stall      *time.Timer
 	closed     bool
 }
 
@@ -128,8 +127,28 @@ func (s *Service) newReader(ctx context.Context, f *File, first, last int64) (*r
 	}
 	r.mu.Lock()
 	r.startLocked(true)
+	r.idleSince = time.Now()
 	r.mu.Unlock()
+	r.wg.Add(1)
+	go r.watch()
 	return r, nil
+}
+
+// watch reclaims the stream's run when its client has not read for
+// StallTimeout; it checks every StallTimeout, so a stall is noticed
+// within twice that.
+func (r *reader) watch() {
+	defer r.wg.Done()
+	t := time.NewTicker(r.s.opts.StallTimeout)
+	defer t.Stop()
+	for {
+		select {
+		case <-r.ctx.Done():
+			return
+		case <-t.C:
+			r.reclaim()
+		}
+	}
 }
 
 // startLocked starts a run from part r.next; paid says the budget of that
@@ -265,9 +284,6 @@ func (r *reader) resume() *run {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.active = true
-	if r.stall != nil {
-		r.stall.Stop()
-	}
 	if !r.registered {
 		r.registered = true
 		r.s.budget.register()
@@ -279,20 +295,12 @@ func (r *reader) resume() *run {
 	return r.run
 }
 
-// pause marks the end of a Read and arms the stall timer.
+// pause marks the end of a Read.
 func (r *reader) pause() {
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	r.active = false
 	r.idleSince = time.Now()
-	if r.closed || r.err != nil {
-		return
-	}
-	if r.stall == nil {
-		r.stall = time.AfterFunc(r.s.opts.StallTimeout, r.reclaim)
-	} else {
-		r.stall.Reset(r.s.opts.StallTimeout)
-	}
+	r.mu.Unlock()
 }
 
 // reclaim ends the run of a stream whose client stopped reading: fetches
@@ -311,9 +319,7 @@ func (r *reader) reclaim() {
 		r.registered = false
 		r.s.budget.unregister()
 	}
-	r.wg.Add(1)
 	r.mu.Unlock()
-	defer r.wg.Done()
 	g.cancel()
 	g.wg.Wait()
 	r.drain(g)
@@ -342,14 +348,17 @@ func (r *reader) releaseReading() {
 }
 
 // Close stops every fetch and waits for them; memory of parts fetched but
-// never read goes back to the budget.
+// never read goes back to the budget. The wait ends at the request's
+// deadline (ctx's) at the latest: gotd returns a cancelled call only once
+// the server confirmed its drop, which on a connection that died silently
+// takes gotd's drop timeout (15 s), past the deadline a serverless
+// invocation must answer by. Fetches still running then are cancelled
+// already and end within that timeout; the goroutine waiting for them gives
+// their memory back when they do.
 func (r *reader) Close() error {
 	r.mu.Lock()
 	already := r.closed
 	r.closed = true
-	if r.stall != nil {
-		r.stall.Stop()
-	}
 	g := r.run
 	r.run = nil
 	registered := r.registered
@@ -359,18 +368,51 @@ func (r *reader) Close() error {
 		return nil
 	}
 	r.cancel()
-	r.wg.Wait()
-	if g != nil {
-		r.drain(g)
+	r.releaseReading() // Read's own state: Close runs after the last Read
+	cleanup := func() {
+		if g != nil {
+			r.drain(g)
+		}
+		if registered {
+			r.s.budget.unregister()
+		}
 	}
-	r.releaseReading()
-	if registered {
-		r.s.budget.unregister()
+	if done := r.waitFetches(); done != nil {
+		go func() {
+			<-done
+			cleanup()
+		}()
+	} else {
+		cleanup()
 	}
 	if r.err == nil {
 		r.err = errors.New("stream: read after close")
 	}
 	return nil
+}
+
+// waitFetches waits for every goroutine of the reader to return, until
+// ctx's deadline. It returns nil when they did, else a channel closed
+// when they do.
+func (r *reader) waitFetches() <-chan struct{} {
+	deadline, ok := r.ctx.Deadline()
+	if !ok {
+		r.wg.Wait()
+		return nil
+	}
+	done := make(chan struct{})
+	go func() {
+		r.wg.Wait()
+		close(done)
+	}()
+	t := time.NewTimer(time.Until(deadline))
+	defer t.Stop()
+	select {
+	case <-done:
+		return nil
+	case <-t.C:
+		return done
+	}
 }
 
 // fetch gets one part, following FILE_MIGRATE to the right DC, refreshing

@@ -41,6 +41,12 @@ type Options struct {
 	RPCTimeout time.Duration
 	// FloodWaitBudget: longer FLOOD_WAITs are returned to the caller (default 5s).
 	FloodWaitBudget time.Duration
+	// Rate is how many upload.getFile calls per second the bot makes to one
+	// DC at most (default DefaultRate; negative: no pacing), RateBurst how
+	// many at once (default DefaultRateBurst). FLOOD_WAITs lower it for that
+	// DC, calm time brings it back (see rate.go).
+	Rate      float64
+	RateBurst int
 	// ConnectWait is how long a caller waits for the first login (default 8s);
 	// the login itself keeps going in the background for later callers.
 	ConnectWait time.Duration
@@ -60,6 +66,12 @@ func (o *Options) setDefaults() {
 	}
 	if o.FloodWaitBudget < 0 {
 		o.FloodWaitBudget = 0
+	}
+	if o.Rate == 0 {
+		o.Rate = DefaultRate
+	}
+	if o.RateBurst <= 0 {
+		o.RateBurst = DefaultRateBurst
 	}
 	if o.ConnectWait <= 0 {
 		o.ConnectWait = 8 * time.Second
@@ -84,6 +96,7 @@ var (
 type Client struct {
 	opts    Options
 	storage *session.StorageMemory
+	rates   *rates // per-DC getFile pacing and counters; outlive runs
 
 	mu     sync.Mutex
 	closed bool
@@ -97,7 +110,7 @@ func New(opts Options) *Client {
 	if len(opts.Session) > 0 {
 		_ = storage.StoreSession(context.Background(), opts.Session)
 	}
-	return &Client{opts: opts, storage: storage}
+	return &Client{opts: opts, storage: storage, rates: newRates(opts)}
 }
 
 // API returns the home-DC API, logging in first if needed. Concurrent first
@@ -212,6 +225,7 @@ func (c *Client) start() *run {
 		started:   time.Now(),
 		pools:     map[int]*pool{},
 		link:      newLink(c.opts.RPCTimeout),
+		rates:     c.rates,
 	}
 	client := telegram.NewClient(c.opts.APIID, c.opts.APIHash, telegram.Options{
 		DC:             c.opts.DC,

@@ -9,11 +9,16 @@ import (
 	"github.com/gotd/td/tgerr"
 )
 
-// chain wraps an invoker in the policies every call goes through: flood
-// waits within budget are waited out, and each attempt has a deadline.
-func chain(next tg.Invoker, opts Options) tg.Invoker {
+// chain wraps an invoker in the policies every call goes through, outer
+// first: flood waits within budget are waited out; getFile calls keep to
+// the DC's adaptive rate (their wait is not part of the deadline); each
+// attempt has a deadline.
+func chain(next tg.Invoker, opts Options, limit *rateLimiter) tg.Invoker {
 	return &floodWaitInvoker{
-		next:   &deadlineInvoker{next: next, timeout: opts.RPCTimeout},
+		next: &rateInvoker{
+			next:  &deadlineInvoker{next: next, timeout: opts.RPCTimeout},
+			limit: limit,
+		},
 		budget: opts.FloodWaitBudget,
 	}
 }

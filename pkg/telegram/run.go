@@ -34,6 +34,8 @@ type run struct {
 
 	// link is the primary connection's state; calls wait for it.
 	link *link
+	// rates pace getFile per DC (the Client's, shared by its runs).
+	rates *rates
 
 	loginMu sync.Mutex
 }
@@ -44,7 +46,7 @@ func (r *run) loop(ctx context.Context, haveSession bool) {
 	defer close(r.stopped)
 	loggedIn := false
 	err := r.client.Run(ctx, func(ctx context.Context) error {
-		base := &linkInvoker{next: chain(r.client, r.opts), link: r.link}
+		base := &linkInvoker{next: chain(r.client, r.opts, r.rates.dc(r.opts.DC)), link: r.link}
 		r.api = tg.NewClient(&reloginInvoker{next: base, login: r.login})
 		if !haveSession {
 			if err := r.login(ctx); err != nil {
@@ -184,7 +186,7 @@ func (r *run) createPool(dc int, p *pool) {
 		return
 	}
 	p.inv = inv
-	p.api = tg.NewClient(&linkInvoker{next: chain(inv, r.opts), link: r.link})
+	p.api = tg.NewClient(&linkInvoker{next: chain(inv, r.opts, r.rates.dc(dc)), link: r.link})
 }
 
 func (r *run) closePools() {

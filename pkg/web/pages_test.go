@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"html"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -71,7 +72,7 @@ func TestIndexAndHealth(t *testing.T) {
 		if got.Goroutines <= 0 {
 			t.Errorf("healthz goroutines %d, want > 0", got.Goroutines)
 		}
-		if got != want {
+		if !reflect.DeepEqual(got, want) {
 			t.Errorf("healthz %+v, want %+v", got, want)
 		}
 		if h := e.do("HEAD", "/healthz"); h.Code != 200 || h.Body.Len() != 0 || h.Header().Get("Content-Length") != w.Header().Get("Content-Length") {

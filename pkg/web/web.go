@@ -44,6 +44,8 @@ type Options struct {
 	Webhook http.Handler
 	// Version is shown on / and /healthz.
 	Version string
+	// Bots reports each Telegram bot's state for / and /healthz (nil: not shown).
+	Bots func() []BotStatus
 	// Samples are files the index page links to (the demo's).
 	Samples []Sample
 	// Logger receives one line per request. nil means slog.Default().
@@ -69,6 +71,7 @@ type server struct {
 	log           *slog.Logger
 	static        *staticFiles
 	started       time.Time
+	botStatus     func() []BotStatus
 }
 
 // New returns the handler serving every route of the service.
@@ -95,6 +98,7 @@ func New(o Options) http.Handler {
 		log:           o.Logger,
 		static:        newStaticFiles(),
 		started:       time.Now(),
+		botStatus:     o.Bots,
 	}
 	if o.CodeFailuresPerMinute > 0 {
 		s.limiter = newGuessLimiter(o.CodeFailuresPerMinute, time.Minute, time.Now)

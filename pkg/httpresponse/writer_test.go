@@ -8,7 +8,7 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/filetolink/filetolink/functions/internal/httpresponse"
+	"github.com/filetolink/filetolink/pkg/httpresponse"
 )
 
 // recorded is what one response sent through a Writer.

@@ -1,6 +1,6 @@
 // Package httpresponse is the http.ResponseWriter the serverless adapters
 // hand to the service's handler. Their platforms (Vercel's runtime, the
-// Lambda runtime, aws-lambda-go-api-proxy) apply none of the rules
+// Lambda runtime) apply none of the rules
 // net/http's server applies to a handler's writes; Writer applies them, and
 // leaves to its adapter only where the bytes go and what to do when the
 // body comes up short:

@@ -1,0 +1,314 @@
+package handler
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/filetolink/filetolink/internal/lambdarie"
+)
+
+// This file builds the functions with Vercel's own builder (the Vercel CLI
+// and its @vercel/go, which wraps each handler in github.com/vercel/go-bridge
+// over aws-lambda-go) and runs each built bootstrap under aws-lambda-rie, fed
+// the event go-bridge decodes. The tests in vercel_test.go send their
+// requests there: what they check is what Vercel would run.
+
+// vercelCLIVersion is the Vercel CLI the build uses (newer ones do not
+// install offline here).
+const vercelCLIVersion = "58.10.0"
+
+// requireTool finds a command the real build needs, or skips the test;
+// on CI (CI set) a missing tool fails it.
+func requireTool(t *testing.T, name, hint string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s is not on PATH (CI is set): %s", name, hint)
+		}
+		t.Skipf("%s is not on PATH, so Vercel's real build cannot run: %s", name, hint)
+	}
+	return path
+}
+
+// vercelCLI returns the vercel command, installing the CLI with npm once
+// into a cache folder outside the repository (VERCEL_CLI_DIR, default
+// <user cache>/filetolink/vercel-<version>).
+func vercelCLI(t *testing.T) string {
+	t.Helper()
+	npm := requireTool(t, "npm", "install Node.js and npm (apt-get install npm)")
+	dir := os.Getenv("VERCEL_CLI_DIR")
+	if dir == "" {
+		cache, err := os.UserCacheDir()
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir = filepath.Join(cache, "filetolink", "vercel-"+vercelCLIVersion)
+	}
+	bin := filepath.Join(dir, "node_modules", ".bin", "vercel")
+	if _, err := os.Stat(bin); err == nil {
+		return bin
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(npm, "i", "-E", "--no-audit", "--no-fund", "--loglevel=error", "vercel@"+vercelCLIVersion)
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("npm i vercel@%s in %s: %v\n%s", vercelCLIVersion, dir, err, out)
+	}
+	return bin
+}
+
+// copyTree copies the repository at src to dst, without what git and npm
+// keep (.git, node_modules) and any earlier .vercel output. The builder
+// rewrites go.mod and moves files in place: it must never run in the
+// working tree.
+func copyTree(t *testing.T, src, dst string) {
+	t.Helper()
+	err := filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, path)
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			switch d.Name() {
+			case ".git", "node_modules", ".vercel":
+				return filepath.SkipDir
+			}
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), data, info.Mode().Perm())
+	})
+	if err != nil {
+		t.Fatalf("copy the repository: %v", err)
+	}
+}
+
+// goProxy is GOPROXY for the build: the file proxy ../shared/goproxy
+// (next to the repository; it holds github.com/vercel/go-bridge, which the
+// module proxy here does not serve) first when that folder exists, then
+// the usual one.
+func goProxy(t *testing.T, repo string) string {
+	t.Helper()
+	out, err := exec.Command("go", "env", "GOPROXY").Output()
+	if err != nil {
+		t.Fatalf("go env GOPROXY: %v", err)
+	}
+	proxy := strings.TrimSpace(string(out))
+	shared := filepath.Join(filepath.Dir(repo), "shared", "goproxy")
+	if info, err := os.Stat(shared); err == nil && info.IsDir() {
+		proxy = "file://" + filepath.ToSlash(shared) + "," + proxy
+	}
+	return proxy
+}
+
+// vercelOutput is what `vercel build` left in .vercel/output.
+type vercelOutput struct {
+	routes     []vercelRoute     // config.json's, in order
+	bootstraps map[string]string // function file (functions/dl.go) -> its bootstrap
+	took       time.Duration
+}
+
+// buildWithVercel runs `vercel build --yes` on a scratch copy of the
+// repository and checks its output: the routes of config.json are
+// vercel.json's, and each function is a provided.al2023 bootstrap.
+func buildWithVercel(t *testing.T) *vercelOutput {
+	t.Helper()
+	vercel := vercelCLI(t)
+	repo, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := filepath.Join(t.TempDir(), "repo")
+	copyTree(t, repo, root)
+	if err := os.MkdirAll(filepath.Join(root, ".vercel"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// A linked project without login: the build needs no more.
+	project := `{"projectId":"prj_local","orgId":"team_local","settings":{"framework":null}}`
+	if err := os.WriteFile(filepath.Join(root, ".vercel", "project.json"), []byte(project), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tmp := filepath.Join(root, ".tmp") // the builder puts the bootstraps in os.tmpdir()
+	if err := os.MkdirAll(tmp, 0o755); err != nil {
+		t.Fatal(err)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, vercel, "build", "--yes")
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(),
+		"TMPDIR="+tmp,
+		"GOPROXY="+goProxy(t, repo),
+		"VERCEL_TELEMETRY_DISABLED=1",
+		"NO_UPDATE_NOTIFIER=1",
+		"FORCE_COLOR=0",
+	)
+	start := time.Now()
+	out, err := cmd.CombinedOutput()
+	took := time.Since(start)
+	if err != nil {
+		t.Fatalf("vercel build failed after %v: %v\n%s", took.Round(time.Second), err, lambdarie.Tail(string(out), 8000))
+	}
+	t.Logf("vercel build took %v", took.Round(time.Second))
+	if bytes.Contains(out, []byte("go: downloading go1")) || bytes.Contains(out, []byte("Downloading Go")) {
+		t.Errorf("the builder downloaded a Go toolchain instead of using %s (go.mod's toolchain line):\n%s", runtime.Version(), lambdarie.Tail(string(out), 3000))
+	}
+
+	o := &vercelOutput{bootstraps: map[string]string{}, took: took}
+	output := filepath.Join(root, ".vercel", "output")
+	var config struct {
+		Version int           `json:"version"`
+		Routes  []vercelRoute `json:"routes"`
+	}
+	readJSON(t, filepath.Join(output, "config.json"), &config)
+	o.routes = config.Routes
+	checkOutputRoutes(t, readVercelConfig(t).Routes, config.Routes)
+
+	for file := range functionsByFile {
+		dir := filepath.Join(output, "functions", file+".func")
+		var vc struct {
+			Handler         string            `json:"handler"`
+			Runtime         string            `json:"runtime"`
+			RuntimeLanguage string            `json:"runtimeLanguage"`
+			Architecture    string            `json:"architecture"`
+			FilePathMap     map[string]string `json:"filePathMap"`
+		}
+		readJSON(t, filepath.Join(dir, ".vc-config.json"), &vc)
+		if vc.Handler != "bootstrap" || vc.Runtime != "provided.al2023" || vc.RuntimeLanguage != "go" {
+			t.Errorf("%s: .vc-config.json is %+v, want handler bootstrap, runtime provided.al2023, language go", file, vc)
+		}
+		boot := vc.FilePathMap["bootstrap"]
+		if boot == "" {
+			if _, err := os.Stat(filepath.Join(dir, "bootstrap")); err == nil {
+				boot = filepath.Join(dir, "bootstrap")
+			}
+		} else if !filepath.IsAbs(boot) {
+			boot = filepath.Join(root, boot) // filePathMap is relative to the project
+		}
+		info, err := os.Stat(boot)
+		if err != nil || info.Mode()&0o111 == 0 {
+			t.Fatalf("%s: no executable bootstrap (filePathMap %v): %v", file, vc.FilePathMap, err)
+		}
+		o.bootstraps[file] = boot
+	}
+	return o
+}
+
+// checkOutputRoutes: the build keeps vercel.json's routes, in order, each
+// anchored as Vercel matches it.
+func checkOutputRoutes(t *testing.T, want, got []vercelRoute) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("config.json has %d routes, vercel.json %d: %+v", len(got), len(want), got)
+	}
+	for i := range want {
+		if got[i].Src != "^"+want[i].Src+"$" || got[i].Dest != want[i].Dest {
+			t.Errorf("config.json route %d is %+v, want ^%s$ -> %s", i, got[i], want[i].Src, want[i].Dest)
+		}
+		if _, err := regexp.Compile(got[i].Src); err != nil {
+			t.Errorf("config.json route %q: %v", got[i].Src, err)
+		}
+	}
+}
+
+func readJSON(t *testing.T, path string, v any) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+}
+
+// TestToolchainIsCIs: @vercel/go takes exactly the Go of go.mod's toolchain
+// line (else its go line: "go 1.26.0" means 1.26.0) and uses a local Go
+// only if `go version` matches; otherwise it downloads one, which fails
+// offline and on Vercel builds an old patch release.
+func TestToolchainIsCIs(t *testing.T) {
+	f, err := os.Open("../go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var toolchain string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(sc.Text()), "toolchain "); ok {
+			toolchain = strings.TrimSpace(v)
+		}
+	}
+	if toolchain == "" {
+		t.Fatalf("go.mod has no toolchain line; want toolchain %s", runtime.Version())
+	}
+	if toolchain != runtime.Version() {
+		t.Errorf("go.mod says toolchain %s, the tests run %s: Vercel's builder would download %s", toolchain, runtime.Version(), toolchain)
+	}
+}
+
+// vercelFunctions are the built functions running under aws-lambda-rie.
+type vercelFunctions struct {
+	out *vercelOutput
+	emu map[string]*lambdarie.Emulator // by function file
+}
+
+// startVercelFunctions runs each built bootstrap under its own emulator
+// with env: as on Vercel, one process per function.
+func startVercelFunctions(t *testing.T, out *vercelOutput, env map[string]string) *vercelFunctions {
+	t.Helper()
+	f := &vercelFunctions{out: out, emu: map[string]*lambdarie.Emulator{}}
+	for file, boot := range out.bootstraps {
+		f.emu[file] = lambdarie.Start(t, boot, env)
+	}
+	return f
+}
+
+// invoke posts event to the function file's emulator and returns the
+// payload the function answered.
+func (f *vercelFunctions) invoke(file string, event []byte) ([]byte, error) {
+	e, ok := f.emu[file]
+	if !ok {
+		return nil, fmt.Errorf("no built function %s", file)
+	}
+	return e.Invoke(event), nil
+}
+
+// logs is what all the functions wrote.
+func (f *vercelFunctions) logs() string {
+	var b strings.Builder
+	for _, e := range f.emu {
+		_, _ = io.WriteString(&b, e.Logs.String())
+	}
+	return b.String()
+}

@@ -1,0 +1,289 @@
+package fleet_test
+
+// Capacity benchmarks against the in-process fake Telegram with Telegram's
+// speed limits turned on. The command and the figures are in BENCHMARKS.md:
+//
+//	go test ./pkg/fleet -run '^$' -bench . -benchtime 3x -timeout 30m
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/filetolink/filetolink/internal/tgfake"
+	"github.com/filetolink/filetolink/pkg/stream"
+	"github.com/filetolink/filetolink/pkg/telegram"
+)
+
+const (
+	benchCap     = 4 << 20 // bytes/s per MTProto connection
+	benchLatency = 50 * time.Millisecond
+)
+
+// benchWindow is the stream window (default 8, the stream core's);
+// BENCH_WINDOW changes it.
+var benchWindow = func() int {
+	if n, err := strconv.Atoi(os.Getenv("BENCH_WINDOW")); err == nil && n > 0 {
+		return n
+	}
+	return 8
+}()
+
+var benchBots = []tgfake.Bot{
+	{Token: "700001:worker-one"}, {Token: "700002:worker-two"}, {Token: "700003:worker-three"},
+}
+
+func newBenchEnv(b *testing.B, bots int, conns int, limits tgfake.Limits) *env {
+	e := newEnv(b, benchBots[:bots-1], func(o *telegram.Options) {
+		o.ConnsPerDC = conns
+		o.FloodWaitBudget = 5 * time.Second // the service's default
+	})
+	e.fake.SetLimits(limits)
+	e.fake.SetLatency(benchLatency)
+	e.svc = stream.New(e.fleet, stream.Options{ChannelID: tgfake.DefaultChannelID, Window: benchWindow})
+	return e
+}
+
+// readAll reads first..last of f, returning the bytes read.
+func readAll(ctx context.Context, svc *stream.Service, f *stream.File, first, last int64) (int64, error) {
+	r, err := svc.Open(ctx, f, first, last)
+	if err != nil {
+		return 0, err
+	}
+	defer r.Close()
+	return io.Copy(io.Discard, r)
+}
+
+// warmFleet logs every bot in and lets each learn the file.
+func warmFleet(b *testing.B, e *env, f *stream.File) {
+	b.Helper()
+	waitConnected(b, e)
+	for range 3 {
+		if _, err := readAll(context.Background(), e.svc, f, 0, min(f.Size, 16<<20)-1); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkOneStream: one stream of a 64 MiB file with every connection
+// capped at 4 MiB/s and 50 ms latency, over 1, 2 and 4 bots of 2
+// connections each, and 1 bot of 8 connections (where the bot's 10
+// requests/s bind). "of-goal-base" is the throughput over min(connections,
+// window) × cap.
+func BenchmarkOneStream(b *testing.B) {
+	for _, c := range []struct{ bots, conns int }{{1, 2}, {2, 2}, {4, 2}, {1, 8}} {
+		b.Run(fmt.Sprintf("bots=%d/conns=%d", c.bots, c.conns), func(b *testing.B) {
+			e := newBenchEnv(b, c.bots, c.conns, tgfake.Limits{ConnBandwidth: benchCap})
+			const size = 64 << 20
+			id := e.fake.AddMessage("c", &tgfake.Media{Kind: tgfake.KindDocument, Name: "f", Content: tgfake.Pattern(1, size)})
+			f, err := e.svc.Resolve(context.Background(), id)
+			if err != nil {
+				b.Fatal(err)
+			}
+			warmFleet(b, e, f)
+			e.fake.ResetCalls()
+			b.SetBytes(size)
+			b.ResetTimer()
+			start := time.Now()
+			for range b.N {
+				if n, err := readAll(context.Background(), e.svc, f, 0, size-1); err != nil || n != size {
+					b.Fatalf("read %d: %v", n, err)
+				}
+			}
+			secs := time.Since(start).Seconds()
+			b.StopTimer()
+			mibs := float64(b.N) * size / secs / (1 << 20)
+			base := float64(min(c.bots*c.conns, benchWindow)) * benchCap / (1 << 20)
+			b.ReportMetric(mibs, "MiB/s")
+			b.ReportMetric(mibs/base, "of-goal-base")
+			b.ReportMetric(float64(len(e.fake.ConnStats())), "conns-used")
+			if testing.Verbose() {
+				for _, c := range e.fake.ConnStats() {
+					b.Logf("DC %d bot %d: %d parts", c.DC, c.BotID, c.Parts)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkManyStreams: 100 streams at once, 4 MiB each, over 4 bots of 8
+// connections, every connection capped at 4 MiB/s, 50 ms latency, and the
+// fake answering FLOOD_WAIT above 10 requests/s per bot (burst 5); the
+// service runs its default rate (10/s, burst 5). busywait=2s is the
+// stream core's default: a stream that finds the prefetch budget spent
+// for 2 s fails busy (503 + Retry-After); busywait=60s lets every stream
+// run, to measure fairness.
+func BenchmarkManyStreams(b *testing.B) {
+	for _, busyWait := range []time.Duration{2 * time.Second, time.Minute} {
+		b.Run("busywait="+busyWait.String(), func(b *testing.B) {
+			manyStreams(b, busyWait)
+		})
+	}
+}
+
+func manyStreams(b *testing.B, busyWait time.Duration) {
+	e := newBenchEnv(b, 4, 8, tgfake.Limits{ConnBandwidth: benchCap, BotRate: 10, BotBurst: 5})
+	e.svc = stream.New(e.fleet, stream.Options{ChannelID: tgfake.DefaultChannelID, Window: benchWindow, BusyWait: busyWait})
+	const streams, size = 100, 4 << 20
+	id := e.fake.AddMessage("c", &tgfake.Media{Kind: tgfake.KindDocument, Name: "f", Content: tgfake.Pattern(2, 64<<20)})
+	f, err := e.svc.Resolve(context.Background(), id)
+	if err != nil {
+		b.Fatal(err)
+	}
+	warmFleet(b, e, f)
+	time.Sleep(time.Second) // every bot's bucket full again
+	e.fake.ResetCalls()
+	runtime.GC()
+	b.ResetTimer()
+	var clientFloods, busy, failures atomic.Int64
+	var rates []float64
+	var total time.Duration
+	for range b.N {
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		start := time.Now()
+		for i := range streams {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				first := int64(i%16) * size
+				t0 := time.Now()
+				n, err := readAll(context.Background(), e.svc, f, first, first+size-1)
+				var fw *stream.FloodWaitError
+				switch {
+				case errors.As(err, &fw):
+					clientFloods.Add(1)
+				case errors.Is(err, stream.ErrBusy):
+					busy.Add(1)
+				case err != nil || n != size:
+					failures.Add(1)
+				default:
+					mu.Lock()
+					rates = append(rates, float64(n)/time.Since(t0).Seconds()/(1<<20))
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+		total += time.Since(start)
+	}
+	b.StopTimer()
+	sort.Float64s(rates)
+	served := len(rates)
+	var serverFloods int
+	for _, token := range e.fake.BotTokens() {
+		serverFloods += e.fake.BotStats(token).FloodWaits
+	}
+	b.ReportMetric(float64(served*size)/total.Seconds()/(1<<20), "total-MiB/s")
+	if served > 0 {
+		median := rates[served/2]
+		b.ReportMetric(rates[0], "slowest-MiB/s")
+		b.ReportMetric(median, "median-MiB/s")
+		b.ReportMetric(rates[0]/median, "slowest/median")
+	}
+	b.ReportMetric(float64(served), "streams-complete")
+	b.ReportMetric(float64(busy.Load()), "busy-503")
+	b.ReportMetric(float64(clientFloods.Load()), "client-floods")
+	b.ReportMetric(float64(failures.Load()), "failures")
+	b.ReportMetric(float64(serverFloods), "floods-waited-out")
+	b.ReportMetric(float64(peakRSS())/(1<<20), "peak-RSS-MiB")
+}
+
+// BenchmarkRateAdaptation: one bot configured at 20 requests/s (burst 5)
+// against a fake that floods above 10/s (burst 5), 4 streams reading all
+// the time for 75 s. It reports when the last flood wait came, how many
+// came in all and in the last 60 s, and the rate of the last 60 s.
+func BenchmarkRateAdaptation(b *testing.B) {
+	const run, tail = 75 * time.Second, 60 * time.Second
+	e := newEnv(b, nil, func(o *telegram.Options) {
+		o.ConnsPerDC = 8
+		o.FloodWaitBudget = 5 * time.Second
+		o.Rate, o.RateBurst = 20, 5
+	})
+	e.fake.SetLatency(benchLatency)
+	const size = 64 << 20
+	id := e.fake.AddMessage("c", &tgfake.Media{Kind: tgfake.KindDocument, Name: "f", Content: tgfake.Pattern(3, size)})
+	f, err := e.svc.Resolve(context.Background(), id)
+	if err != nil {
+		b.Fatal(err)
+	}
+	token := e.fake.BotTokens()[0]
+	for range b.N {
+		e.fake.SetLimits(tgfake.Limits{BotRate: 10, BotBurst: 5})
+		e.fake.ResetCalls()
+		ctx, cancel := context.WithTimeout(context.Background(), run)
+		var wg sync.WaitGroup
+		var clientErrs atomic.Int64
+		for range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for ctx.Err() == nil {
+					if _, err := readAll(ctx, e.svc, f, 0, size-1); err != nil && ctx.Err() == nil {
+						clientErrs.Add(1)
+					}
+				}
+			}()
+		}
+		start := time.Now()
+		var floodTimes []time.Duration
+		var tailParts0 int
+		seen := 0
+		tick := time.NewTicker(50 * time.Millisecond)
+		for ctx.Err() == nil {
+			<-tick.C
+			st := e.fake.BotStats(token)
+			for ; seen < st.FloodWaits; seen++ {
+				floodTimes = append(floodTimes, time.Since(start))
+			}
+			if tailParts0 == 0 && time.Since(start) >= run-tail {
+				tailParts0 = max(1, st.Parts)
+			}
+		}
+		tick.Stop()
+		cancel()
+		wg.Wait()
+		st := e.fake.BotStats(token)
+		var inTail int
+		for _, t := range floodTimes {
+			if t >= run-tail {
+				inTail++
+			}
+		}
+		last := time.Duration(0)
+		if len(floodTimes) > 0 {
+			last = floodTimes[len(floodTimes)-1]
+		}
+		b.ReportMetric(last.Seconds(), "last-flood-s")
+		b.ReportMetric(float64(len(floodTimes)), "floods")
+		b.ReportMetric(float64(inTail), "floods-last-60s")
+		b.ReportMetric(float64(st.Parts-tailParts0)/tail.Seconds(), "req/s-last-60s")
+		b.ReportMetric(float64(clientErrs.Load()), "client-errors")
+		b.ReportMetric(e.fleet.Status()[0].Rate, "rate-at-end")
+	}
+}
+
+// peakRSS reads VmHWM from /proc/self/status (0 where there is none).
+func peakRSS() int64 {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}

@@ -1,0 +1,36 @@
+package platform
+
+import (
+	"testing"
+	"time"
+)
+
+// TestOn: an entry point that names its platform gets that platform's
+// profile whatever the environment exposes (the Vercel functions used to
+// fall into "lambda-stream", 6 MiB slices that Vercel refuses, when a
+// project did not expose VERCEL=1).
+func TestOn(t *testing.T) {
+	vercel := Profile{Name: NameVercel, MaxResponseBytes: VercelDefaultResponseBytes, RequestTimeout: VercelDefaultRequestTimeout}
+	tests := []struct {
+		name string
+		rt   Runtime
+		env  Env
+		want Profile
+	}{
+		{"vercel without VERCEL=1, on Vercel's Lambda", Vercel, Env{Lambda: true}, vercel},
+		{"vercel with nothing set", Vercel, Env{}, vercel},
+		{"vercel keeps its variables", Vercel, Env{VercelRequestTimeout: 9 * time.Second, MaxResponseBytes: 1024},
+			Profile{Name: NameVercel, MaxResponseBytes: 1024, RequestTimeout: 9 * time.Second}},
+		{"lambda without its variable", Lambda, Env{}, Profile{Name: NameLambdaStream, MaxResponseBytes: LambdaStreamDefaultResponseBytes}},
+		{"lambda ignores VERCEL", Lambda, Env{Vercel: true, LambdaBuffered: true}, Profile{Name: NameLambdaBuffered, MaxResponseBytes: LambdaBufferedMaxResponseBytes}},
+		{"unknown is what the variables say", Unknown, Env{Vercel: true}, vercel},
+		{"unknown without variables is the server", Unknown, Env{}, Profile{Name: NameServer}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Detect(tt.env.On(tt.rt)); got != tt.want {
+				t.Errorf("Detect(On) = %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,237 @@
+package telegram
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gotd/td/tg"
+
+	"github.com/filetolink/filetolink/internal/tgfake"
+)
+
+// fakeClock is a settable now for the limiter's arithmetic.
+type fakeClock struct{ t time.Time }
+
+func (c *fakeClock) now() time.Time          { return c.t }
+func (c *fakeClock) add(d time.Duration)     { c.t = c.t.Add(d) }
+func newClock() *fakeClock                   { return &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)} }
+func offsets(c *fakeClock, at time.Time) int { return int(at.Sub(c.t) / time.Millisecond) }
+
+func TestRateSchedule(t *testing.T) {
+	c := newClock()
+	l := newRateLimiter(10, 5, 5*time.Second, c.now)
+	// Five at once (the burst), then one every 100 ms, in arrival order.
+	want := []int{0, 0, 0, 0, 0, 100, 200, 300}
+	for i, w := range want {
+		at, _ := l.reserve()
+		if got := offsets(c, at); got != w {
+			t.Errorf("call %d at +%d ms, want +%d", i+1, got, w)
+		}
+	}
+	// A calm second refills the burst.
+	c.add(2 * time.Second)
+	for i := range 5 {
+		if at, _ := l.reserve(); offsets(c, at) != 0 {
+			t.Errorf("after a calm spell, call %d waits %d ms", i+1, offsets(c, at))
+		}
+	}
+}
+
+func TestRateAIMD(t *testing.T) {
+	c := newClock()
+	l := newRateLimiter(10, 5, 5*time.Second, c.now)
+	l.flood(2 * time.Second)
+	if s := l.status(); s.Rate != 5 || s.Ceiling != 9 || s.FloodWaits != 1 {
+		t.Fatalf("after a flood at 10/s: %+v, want rate 5, ceiling 9, 1 flood wait", s)
+	}
+	// The wait is honoured: nobody goes before it ends, and no burst after.
+	for i, w := range []int{2000, 2200, 2400} {
+		if at, _ := l.reserve(); offsets(c, at) != w {
+			t.Errorf("call %d after the flood at +%d ms, want +%d", i+1, offsets(c, at), w)
+		}
+	}
+	// Additive increase: a tenth of the configured rate per calm second,
+	// up to the ceiling, not beyond.
+	c.add(2*time.Second + 3*time.Second)
+	if r := l.current(); r < 7.9 || r > 8.1 {
+		t.Errorf("3 s after the wait: rate %.2f, want 8", r)
+	}
+	c.add(time.Minute)
+	if r := l.current(); r != 9 {
+		t.Errorf("a minute later: rate %.2f, want the ceiling 9", r)
+	}
+	// A second flood lowers the ceiling again.
+	l.flood(time.Second)
+	if s := l.status(); s.Ceiling != 8.1 || s.Rate != 4.5 {
+		t.Errorf("second flood: %+v, want ceiling 8.1, rate 4.5", s)
+	}
+	// The ceiling creeps back up only after long calm.
+	c.add(ceilingProbe)
+	if s := l.status(); s.Ceiling != 9.1 || s.Rate != 9.1 {
+		t.Errorf("after %v calm: %+v, want ceiling and rate 9.1", ceilingProbe, s)
+	}
+	// Never below the floor.
+	for range 20 {
+		l.flood(0)
+	}
+	if r := l.current(); r != minRate {
+		t.Errorf("after many floods: rate %.2f, want %v", r, minRate)
+	}
+}
+
+func TestRateLongFloodDoesNotHold(t *testing.T) {
+	c := newClock()
+	l := newRateLimiter(10, 5, 5*time.Second, c.now)
+	l.flood(time.Minute) // beyond the budget: the caller reports it
+	if at, _ := l.reserve(); offsets(c, at) != 0 {
+		t.Errorf("a long flood wait held the next call for %d ms", offsets(c, at))
+	}
+	if s := l.status(); s.Rate != 5 || s.FloodWaits != 1 {
+		t.Errorf("%+v, want rate 5 and the flood counted", s)
+	}
+}
+
+func TestRateWaitHonoursContext(t *testing.T) {
+	l := newRateLimiter(0.01, 1, time.Second, time.Now) // one call per 100 s
+	if err := l.wait(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	err := l.wait(ctx)
+	if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 10*time.Second {
+		t.Errorf("wait returned %v after %s, want the context's deadline", err, time.Since(start))
+	}
+}
+
+func TestRateInvokerPacesOnlyGetFile(t *testing.T) {
+	l := newRateLimiter(0.01, 1, time.Second, time.Now)
+	inv := &rateInvoker{next: &scriptedInvoker{}, limit: l}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for range 5 { // other calls are not paced
+		if err := inv.Invoke(ctx, &tg.ChannelsGetMessagesRequest{}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := inv.Invoke(ctx, &tg.UploadGetFileRequest{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	short, cancel2 := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel2()
+	if err := inv.Invoke(short, &tg.UploadGetFileRequest{}, nil); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("second getFile within the same 100 s: %v, want a wait cut by the deadline", err)
+	}
+}
+
+// TestRateConvergesAgainstFake: a client configured above what the fake
+// allows meets flood waits, backs off and then stays under the limit; every
+// call succeeds (the waits are within the budget).
+func TestRateConvergesAgainstFake(t *testing.T) {
+	const fakeRate, burst = 20, 5
+	srv := tgfake.NewTest(t, tgfake.Options{Limits: tgfake.Limits{BotRate: fakeRate, BotBurst: burst}})
+	id := srv.AddMessage("c", &tgfake.Media{Kind: tgfake.KindDocument, Name: "f", Content: tgfake.Pattern(1, 64<<10)})
+	o := srv.ClientOptions()
+	c := New(Options{
+		APIID: o.APIID, APIHash: o.APIHash, BotToken: o.BotToken, DC: o.DC,
+		DCList: o.DCList, PublicKeys: o.PublicKeys, Resolver: o.Resolver,
+		ConnsPerDC: 4, Rate: 2 * fakeRate, RateBurst: burst, FloodWaitBudget: 5 * time.Second,
+	})
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	loc, err := documentLocation(ctx, c, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	api, err := c.DC(ctx, o.DC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := func(n int) error {
+		var wg sync.WaitGroup
+		errs := make(chan error, n)
+		work := make(chan int, n)
+		for i := range n {
+			work <- i
+		}
+		close(work)
+		for range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for range work {
+					if _, err := api.UploadGetFile(ctx, &tg.UploadGetFileRequest{Precise: true, Location: loc, Limit: 4096}); err != nil {
+						errs <- err
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		return <-errs
+	}
+	// Learning: batches of 40 calls, 8 at a time, until one meets no flood
+	// wait; then two more batches meet none either.
+	floods := func() int { return srv.BotStats(o.BotToken).FloodWaits }
+	batches, before := 0, 0
+	for {
+		batches++
+		if err := calls(40); err != nil {
+			t.Fatalf("batch %d: %v", batches, err)
+		}
+		if floods() == before {
+			break
+		}
+		before = floods()
+		if batches == 10 {
+			t.Fatalf("still flooded after %d batches of 40: status %+v", batches, c.Status())
+		}
+	}
+	learned := floods()
+	if learned == 0 {
+		t.Fatalf("no flood wait at %d/s against a %d/s limit: the fake did not limit", 2*fakeRate, fakeRate)
+	}
+	st := c.Status()
+	if st.FloodWaits != int64(learned) || st.Rate >= fakeRate || st.Parts != int64(40*batches) {
+		t.Errorf("status %+v: want %d flood waits seen, a rate under %d/s, %d parts", st, learned, fakeRate, 40*batches)
+	}
+	for i := range 2 {
+		if err := calls(40); err != nil {
+			t.Fatalf("after converging: %v", err)
+		}
+		if after := floods(); after != learned {
+			t.Fatalf("batch %d after converging: %d more flood waits, want 0 (status %+v)", i+1, after-learned, c.Status())
+		}
+	}
+	t.Logf("converged after %d batches of 40 calls and %d flood waits; rate %.1f/s", batches, learned, c.Status().Rate)
+}
+
+// documentLocation resolves message id the way pkg/stream does.
+func documentLocation(ctx context.Context, c *Client, id int) (*tg.InputDocumentFileLocation, error) {
+	api, err := c.API(ctx)
+	if err != nil {
+		return nil, err
+	}
+	chats, err := api.ChannelsGetChannels(ctx, []tg.InputChannelClass{&tg.InputChannel{ChannelID: tgfake.DefaultChannelID}})
+	if err != nil {
+		return nil, err
+	}
+	ch := chats.GetChats()[0].(*tg.Channel)
+	res, err := api.ChannelsGetMessages(ctx, &tg.ChannelsGetMessagesRequest{Channel: ch.AsInput(), ID: []tg.InputMessageClass{&tg.InputMessageID{ID: id}}})
+	if err != nil {
+		return nil, err
+	}
+	msg := res.(*tg.MessagesChannelMessages).Messages[0].(*tg.Message)
+	doc, ok := msg.Media.(*tg.MessageMediaDocument).Document.(*tg.Document)
+	if !ok {
+		return nil, fmt.Errorf("message %d: no document", id)
+	}
+	return &tg.InputDocumentFileLocation{ID: doc.ID, AccessHash: doc.AccessHash, FileReference: doc.FileReference}, nil
+}
