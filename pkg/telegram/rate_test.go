@@ -141,6 +141,7 @@ func TestRateConvergesAgainstFake(t *testing.T) {
 		APIID: o.APIID, APIHash: o.APIHash, BotToken: o.BotToken, DC: o.DC,
 		DCList: o.DCList, PublicKeys: o.PublicKeys, Resolver: o.Resolver,
 		ConnsPerDC: 4, Rate: 2 * fakeRate, RateBurst: burst, FloodWaitBudget: 5 * time.Second,
+		ConnectWait: time.Minute, // a cold login under -race on a busy machine
 	})
 	defer c.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
