@@ -1,6 +1,7 @@
 package handler
 
 import (
+	"github.com/filetolink/filetolink/pkg/web"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -145,22 +146,7 @@ func TestVercel(t *testing.T) {
 	}
 }
 
-func dlPath(id int, code string) string {
-	return "/dl/" + strconv.Itoa(id) + "?code=" + urlQueryEscape(code)
-}
-
-func urlQueryEscape(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' {
-			b.WriteByte(c)
-		} else {
-			fmt.Fprintf(&b, "%%%02X", c)
-		}
-	}
-	return b.String()
-}
+func dlPath(id int, code string) string { return web.DownloadURL("", id, code) }
 
 // checkOneLineError checks the shape every error answer has.
 func checkOneLineError(t *testing.T, what string, res *result) {

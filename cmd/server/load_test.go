@@ -107,10 +107,6 @@ func startLoadTarget(t *testing.T) *loadTarget {
 	fake, env := fakeTelegram(t)
 	content := tgfake.Pattern(0x10ad, loadFileSize)
 	id := fake.AddMessage(loadCode, &tgfake.Media{Kind: tgfake.KindDocument, Name: "load.bin", MIMEType: "application/octet-stream", Content: content})
-	// The fake sets no request rate, so neither does the server: this is
-	// the server's own behaviour under load, not Telegram's 10 requests/s
-	// per bot (that is BenchmarkManyStreams in pkg/fleet).
-	env["TG_RATE"] = "1000"
 	p := startServer(t, env)
 	lt := &loadTarget{
 		server:  p,

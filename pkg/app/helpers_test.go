@@ -6,6 +6,7 @@ package app_test
 // loopback.
 
 import (
+	"github.com/filetolink/filetolink/pkg/web"
 	"bytes"
 	"context"
 	"errors"
@@ -14,7 +15,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -178,9 +178,7 @@ func tail(s string, lines int) string {
 	return strings.Join(l, "\n")
 }
 
-func dlPath(id int, code string) string {
-	return "/dl/" + strconv.Itoa(id) + "?code=" + url.QueryEscape(code)
-}
+func dlPath(id int, code string) string { return web.DownloadURL("", id, code) }
 
 // result is one HTTP exchange: the response (nil if none came), the body
 // read until the end or an error, the error, and how long it all took.

@@ -10,7 +10,7 @@ import (
 // Capacity is how much Telegram work the service spreads and how fast:
 // several bots, each with its own sessions, and the request rate each bot
 // keeps per DC. Zero means the default of the package that owns it
-// (telegram: 10 requests/s, burst 5; one bot).
+// (telegram: a rate learned from the first FLOOD_WAIT, burst 5; one bot).
 type Capacity struct {
 	// BotTokens are every bot's token when BOT_TOKENS is set: BOT_TOKEN
 	// first, then BOT_TOKENS' other entries (BOT_TOKEN may be repeated

@@ -47,6 +47,7 @@ func newBenchEnv(b *testing.B, bots int, conns int, limits tgfake.Limits) *env {
 	e := newEnv(b, benchBots[:bots-1], func(o *telegram.Options) {
 		o.ConnsPerDC = conns
 		o.FloodWaitBudget = 5 * time.Second // the service's default
+		o.Rate = 10                         // as peers keep each bot (the default learns it)
 	})
 	e.fake.SetLimits(limits)
 	e.fake.SetLatency(benchLatency)

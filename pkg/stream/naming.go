@@ -27,11 +27,11 @@ var byKind = map[Kind]string{
 // application/octet-stream. (Telegram fills in application/octet-stream
 // when the sender gave no type: that says nothing.)
 func MediaTypeOf(mimeType, name string, kind Kind) string {
-	if t, ok := validMediaType(mimeType); ok && t != "application/octet-stream" {
+	if t, ok := ValidMediaType(mimeType); ok && t != "application/octet-stream" {
 		return t
 	}
 	if ext := path.Ext(name); ext != "" {
-		if t, ok := validMediaType(TypeByExtension(ext)); ok {
+		if t, ok := ValidMediaType(TypeByExtension(ext)); ok {
 			return t
 		}
 	}
@@ -66,7 +66,9 @@ func (f *File) settle() {
 	}
 }
 
-func validMediaType(s string) (string, bool) {
+// ValidMediaType validates s as a media type and formats it anew, so that
+// nothing in it can break a header.
+func ValidMediaType(s string) (string, bool) {
 	if s == "" {
 		return "", false
 	}

@@ -42,7 +42,8 @@ type Options struct {
 	// FloodWaitBudget: longer FLOOD_WAITs are returned to the caller (default 5s).
 	FloodWaitBudget time.Duration
 	// Rate is how many upload.getFile calls per second the bot makes to one
-	// DC at most (default DefaultRate; negative: no pacing), RateBurst how
+	// DC at most (0, the default: learned from Telegram's first FLOOD_WAIT
+	// on that DC, see rate.go; negative: no pacing), RateBurst how
 	// many at once (default DefaultRateBurst). FLOOD_WAITs lower it for that
 	// DC, calm time brings it back (see rate.go).
 	Rate      float64
@@ -66,9 +67,6 @@ func (o *Options) setDefaults() {
 	}
 	if o.FloodWaitBudget < 0 {
 		o.FloodWaitBudget = 0
-	}
-	if o.Rate == 0 {
-		o.Rate = DefaultRate
 	}
 	if o.RateBurst <= 0 {
 		o.RateBurst = DefaultRateBurst

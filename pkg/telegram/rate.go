@@ -12,11 +12,19 @@ import (
 	"github.com/gotd/td/tgerr"
 )
 
-// Defaults of the upload.getFile rate, per bot and DC: what the peers of
-// this project keep each bot at to stay clear of flood waits and bans.
+// The upload.getFile rate, per bot and DC. By default (Options.Rate 0) it
+// is learned: calls are not paced until Telegram answers the first
+// FLOOD_WAIT on that DC; from then on the rate the calls were going at is
+// the bot's limit there, and the adaptation below keeps it under. A fixed
+// TG_RATE (peers keep each bot near 10) paces from the first call. Bots on
+// real Telegram download well beyond 10 parts a second without a flood
+// (notes/telegram.md), so a fixed default would cap every deployment at
+// that many MiB/s for a risk the adaptation already answers.
 const (
-	DefaultRate      = 10.0 // calls per second
-	DefaultRateBurst = 5    // calls at once
+	DefaultRateBurst = 5 // calls at once
+	// learnFallback is the limit learned when the first FLOOD_WAIT comes
+	// before the calls said how fast they were going.
+	learnFallback = 10.0
 )
 
 // The adaptation. On FLOOD_WAIT the rate halves (not below minRate) and the
@@ -36,7 +44,7 @@ const (
 // rates are one Client's limiters, one per DC. They outlive runs: a new
 // login keeps what the last one learned.
 type rates struct {
-	max    float64 // <= 0: no pacing, only counting
+	max    float64 // 0: learned at the first flood; < 0: no pacing, only counting
 	burst  int
 	budget time.Duration // FLOOD_WAITs up to this long hold every call
 
@@ -54,6 +62,7 @@ func (r *rates) dc(dc int) *rateLimiter {
 	l := r.byDC[dc]
 	if l == nil {
 		l = newRateLimiter(r.max, r.burst, r.budget, time.Now)
+		l.learn = r.max == 0
 		r.byDC[dc] = l
 	}
 	return l
@@ -92,7 +101,8 @@ type DCStatus struct {
 // bucket kept as a virtual schedule (GCRA), so that waiting callers are
 // served in the order they came.
 type rateLimiter struct {
-	max    float64
+	max    float64 // <= 0: not paced (yet, if learn)
+	learn  bool    // the first flood sets max
 	burst  float64
 	budget time.Duration
 	now    func() time.Time
@@ -104,6 +114,7 @@ type rateLimiter struct {
 	epoch   int       // bumped by every flood wait: waiters take a new turn
 	grown   time.Time // last additive increase
 	probed  time.Time // last ceiling step (or flood)
+	calmAt  time.Time // floods before this belong to the last episode
 
 	parts, bytes, floods int64
 
@@ -183,7 +194,7 @@ func (l *rateLimiter) observedLocked(now time.Time) float64 {
 
 // wait blocks until the caller's turn, or ctx ends.
 func (l *rateLimiter) wait(ctx context.Context) error {
-	if l.max <= 0 {
+	if l.unpaced() {
 		return nil
 	}
 	for {
@@ -209,6 +220,23 @@ func (l *rateLimiter) wait(ctx context.Context) error {
 	}
 }
 
+// unpaced records a call that needs no turn (no limit known yet) and says
+// so; the record is what the first flood learns the limit from.
+func (l *rateLimiter) unpaced() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.max > 0 {
+		return false
+	}
+	now := l.now()
+	l.turns[l.next] = now
+	l.next = (l.next + 1) % len(l.turns)
+	if l.first.IsZero() {
+		l.first = now
+	}
+	return true
+}
+
 // flood learns from a FLOOD_WAIT of d: multiplicative decrease, a lower
 // ceiling, and, for a wait within the budget, no call until it is over
 // (the callers would wait it out anyway; together they would only earn
@@ -218,10 +246,25 @@ func (l *rateLimiter) flood(d time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.floods++
+	now := l.now()
 	if l.max <= 0 {
+		if !l.learn {
+			return
+		}
+		// The first flood: the rate that drew it is the limit.
+		o := l.observedLocked(now)
+		if o <= 0 {
+			o = learnFallback
+		}
+		l.max, l.rate, l.ceiling, l.learn = o, o, o, false
+		l.grown, l.probed = now, now
+	}
+	if now.Before(l.calmAt) {
+		// A call that was in flight when the last decrease came: one
+		// decrease per flood episode, not one per parallel call.
 		return
 	}
-	now := l.now()
+	l.calmAt = now.Add(max(min(d, l.budget), time.Second))
 	l.adjustLocked(now)
 	floor := min(minRate, l.max)
 	going := min(l.ceiling, l.rate)

@@ -77,9 +77,44 @@ func TestRateAIMD(t *testing.T) {
 	// Never below the floor.
 	for range 20 {
 		l.flood(0)
+		c.add(time.Second)
 	}
 	if r := l.current(); r != minRate {
 		t.Errorf("after many floods: rate %.2f, want %v", r, minRate)
+	}
+}
+
+// TestRateLearnsFromFirstFlood: with no rate configured, calls go unpaced
+// until the first FLOOD_WAIT; the rate they were going at becomes the limit.
+func TestRateLearnsFromFirstFlood(t *testing.T) {
+	c := newClock()
+	l := newRateLimiter(0, 5, 5*time.Second, c.now)
+	l.learn = true
+	for range 40 { // 40 calls in 2 s: 20/s
+		if err := l.wait(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		c.add(50 * time.Millisecond)
+	}
+	if s := l.status(); s.Rate != 0 {
+		t.Fatalf("before any flood: %+v, want unpaced", s)
+	}
+	l.flood(time.Second)
+	s := l.status()
+	if s.Ceiling < 17 || s.Ceiling > 18.1 || s.Rate < 9.5 || s.Rate > 10.1 {
+		t.Fatalf("after the first flood at 20/s: %+v, want ceiling 18 (0.9 × 20) and rate 10 (halved)", s)
+	}
+	// From now on calls are paced: after the wait, one per 100 ms.
+	first, _ := l.reserve()
+	second, _ := l.reserve()
+	if d := second.Sub(first); d < 90*time.Millisecond || d > 110*time.Millisecond {
+		t.Errorf("paced calls %v apart, want 100 ms", d)
+	}
+	// Without learning (a negative rate), a flood changes nothing.
+	n := newRateLimiter(-1, 5, 5*time.Second, c.now)
+	n.flood(time.Second)
+	if s := n.status(); s.Rate != 0 || s.FloodWaits != 1 {
+		t.Errorf("unpaced limiter after a flood: %+v", s)
 	}
 }
 
@@ -132,15 +167,25 @@ func TestRateInvokerPacesOnlyGetFile(t *testing.T) {
 // TestRateConvergesAgainstFake: a client configured above what the fake
 // allows meets flood waits, backs off and then stays under the limit; every
 // call succeeds (the waits are within the budget).
+// TestRateConvergesAgainstFake: paced at twice the fake's limit, and with
+// the default (no limit known until the first flood), the service learns
+// the limit and then stays under it.
 func TestRateConvergesAgainstFake(t *testing.T) {
-	const fakeRate, burst = 20, 5
+	const fakeRate = 20
+	for _, rate := range []float64{2 * fakeRate, 0} {
+		t.Run(fmt.Sprintf("TG_RATE=%v", rate), func(t *testing.T) { testRateConverges(t, fakeRate, rate) })
+	}
+}
+
+func testRateConverges(t *testing.T, fakeRate, rate float64) {
+	const burst = 5
 	srv := tgfake.NewTest(t, tgfake.Options{Limits: tgfake.Limits{BotRate: fakeRate, BotBurst: burst}})
 	id := srv.AddMessage("c", &tgfake.Media{Kind: tgfake.KindDocument, Name: "f", Content: tgfake.Pattern(1, 64<<10)})
 	o := srv.ClientOptions()
 	c := New(Options{
 		APIID: o.APIID, APIHash: o.APIHash, BotToken: o.BotToken, DC: o.DC,
 		DCList: o.DCList, PublicKeys: o.PublicKeys, Resolver: o.Resolver,
-		ConnsPerDC: 4, Rate: 2 * fakeRate, RateBurst: burst, FloodWaitBudget: 5 * time.Second,
+		ConnsPerDC: 4, Rate: rate, RateBurst: burst, FloodWaitBudget: 5 * time.Second,
 		ConnectWait: time.Minute, // a cold login under -race on a busy machine
 	})
 	defer c.Close()
@@ -197,11 +242,11 @@ func TestRateConvergesAgainstFake(t *testing.T) {
 	}
 	learned := floods()
 	if learned == 0 {
-		t.Fatalf("no flood wait at %d/s against a %d/s limit: the fake did not limit", 2*fakeRate, fakeRate)
+		t.Fatalf("no flood wait at %v/s against a %v/s limit: the fake did not limit", rate, fakeRate)
 	}
 	st := c.Status()
 	if st.FloodWaits != int64(learned) || st.Rate >= fakeRate || st.Parts != int64(40*batches) {
-		t.Errorf("status %+v: want %d flood waits seen, a rate under %d/s, %d parts", st, learned, fakeRate, 40*batches)
+		t.Errorf("status %+v: want %d flood waits seen, a rate under %v/s, %d parts", st, learned, fakeRate, 40*batches)
 	}
 	for i := range 2 {
 		if err := calls(40); err != nil {

@@ -3,7 +3,6 @@ package web
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"mime"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -24,24 +23,10 @@ const fileCSP = "sandbox; default-src 'none'"
 // contentType is f's Content-Type: the media type package stream decided,
 // formatted anew so that nothing in it can break the header.
 func contentType(f *stream.File) string {
-	if t, ok := cleanMediaType(f.MIMEType); ok {
+	if t, ok := stream.ValidMediaType(f.MIMEType); ok {
 		return t
 	}
 	return "application/octet-stream"
-}
-
-// cleanMediaType validates s as a media type and formats it anew, so that
-// nothing in it can break the header.
-func cleanMediaType(s string) (string, bool) {
-	if s == "" {
-		return "", false
-	}
-	t, params, err := mime.ParseMediaType(s)
-	if err != nil || !strings.Contains(t, "/") {
-		return "", false
-	}
-	out := mime.FormatMediaType(t, params)
-	return out, out != ""
 }
 
 // mediaFor is what the player shows f as: "video", "audio", "image" or ""

@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strconv"
 	"testing"
 	"time"
@@ -90,9 +89,7 @@ func slice(t *testing.T, c tgfake.Content, first, last int64) []byte {
 	return b
 }
 
-func dlPath(id int, code string) string {
-	return "/dl/" + strconv.Itoa(id) + "?code=" + url.QueryEscape(code)
-}
+func dlPath(id int, code string) string { return web.DownloadURL("", id, code) }
 
 func TestIntegrationRanges(t *testing.T) {
 	s := newSite(t, platform.Profile{Name: "server"})
