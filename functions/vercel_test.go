@@ -1,11 +1,11 @@
 package handler
 
 import (
-	"github.com/filetolink/filetolink/pkg/web"
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/filetolink/filetolink/pkg/web"
 	"maps"
 	"net/http"
 	"os"

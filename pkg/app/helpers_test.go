@@ -6,11 +6,11 @@ package app_test
 // loopback.
 
 import (
-	"github.com/filetolink/filetolink/pkg/web"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"github.com/filetolink/filetolink/pkg/web"
 	"io"
 	"log/slog"
 	"net/http"
