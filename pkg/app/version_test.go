@@ -34,3 +34,27 @@ func TestVersionOf(t *testing.T) {
 		t.Errorf("BuildVersion() = %q", v)
 	}
 }
+
+// TestExecutableBuildID: the test binary is an ELF file with a Go build
+// ID, which is what a build without VCS stamping shows.
+func TestExecutableBuildID(t *testing.T) {
+	id := executableBuildID()
+	if len(id) != 12 {
+		t.Fatalf("executableBuildID() = %q, want 12 characters", id)
+	}
+	for _, tt := range []struct {
+		note []byte
+		want string
+	}{
+		{nil, ""},
+		{[]byte("short"), ""},
+		{append([]byte{4, 0, 0, 0, 7, 0, 0, 0, 4, 0, 0, 0, 'G', 'o', 0, 0}, "abc/def"...), "def"},
+		{append([]byte{4, 0, 0, 0, 99, 0, 0, 0, 4, 0, 0, 0, 'G', 'o', 0, 0}, "abc/def"...), ""},
+		{append([]byte{4, 0, 0, 0, 7, 0, 0, 0, 4, 0, 0, 0, 'X', 'o', 0, 0}, "abc/def"...), ""},
+		{append([]byte{4, 0, 0, 0, 7, 0, 0, 0, 4, 0, 0, 0, 'G', 'o', 0, 0}, "abc/d<f"...), ""},
+	} {
+		if got := buildIDOfNote(tt.note); got != tt.want {
+			t.Errorf("buildIDOfNote(%q) = %q, want %q", tt.note, got, tt.want)
+		}
+	}
+}
