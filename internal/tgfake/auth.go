@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"fmt"
+	"time"
 
 	"github.com/gotd/td/bin"
 	"github.com/gotd/td/tg"
@@ -50,10 +51,16 @@ func (s *Server) authImportBotAuthorization(req *tgtest.Request) (bin.Encoder, e
 	case req.DC != s.opts.HomeDC:
 		return nil, tgerr.New(303, fmt.Sprintf("USER_MIGRATE_%d", s.opts.HomeDC))
 	}
-	s.authorize(req)
 	s.mu.Lock()
+	now := time.Now()
+	if flood := s.loginFloodLocked(now); flood != nil {
+		s.mu.Unlock()
+		return nil, flood
+	}
 	s.logins++
+	s.loginTimes = append(s.loginTimes, now)
 	s.mu.Unlock()
+	s.authorize(req)
 	return &tg.AuthAuthorization{User: s.botUser()}, nil
 }
 

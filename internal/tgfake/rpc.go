@@ -83,6 +83,7 @@ func (s *Server) onMessage(srv *tgtest.Server, req *tgtest.Request) error {
 		delay = max(delay, 0) + s.latency
 	}
 	authorized := s.noAuth[id] || s.authorized[authKey{dc: req.DC, id: req.Session.AuthKey.ID}]
+	dead := s.keyDeadLocked(req.DC, req.Session.AuthKey.ID)
 	s.mu.Unlock()
 
 	if drop {
@@ -95,6 +96,8 @@ func (s *Server) onMessage(srv *tgtest.Server, req *tgtest.Request) error {
 	switch {
 	case injected != nil:
 		err = injected
+	case dead:
+		err = errDuplicated
 	case !authorized:
 		err = errUnauthorized
 	case !known:

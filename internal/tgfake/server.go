@@ -61,7 +61,10 @@ type Options struct {
 	APIID     int    // default DefaultAPIID; another → 400 API_ID_INVALID
 	APIHash   string // default DefaultAPIHash; another → 400 API_ID_INVALID
 	ChannelID int64  // default DefaultChannelID (LOG_CHANNEL_ID -100<ChannelID>)
-	Logger    *slog.Logger
+	// DuplicateWindow: one auth key used from two client addresses within
+	// this long is killed (AUTH_KEY_DUPLICATED). Default 2s.
+	DuplicateWindow time.Duration
+	Logger          *slog.Logger
 }
 
 func (o *Options) setDefaults() {
@@ -85,6 +88,9 @@ func (o *Options) setDefaults() {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.DuplicateWindow <= 0 {
+		o.DuplicateWindow = DefaultDuplicateWindow
 	}
 }
 
@@ -120,6 +126,17 @@ type Server struct {
 	drop        map[uint32]int
 	calls       map[uint32]int
 	logins      int
+
+	// The duplicate-key rule (keys.go).
+	dupWindow  time.Duration
+	keyUse     map[authKey]map[string]time.Time // last packet per client address
+	duplicated map[authKey]bool
+	duplicates int
+	// The login flood rule.
+	loginLimit  int
+	loginWindow time.Duration
+	loginTimes  []time.Time
+	loginFloods int
 }
 
 // authKey identifies an MTProto auth key on one DC.
@@ -161,6 +178,9 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		fail:              map[uint32]*injectedError{},
 		drop:              map[uint32]int{},
 		calls:             map[uint32]int{},
+		dupWindow:         opts.DuplicateWindow,
+		keyUse:            map[authKey]map[string]time.Time{},
+		duplicated:        map[authKey]bool{},
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.registerHandlers()
@@ -192,7 +212,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	sort.Slice(listeners, func(i, j int) bool { return listeners[i].ID < listeners[j].ID })
 	var proxies []*proxy
 	for _, o := range listeners {
-		p, err := newProxy(o.ID, net.JoinHostPort(o.IPAddress, strconv.Itoa(o.Port)), s.log)
+		p, err := newProxy(o.ID, net.JoinHostPort(o.IPAddress, strconv.Itoa(o.Port)), s.log, s.observeKey)
 		if err != nil {
 			for _, p := range proxies {
 				p.close()

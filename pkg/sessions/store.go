@@ -51,7 +51,7 @@ type Options struct {
 	// OpTimeout bounds one round trip to the store (default 2s).
 	OpTimeout time.Duration
 	// Dial replaces the TCP dialer (tests).
-	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	Dial   func(ctx context.Context, network, addr string) (net.Conn, error)
 	Logger *slog.Logger
 }
 
