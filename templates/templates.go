@@ -42,6 +42,20 @@ type Index struct {
 	Connected bool
 	// MaxResponseBytes is the per-response cap (0: unlimited).
 	MaxResponseBytes int64
+	// Sessions describes the Telegram session (source, pool figures).
+	Sessions *Facts
+}
+
+// Facts is a titled list of label/value pairs with an optional note.
+type Facts struct {
+	Items []Fact
+	Note  string
+}
+
+// Fact is one label and its value.
+type Fact struct {
+	Label, Value string
+	Warn         bool
 }
 
 // Player is the data of player.html.

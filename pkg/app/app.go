@@ -14,6 +14,7 @@ import (
 
 	"github.com/filetolink/filetolink/pkg/config"
 	"github.com/filetolink/filetolink/pkg/platform"
+	"github.com/filetolink/filetolink/pkg/sessions"
 	"github.com/filetolink/filetolink/pkg/stream"
 	"github.com/filetolink/filetolink/pkg/telegram"
 	"github.com/filetolink/filetolink/pkg/web"
@@ -26,6 +27,8 @@ var Version = "dev"
 // App is one running service.
 type App struct {
 	Telegram *telegram.Client
+	// Sessions is the session store (REDIS_URL); nil without one.
+	Sessions *sessions.Store
 	Files    *stream.Service
 	Profile  platform.Profile
 	Handler  http.Handler
@@ -38,6 +41,9 @@ type Options struct {
 	// Telegram overrides the client settings derived from cfg (the demo's
 	// in-process fake Telegram sets DCList, PublicKeys and Resolver here).
 	Telegram func(*telegram.Options)
+	// Sessions overrides the session store settings derived from cfg
+	// (tests give each simulated host its own dialer).
+	Sessions func(*sessions.Options)
 	Logger   *slog.Logger
 }
 
@@ -76,6 +82,18 @@ func New(cfg config.Config, opts Options) (*App, error) {
 	if opts.Telegram != nil {
 		opts.Telegram(&tgOpts)
 	}
+	store, sessionNote, err := openSessions(cfg, profile, opts)
+	if err != nil {
+		return nil, err
+	}
+	if store != nil {
+		pool, err := store.Pool(botID(cfg.BotToken), nil)
+		if err != nil {
+			_ = store.Close()
+			return nil, err
+		}
+		tgOpts.Sessions = pool
+	}
 	client := telegram.New(tgOpts)
 	files := stream.New(client, stream.Options{
 		ChannelID:    cfg.ChannelID,
@@ -92,13 +110,21 @@ func New(cfg config.Config, opts Options) (*App, error) {
 		CodeFailuresPerMinute: cfg.HTTP.CodeFailuresPerMinute,
 		ClientIPHeader:        platform.ClientIPHeader(opts.Getenv),
 		Version:               Version,
+		Sessions:              sessionReporter(client, sessionNote),
 		Logger:                opts.Logger,
 	})
-	return &App{Telegram: client, Files: files, Profile: profile, Handler: handler}, nil
+	return &App{Telegram: client, Sessions: store, Files: files, Profile: profile, Handler: handler}, nil
 }
 
-// Close stops the Telegram client.
-func (a *App) Close() error { return a.Telegram.Close() }
+// Close stops the Telegram client (handing its session back to the pool)
+// and closes the session store.
+func (a *App) Close() error {
+	err := a.Telegram.Close()
+	if a.Sessions != nil {
+		_ = a.Sessions.Close()
+	}
+	return err
+}
 
 // ExportSession logs in and returns a TG_SESSION value.
 func (a *App) ExportSession(ctx context.Context) (string, error) {

@@ -39,6 +39,8 @@ type Config struct {
 
 	Tuning Tuning
 	HTTP   HTTP
+	// Sessions is the shared session pool (sessions.go).
+	Sessions Sessions
 }
 
 // DCAddr is one entry of TG_DC_LIST.
@@ -101,6 +103,8 @@ type raw struct {
 	Port                  string `envconfig:"PORT" default:"8080"`
 	MaxStreams            string `envconfig:"MAX_STREAMS" default:"100"`
 	CodeFailuresPerMinute string `envconfig:"CODE_FAILURES_PER_MINUTE" default:"30"`
+
+	SessionsEnv
 }
 
 // MissingCredentials lists the credential variables that are not set at all.
@@ -253,6 +257,8 @@ func (r raw) parse(readFile func(string) ([]byte, error)) (Config, error) {
 	c.HTTP.Port = positive("PORT", r.Port, 65535)
 	c.HTTP.MaxStreams = positive("MAX_STREAMS", r.MaxStreams, 100000)
 	c.HTTP.CodeFailuresPerMinute = positive("CODE_FAILURES_PER_MINUTE", r.CodeFailuresPerMinute, 1000000)
+
+	c.Sessions = r.SessionsEnv.parse(bad)
 
 	if len(problems) > 0 {
 		return c, problems

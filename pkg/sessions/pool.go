@@ -318,3 +318,18 @@ func newID() string {
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
 }
+
+// Report is what the status page and /healthz show of an instance's
+// Telegram session: where it comes from and, with a pool, the pool's
+// figures. No secret.
+type Report struct {
+	// Source is "memory" (one session per process) or "pool" (REDIS_URL).
+	Source string `json:"source"`
+	// Note says what the operator should know (e.g. every cold start logs in).
+	Note string `json:"note,omitempty"`
+	// Session is where this instance's current session came from.
+	Session       string    `json:"session,omitempty"`
+	LastAuthError string    `json:"lastAuthError,omitempty"`
+	LastAuthAt    time.Time `json:"lastAuthErrorAt,omitzero"`
+	Pool          *Status   `json:"pool,omitempty"`
+}

@@ -54,7 +54,18 @@ func statusForError(ctx context.Context, err error) *httpError {
 		return errClientGone
 	}
 	var flood *stream.FloodWaitError
+	var later retryLater
 	switch {
+	case errors.As(err, &later):
+		// No Telegram session free (the session pool's login budget or a
+		// login block): the reason is written for clients by its owner.
+		return &httpError{
+			status:     http.StatusServiceUnavailable,
+			reason:     later.PublicReason() + "; retry later",
+			retryAfter: max(later.RetryAfter(), time.Second),
+			class:      "no_session",
+			err:        err,
+		}
 	case errors.As(err, &flood):
 		return &httpError{
 			status:     http.StatusServiceUnavailable,
@@ -82,6 +93,14 @@ func statusForError(ctx context.Context, err error) *httpError {
 	}
 	// Anything else is a failure behind this layer, not the client's.
 	return &httpError{status: http.StatusBadGateway, reason: "telegram request failed", class: "upstream", err: err}
+}
+
+// retryLater is an error that knows when to ask again and says why in one
+// line fit for a client (sessions.UnavailableError).
+type retryLater interface {
+	error
+	RetryAfter() time.Duration
+	PublicReason() string
 }
 
 // retrySeconds renders d as whole seconds for Retry-After: rounded up, at

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/filetolink/filetolink/pkg/sessions"
 	"github.com/filetolink/filetolink/pkg/stream"
 	"github.com/filetolink/filetolink/templates"
 )
@@ -29,19 +30,21 @@ func (s *server) serveIndex(w http.ResponseWriter, r *http.Request) {
 		BaseURL:          base,
 		Connected:        s.files.Connected(),
 		MaxResponseBytes: s.profile.MaxResponseBytes,
+		Sessions:         sessionFacts(s.sessionReport(r)),
 	})
 }
 
 // health is the JSON of /healthz.
 type health struct {
-	Status           string `json:"status"`
-	Version          string `json:"version"`
-	Platform         string `json:"platform"`
-	Connected        bool   `json:"telegramConnected"`
-	BaseURL          string `json:"baseURL"`
-	MaxResponseBytes int64  `json:"maxResponseBytes"`
-	UptimeSeconds    int64  `json:"uptimeSeconds"`
-	Goroutines       int    `json:"goroutines"` // for operators and load tests: a leak shows as growth
+	Status           string           `json:"status"`
+	Version          string           `json:"version"`
+	Platform         string           `json:"platform"`
+	Connected        bool             `json:"telegramConnected"`
+	BaseURL          string           `json:"baseURL"`
+	MaxResponseBytes int64            `json:"maxResponseBytes"`
+	UptimeSeconds    int64            `json:"uptimeSeconds"`
+	Goroutines       int              `json:"goroutines"` // for operators and load tests: a leak shows as growth
+	Sessions         *sessions.Report `json:"sessions,omitempty"`
 }
 
 // serveHealth is the status page as JSON: 200 whenever the process is up.
@@ -55,6 +58,7 @@ func (s *server) serveHealth(w http.ResponseWriter, r *http.Request) {
 		MaxResponseBytes: s.profile.MaxResponseBytes,
 		UptimeSeconds:    int64(time.Since(s.started).Seconds()),
 		Goroutines:       runtime.NumGoroutine(),
+		Sessions:         s.sessionReport(r),
 	})
 	if err != nil {
 		writeError(w, r, &httpError{status: http.StatusInternalServerError, reason: "internal error", class: "json", err: err})

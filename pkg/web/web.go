@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/filetolink/filetolink/pkg/platform"
+	"github.com/filetolink/filetolink/pkg/sessions"
 	"github.com/filetolink/filetolink/pkg/stream"
 )
 
@@ -41,6 +42,8 @@ type Options struct {
 	ClientIPHeader string
 	// Version is shown on / and /healthz.
 	Version string
+	// Sessions reports the Telegram session for / and /healthz (nil: not shown).
+	Sessions func(context.Context) sessions.Report
 	// Logger receives one line per request. nil means slog.Default().
 	Logger *slog.Logger
 }
@@ -63,6 +66,7 @@ type server struct {
 	log           *slog.Logger
 	static        *staticFiles
 	started       time.Time
+	sessions      func(context.Context) sessions.Report
 }
 
 // New returns the handler serving every route of the service.
@@ -88,6 +92,7 @@ func New(o Options) http.Handler {
 		log:           o.Logger,
 		static:        newStaticFiles(),
 		started:       time.Now(),
+		sessions:      o.Sessions,
 	}
 	if o.CodeFailuresPerMinute > 0 {
 		s.limiter = newCodeLimiter(o.CodeFailuresPerMinute, time.Minute, time.Now)
