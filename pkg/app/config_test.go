@@ -25,6 +25,7 @@ func TestDefaultConfigIsFromEnv(t *testing.T) {
 		"TG_DC_LIST", "TG_DC", "TG_PUBLIC_KEYS", "TG_TEST_DC", "TG_SESSION",
 		"STREAM_WINDOW", "TG_CONNS_PER_DC", "CACHE_TTL", "CACHE_SIZE", "BUFFER_BUDGET_BYTES",
 		"FLOOD_WAIT_BUDGET", "TG_RPC_TIMEOUT", "PORT", "MAX_STREAMS", "CODE_FAILURES_PER_MINUTE",
+		"REDIS_URL", "SESSION_LEASE_TTL", "LOGIN_BUDGET",
 	} {
 		t.Setenv(k, "") // restored after the test
 		os.Unsetenv(k)

@@ -72,6 +72,7 @@ func defaultConfig(homeDC int) config.Config {
 			MaxStreams:            100,
 			CodeFailuresPerMinute: 30,
 		},
+		Sessions: config.Sessions{LeaseTTL: 60 * time.Second, LoginBudget: 5},
 	}
 }
 

@@ -232,5 +232,15 @@ func (l *Lease) end() bool {
 		close(l.stopRenew)
 		<-l.renewDone
 	}
+	l.pool.store.forget(l)
 	return true
+}
+
+// startRenew starts renewLoop, owned by the lease (end stops it) and
+// known to the Store (Close ends every lease it still has).
+func (l *Lease) startRenew() {
+	l.stopRenew = make(chan struct{})
+	l.renewDone = make(chan struct{})
+	l.pool.store.track(l)
+	go l.renewLoop()
 }

@@ -38,9 +38,8 @@ func (p *Pool) key(suffix string) string { return p.prefix + suffix }
 func (p *Pool) Bot() string { return p.bot }
 
 func (p *Pool) newLease(id, token string, data []byte, newLogin bool) *Lease {
-	l := &Lease{pool: p, id: id, token: token, data: data, NewLogin: newLogin, saved: !newLogin,
-		lostCh: make(chan struct{}), stopRenew: make(chan struct{}), renewDone: make(chan struct{})}
-	return l
+	return &Lease{pool: p, id: id, token: token, data: data, NewLogin: newLogin, saved: !newLogin,
+		lostCh: make(chan struct{})}
 }
 
 // Acquire leases a session: prefer (the id this instance held before) if
@@ -132,7 +131,7 @@ func (p *Pool) tryAcquire(ctx context.Context, prefer string) (l *Lease, quiet t
 			}
 			l.data = data
 			l.extend(sent)
-			go l.renewLoop()
+			l.startRenew()
 			return l, -1, 0, nil
 		}
 		stored = int(asInt(res[1]))
@@ -161,7 +160,7 @@ func (p *Pool) grantLogin(ctx context.Context) (*Lease, *UnavailableError, error
 		token, _ := res[1].(string)
 		l := p.newLease(id, token, nil, true)
 		l.extend(sent)
-		go l.renewLoop()
+		l.startRenew()
 		return l, nil, nil
 	case "blocked":
 		wait := time.Duration(asInt(res[1])) * time.Millisecond

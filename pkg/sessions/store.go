@@ -50,6 +50,11 @@ type Options struct {
 	Wait time.Duration
 	// OpTimeout bounds one round trip to the store (default 2s).
 	OpTimeout time.Duration
+	// Instance names this process in leases; the session it released is
+	// free again at once for the same name (default: random per process).
+	// Give two processes one name only if Telegram sees them at one
+	// address (one machine), never two at once.
+	Instance string
 	// Dial replaces the TCP dialer (tests).
 	Dial   func(ctx context.Context, network, addr string) (net.Conn, error)
 	Logger *slog.Logger
@@ -79,8 +84,9 @@ type Store struct {
 	rdb      *redis.Client
 	instance string // this process, in lease tokens
 
-	mu    sync.Mutex
-	pools map[string]*Pool
+	mu     sync.Mutex
+	pools  map[string]*Pool
+	leases map[*Lease]struct{} // renewing now
 }
 
 // ParseURL checks a REDIS_URL without connecting. Its errors never hold
@@ -112,19 +118,48 @@ func Open(opts Options) (*Store, error) {
 	if opts.Dial != nil {
 		ro.Dialer = opts.Dial
 	}
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
+	instance := opts.Instance
+	if instance == "" {
+		b := make([]byte, 6)
+		_, _ = rand.Read(b)
+		instance = hex.EncodeToString(b)
+	}
+	quietRedisLog()
 	return &Store{
 		opts:     opts,
 		rdb:      redis.NewClient(ro),
-		instance: hex.EncodeToString(b),
+		instance: strings.ReplaceAll(instance, ":", "_"),
 		pools:    map[string]*Pool{},
+		leases:   map[*Lease]struct{}{},
 	}, nil
 }
 
-// Close closes the connections. Leases still held lapse by themselves;
-// release them first for a clean handover.
-func (s *Store) Close() error { return s.rdb.Close() }
+// Close stops renewing the leases still held (they lapse by themselves;
+// release them first for a clean handover) and closes the connections.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	leases := make([]*Lease, 0, len(s.leases))
+	for l := range s.leases {
+		leases = append(leases, l)
+	}
+	s.mu.Unlock()
+	for _, l := range leases {
+		l.end()
+	}
+	return s.rdb.Close()
+}
+
+func (s *Store) track(l *Lease) {
+	s.mu.Lock()
+	s.leases[l] = struct{}{}
+	s.mu.Unlock()
+}
+
+func (s *Store) forget(l *Lease) {
+	s.mu.Lock()
+	delete(s.leases, l)
+	s.mu.Unlock()
+}
 
 // LeaseTTL is the lease duration in use.
 func (s *Store) LeaseTTL() time.Duration { return s.opts.LeaseTTL }
@@ -159,6 +194,16 @@ func (s *Store) Pool(bot string, secret []byte) (*Pool, error) {
 	p.local.budget = s.opts.LoginBudget
 	s.pools[bot] = p
 	return p, nil
+}
+
+// quietRedisLog sends go-redis's own log lines (dial failures, with the
+// store's address) to slog at debug level instead of stderr.
+var quietRedisLog = sync.OnceFunc(func() { redis.SetLogger(redisLogger{}) })
+
+type redisLogger struct{}
+
+func (redisLogger) Printf(ctx context.Context, format string, v ...any) {
+	slog.Default().DebugContext(ctx, "redis: "+fmt.Sprintf(format, v...))
 }
 
 // scrub drops what a Redis error may say about the address (the URL's
