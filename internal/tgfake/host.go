@@ -43,15 +43,23 @@ func (h *Host) Dial(ctx context.Context, network, addr string) (net.Conn, error)
 	if err := h.wait(ctx); err != nil {
 		return nil, err
 	}
+	h.mu.Lock()
+	epoch := h.epoch
+	h.mu.Unlock()
 	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: h.ip}}
 	c, err := d.DialContext(ctx, "tcp4", addr)
 	if err != nil {
 		return nil, err
 	}
 	h.mu.Lock()
-	hc := &hostConn{Conn: c, h: h, epoch: h.epoch}
+	defer h.mu.Unlock()
+	if h.epoch != epoch {
+		// Frozen while dialling: the connection is as dead as the others.
+		_ = c.Close()
+		return nil, errThawed
+	}
+	hc := &hostConn{Conn: c, h: h, epoch: epoch}
 	h.conns[hc] = struct{}{}
-	h.mu.Unlock()
 	return hc, nil
 }
 

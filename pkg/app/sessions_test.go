@@ -236,7 +236,14 @@ func TestFrozenInstanceLosesItsSession(t *testing.T) {
 	file := f.files[0]
 	a := f.start(0, nil)
 	defer a.close()
+	defer a.host.Thaw() // before a.close: a frozen host cannot close
 	checkRange(t, a.get(t, file, 0, 1000), file, 0, 1000)
+	if !waitFor(10*time.Second, func() bool {
+		n, _ := f.redis.Do("SCARD", "ftl:{123456}:ids")
+		return n == ":1"
+	}) {
+		t.Fatal("a's session was never stored")
+	}
 	a.host.Freeze()
 	// Until Redis lets a's lease go. Checked on the store, not the clock.
 	if !waitFor(30*time.Second, func() bool {
@@ -278,6 +285,7 @@ func TestFrozenInstanceLosesItsSession(t *testing.T) {
 	gotBytes := checkRange(t, res, f.files[1], 100, 200000)
 	close(stop)
 	bwg.Wait()
+	t.Logf("thawed a: %s", res)
 	t.Logf("figures: thawed a answered %d (bytes %v); b served %d ranges meanwhile; %d logins, %d duplicate-key events",
 		res.status(), gotBytes, bOK.Load(), f.fake.Logins(), f.fake.DuplicateKeyEvents())
 	if d := f.fake.DuplicateKeyEvents(); d != 0 {

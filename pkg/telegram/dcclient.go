@@ -66,7 +66,7 @@ func (r *run) createDCClient(dc int, p *pool) error {
 		return fmt.Errorf("%w: DC %d did not connect within %s", ErrNotConnected, dc, 2*r.opts.RPCTimeout)
 	}
 	p.close = cancel
-	p.inv = &linkInvoker{next: r.policies(inv), link: r.link}
+	p.inv = r.linked(r.policies(inv))
 	return nil
 }
 
@@ -84,6 +84,19 @@ func (r *run) transfer(ctx context.Context, to tg.Invoker, dc int) error {
 	}
 	r.opts.Logger.Info("telegram: authorized a stored key for another DC", "dc", dc)
 	return nil
+}
+
+// watchLease retires the run as soon as its lease is known lost, so that
+// the next call takes another session without first failing on this one.
+// Owned by the run.
+func (r *run) watchLease(ctx context.Context) {
+	defer r.wg.Done()
+	select {
+	case <-ctx.Done():
+	case <-r.lease.Lost():
+		r.opts.Logger.Warn("telegram session lease lost to another instance; taking another session", "session", r.lease.ID())
+		r.c.discard(r, false)
+	}
 }
 
 // saveLoop writes the session to the pool whenever gotd changed it (a new

@@ -70,7 +70,7 @@ func (r *run) loop(ctx context.Context, c *Client) {
 	loggedIn := false
 	err = r.client.Run(ctx, func(ctx context.Context) error {
 		r.raw = r.policies(r.client)
-		r.api = &linkInvoker{next: r.raw, link: r.link}
+		r.api = r.linked(r.raw)
 		if !haveSession {
 			if err := r.login(ctx); err != nil {
 				return err
@@ -79,8 +79,19 @@ func (r *run) loop(ctx context.Context, c *Client) {
 		c.markAuthorized(r)
 		loggedIn = true
 		if r.lease != nil {
-			r.wg.Add(1)
+			// Stored before the first answer: an instance frozen right
+			// after it leaves a session the next instance can use.
+			select {
+			case <-r.blob.dirty:
+				if err := r.lease.Save(ctx, r.blob.marshal()); err != nil {
+					r.opts.Logger.Warn("session not saved to the store", "err", err)
+					r.blob.changed()
+				}
+			default:
+			}
+			r.wg.Add(2)
 			go r.saveLoop(ctx)
+			go r.watchLease(ctx)
 		}
 		close(r.loginDone)
 		r.opts.Logger.Info("telegram connected", "dc", r.opts.DC, "session", r.source(), "after", time.Since(r.started).Round(time.Millisecond))
@@ -312,8 +323,19 @@ func (r *run) createPool(dc int, p *pool) {
 	}
 	if inv != nil {
 		p.close = func() { _ = inv.Close() }
-		p.inv = &linkInvoker{next: r.policies(inv), link: r.link}
+		p.inv = r.linked(r.policies(inv))
 	}
+}
+
+// linked makes calls wait for the primary connection. With a lease, the
+// gate comes first as well: a run whose lease is gone must not wait for a
+// connection its gate keeps down, but fail at once (and be replaced).
+func (r *run) linked(inv tg.Invoker) tg.Invoker {
+	inv = &linkInvoker{next: inv, link: r.link}
+	if r.gate != nil {
+		inv = &leaseInvoker{next: inv, gate: r.gate}
+	}
+	return inv
 }
 
 // dropPool closes a DC's pool (its key was rejected); the next call makes
