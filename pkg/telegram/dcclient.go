@@ -63,6 +63,9 @@ func (r *run) createDCClient(dc int, p *pool) error {
 		}
 	case <-t.C:
 		cancel()
+		if !had {
+			r.blob.forgetDC(dc)
+		}
 		return fmt.Errorf("%w: DC %d did not connect within %s", ErrNotConnected, dc, 2*r.opts.RPCTimeout)
 	}
 	p.close = cancel
