@@ -34,7 +34,7 @@ import (
 
 // fleet is one fake Telegram and one Redis shared by instances.
 type fleet struct {
-	t      *testing.T
+	t      testing.TB
 	fake   *tgfake.Server
 	redis  *redistest.Server
 	logs   *tgfake.LogBuffer
@@ -52,7 +52,7 @@ type fleetFile struct {
 // newFleet starts the fake (its duplicate window well inside the lease's
 // gap, as Telegram's "a few seconds" is inside the 15s gap of the default
 // 60s lease) and Redis, and posts two files: one on each DC.
-func newFleet(t *testing.T, hosts int, ttl time.Duration, budget int) *fleet {
+func newFleet(t testing.TB, hosts int, ttl time.Duration, budget int) *fleet {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("integration test against the fake Telegram and redis-server")
@@ -177,7 +177,9 @@ func TestSessionPoolColdStarts(t *testing.T) {
 	// The first instance on every host makes its keys (a key exchange per
 	// DC: CPU) two at a time, as loginSlots does for the other tests; the
 	// cold starts after them restore keys from the pool.
+	// They stay up until all are warm, so that there are eight sessions.
 	var warm sync.WaitGroup
+	warmed := make([]*instance, hosts)
 	for h := range hosts {
 		warm.Add(1)
 		go func() {
@@ -186,7 +188,7 @@ func TestSessionPoolColdStarts(t *testing.T) {
 			loginSlots <- struct{}{}
 			defer func() { <-loginSlots }()
 			in := f.start(h, nil)
-			defer in.close()
+			warmed[h] = in
 			// Setup, not the test: on a loaded machine a login may take
 			// longer than one request may wait, so ask again.
 			for _, file := range f.files {
@@ -201,6 +203,9 @@ func TestSessionPoolColdStarts(t *testing.T) {
 		}()
 	}
 	warm.Wait()
+	for _, in := range warmed {
+		in.close()
+	}
 	peak.Store(hosts)
 	free := make(chan int, hosts)
 	for h := range hosts {

@@ -20,7 +20,11 @@ import (
 func (r *run) createDCClient(dc int, p *pool) error {
 	ctx, cancel := context.WithCancel(r.ctx)
 	had := r.blob.hasDC(dc)
-	cl := r.c.newGotd(r, dc, r.blob.storage(dc), nil)
+	storage := r.blob.storage(dc)
+	if !had {
+		storage = r.blob.storagePending(dc)
+	}
+	cl := r.c.newGotd(r, dc, storage, nil)
 	ready := make(chan error, 1)
 	var inv tg.Invoker
 	r.wg.Add(1)
@@ -31,9 +35,9 @@ func (r *run) createDCClient(dc int, p *pool) error {
 		err := cl.Run(ctx, func(ctx context.Context) error {
 			if !had {
 				if err := r.transfer(ctx, cl, dc); err != nil {
-					r.blob.forgetDC(dc) // the key made for it is not authorized
-					return err
+					return err // its key stays unstored
 				}
+				r.blob.commitDC(dc)
 			}
 			pl, err := cl.Pool(int64(r.opts.ConnsPerDC))
 			if err != nil {
@@ -63,9 +67,6 @@ func (r *run) createDCClient(dc int, p *pool) error {
 		}
 	case <-t.C:
 		cancel()
-		if !had {
-			r.blob.forgetDC(dc)
-		}
 		return fmt.Errorf("%w: DC %d did not connect within %s", ErrNotConnected, dc, 2*r.opts.RPCTimeout)
 	}
 	p.close = cancel

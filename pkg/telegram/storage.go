@@ -25,6 +25,9 @@ type blob struct {
 	mu    sync.Mutex
 	s     storedSession
 	dirty chan struct{} // one pending signal
+	// pending holds other-DC keys made but not yet authorized: they are
+	// stored only once the transfer succeeded (commitDC).
+	pending map[int][]byte
 }
 
 func newBlob(data []byte) (*blob, error) {
@@ -70,19 +73,47 @@ func (b *blob) forgetDC(dc int) {
 	b.changed()
 }
 
+// commitDC stores dc's key made by a client whose authorization transfer
+// has just succeeded.
+func (b *blob) commitDC(dc int) {
+	b.mu.Lock()
+	if k, ok := b.pending[dc]; ok {
+		b.s.DCs[dc] = k
+		delete(b.pending, dc)
+	}
+	b.mu.Unlock()
+	b.changed()
+}
+
+// storagePending is storage(dc) for a client whose key is not authorized
+// yet: what gotd stores waits for commitDC.
+func (b *blob) storagePending(dc int) session.Storage {
+	b.mu.Lock()
+	if b.pending == nil {
+		b.pending = map[int][]byte{}
+	}
+	delete(b.s.DCs, dc)
+	b.mu.Unlock()
+	return &blobStorage{b: b, dc: dc, pending: true}
+}
+
 // storage is the session.Storage gotd uses for dc (0: the home DC).
 func (b *blob) storage(dc int) session.Storage { return &blobStorage{b: b, dc: dc} }
 
 type blobStorage struct {
-	b  *blob
-	dc int
+	b       *blob
+	dc      int
+	pending bool
 }
 
 func (s *blobStorage) LoadSession(context.Context) ([]byte, error) {
 	s.b.mu.Lock()
 	defer s.b.mu.Unlock()
 	data := s.b.s.Home
-	if s.dc != 0 {
+	switch {
+	case s.dc != 0 && s.pending && s.b.pending[s.dc] != nil:
+		data = s.b.pending[s.dc]
+	case s.dc != 0:
 		data = s.b.s.DCs[s.dc]
 	}
 	if len(data) == 0 {
@@ -93,9 +124,17 @@ func (s *blobStorage) LoadSession(context.Context) ([]byte, error) {
 
 func (s *blobStorage) StoreSession(_ context.Context, data []byte) error {
 	s.b.mu.Lock()
-	if s.dc == 0 {
+	switch {
+	case s.dc == 0:
 		s.b.s.Home = append([]byte(nil), data...)
-	} else {
+	case s.pending && s.b.pending != nil:
+		if _, committed := s.b.s.DCs[s.dc]; !committed {
+			s.b.pending[s.dc] = append([]byte(nil), data...)
+			s.b.mu.Unlock()
+			return nil
+		}
+		s.b.s.DCs[s.dc] = append([]byte(nil), data...)
+	default:
 		s.b.s.DCs[s.dc] = append([]byte(nil), data...)
 	}
 	s.b.mu.Unlock()
