@@ -466,7 +466,6 @@ func TestRedisRestartMidRun(t *testing.T) {
 	}
 }
 
-
 func head(s string, lines int) string {
 	l := strings.SplitN(s, "\n", lines+1)
 	if len(l) > lines {
