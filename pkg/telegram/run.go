@@ -79,10 +79,11 @@ func (r *run) loop(ctx context.Context, c *Client) {
 		c.markAuthorized(r)
 		loggedIn = true
 		if r.lease != nil {
-			// Stored before the first answer: an instance frozen right
-			// after it leaves a session the next instance can use.
+			// A new session is stored before the first answer: an
+			// instance frozen right after it leaves a session the next
+			// instance can use. A stored one is saved in the background.
 			select {
-			case <-r.blob.dirty:
+			case <-r.blobDirtyIf(r.lease.NewLogin):
 				if err := r.lease.Save(ctx, r.blob.marshal()); err != nil {
 					r.opts.Logger.Warn("session not saved to the store", "err", err)
 					r.blob.changed()
@@ -114,6 +115,15 @@ func (r *run) loop(ctx context.Context, c *Client) {
 	if err != nil && !errors.Is(err, context.Canceled) {
 		r.opts.Logger.Warn("telegram connection stopped", "err", err)
 	}
+}
+
+// blobDirtyIf is the blob's change signal when cond holds, else a channel
+// that never fires.
+func (r *run) blobDirtyIf(cond bool) <-chan struct{} {
+	if cond {
+		return r.blob.dirty
+	}
+	return nil
 }
 
 // fail reports why the run could not log in.
