@@ -54,12 +54,18 @@ type fleetFile struct {
 // 60s lease) and Redis, and posts two files: one on each DC.
 func newFleet(t testing.TB, hosts int, ttl time.Duration, budget int) *fleet {
 	t.Helper()
+	return newFleetBots(t, hosts, ttl, budget, nil)
+}
+
+// newFleetBots is newFleet with more bot accounts in the fake (BOT_TOKENS).
+func newFleetBots(t testing.TB, hosts int, ttl time.Duration, budget int, bots []tgfake.Bot) *fleet {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("integration test against the fake Telegram and redis-server")
 	}
 	f := &fleet{t: t, ttl: ttl, budget: budget, logs: &tgfake.LogBuffer{}}
 	f.redis = redistest.Start(t)
-	f.fake = tgfake.NewTest(t, tgfake.Options{DuplicateWindow: sessions.Gap(ttl) / 2})
+	f.fake = tgfake.NewTest(t, tgfake.Options{DuplicateWindow: sessions.Gap(ttl) / 2, Bots: bots})
 	for i := range hosts {
 		f.hosts = append(f.hosts, tgfake.NewHost(i+1))
 	}
