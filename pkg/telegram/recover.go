@@ -69,38 +69,41 @@ func (ci *clientInvoker) Invoke(ctx context.Context, input bin.Encoder, output b
 		if (!lost && !rejected) || attempt > 0 || ctx.Err() != nil {
 			return err
 		}
-		if !c.recoverKey(ctx, r, key, gen, lost, err) {
+		if retry, rerr := c.recoverKey(ctx, r, key, gen, lost, err); !retry {
+			if rerr != nil {
+				return rerr // what the recovery met says more (ACCESS_TOKEN_INVALID: a revoked token)
+			}
 			return err
 		}
 	}
 }
 
-// recoverKey makes the next attempt use a working key. false: do not
-// retry (it was recovered moments ago, or recovery failed).
-func (c *Client) recoverKey(ctx context.Context, r *run, key, gen int, lost bool, cause error) bool {
+// recoverKey makes the next attempt use a working key. retry false: do not
+// retry (it was recovered moments ago, or recovery failed: then err is why).
+func (c *Client) recoverKey(ctx context.Context, r *run, key, gen int, lost bool, cause error) (retry bool, err error) {
 	c.mu.Lock()
 	current := c.run == r
 	c.mu.Unlock()
 	if !current {
-		return true // replaced meanwhile
+		return true, nil // replaced meanwhile
 	}
 	if lost {
 		// Someone else holds the session now, or the store cannot tell:
 		// stop using it; the next run takes another.
 		c.opts.Logger.Warn("telegram session lease lost; taking another session", "err", cause)
 		c.discard(r, false)
-		return true
+		return true, nil
 	}
 	c.recover.mu.Lock()
 	defer c.recover.mu.Unlock()
 	if r.generation(key) != gen {
-		return true // recovered by a concurrent caller
+		return true, nil // recovered by a concurrent caller
 	}
 	if c.recover.last == nil {
 		c.recover.last = map[int]time.Time{}
 	}
 	if last, ok := c.recover.last[key]; ok && time.Since(last) < recoverEvery {
-		return false
+		return false, nil
 	}
 	c.recover.last[key] = time.Now()
 	if key != 0 {
@@ -109,15 +112,18 @@ func (c *Client) recoverKey(ctx context.Context, r *run, key, gen int, lost bool
 			r.blob.forgetDC(key)
 		}
 		r.dropPool(key)
-		return true
+		return true, nil
 	}
 	if r.lease != nil || tgerr.Is(cause, "AUTH_KEY_DUPLICATED") {
 		c.opts.Logger.Warn("telegram rejected the session key; replacing it", "err", cause)
 		c.discard(r, true)
-		return true
+		return true, nil
 	}
 	c.opts.Logger.Warn("telegram rejected the session; logging in again", "err", cause)
-	return r.login(ctx) == nil
+	if err := r.login(ctx); err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 // discard stops using r. rejected: its key is dead (removed from the pool,
