@@ -55,6 +55,8 @@ type Index struct {
 	Bots []Bot
 	// Samples are the demo's files, linked from the page (none elsewhere).
 	Samples []Sample
+	// Sessions describes the Telegram session (source, pool figures).
+	Sessions *Facts
 }
 
 // Sample is one demo file the index links to.
@@ -72,6 +74,18 @@ type Error struct {
 	Hint   string // what to do
 	// RetryAfter is the Retry-After in whole seconds, "" if none.
 	RetryAfter string
+}
+
+// Facts is a titled list of label/value pairs with an optional note.
+type Facts struct {
+	Items []Fact
+	Note  string
+}
+
+// Fact is one label and its value.
+type Fact struct {
+	Label, Value string
+	Warn         bool
 }
 
 // Player is the data of player.html.

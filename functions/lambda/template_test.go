@@ -117,7 +117,7 @@ func TestTemplateMatchesCode(t *testing.T) {
 	}
 
 	env := fn + ".Properties.Environment.Variables."
-	for _, name := range append(config.Required(config.Serve), "TG_SESSION") {
+	for _, name := range append(config.Required(config.Serve), "TG_SESSION", "REDIS_URL") {
 		ref, ok := strings.CutPrefix(y[env+name], "!Ref ")
 		if !ok {
 			t.Errorf("%s is not set from a parameter: %q", name, y[env+name])

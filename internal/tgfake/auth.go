@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"fmt"
+	"time"
 
 	"github.com/gotd/td/bin"
 	"github.com/gotd/td/tg"
@@ -44,11 +45,18 @@ func (s *Server) authImportBotAuthorization(req *tgtest.Request) (bin.Encoder, e
 	case req.DC != s.opts.HomeDC:
 		return nil, tgerr.New(303, fmt.Sprintf("USER_MIGRATE_%d", s.opts.HomeDC))
 	}
+	// A flooded login authorizes nothing: check before authorize.
+	s.mu.Lock()
+	now := time.Now()
+	if flood := s.loginFloodLocked(b, now); flood != nil {
+		s.mu.Unlock()
+		return nil, flood
+	}
+	s.logins++
+	b.loginTimes = append(b.loginTimes, now)
+	s.mu.Unlock()
 	s.authorize(req)
 	s.bindKey(req, b.id)
-	s.mu.Lock()
-	s.logins++
-	s.mu.Unlock()
 	return &tg.AuthAuthorization{User: b.user()}, nil
 }
 

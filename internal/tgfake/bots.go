@@ -3,6 +3,7 @@ package tgfake
 import (
 	"crypto/subtle"
 	"fmt"
+	"time"
 
 	"github.com/gotd/td/tg"
 	"github.com/gotd/td/tgtest"
@@ -26,6 +27,9 @@ type bot struct {
 	primary      bool // Options.BotToken: its hashes are the fake's originals
 	notInChannel bool // under Server.mu
 	revoked      bool // under Server.mu
+	// loginTimes are the bot's recent successful logins, for the login
+	// flood rule (keys.go; Telegram counts logins per bot). Under Server.mu.
+	loginTimes []time.Time
 }
 
 // newBots lists Options.BotToken first, then Options.Bots.

@@ -18,6 +18,9 @@ type proxy struct {
 	listener net.Listener
 	upstream string
 	log      *slog.Logger
+	// observe is told of every encrypted packet a client sends: its auth
+	// key id and the client's address (see keys.go).
+	observe func(dc int, key [8]byte, from string)
 
 	mu          sync.Mutex
 	unreachable bool
@@ -28,7 +31,7 @@ type proxy struct {
 	wg sync.WaitGroup
 }
 
-func newProxy(dc int, upstream string, log *slog.Logger) (*proxy, error) {
+func newProxy(dc int, upstream string, log *slog.Logger, observe func(int, [8]byte, string)) (*proxy, error) {
 	l, err := net.Listen("tcp4", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -38,6 +41,7 @@ func newProxy(dc int, upstream string, log *slog.Logger) (*proxy, error) {
 		listener: l,
 		upstream: upstream,
 		log:      log,
+		observe:  observe,
 		conns:    map[net.Conn]struct{}{},
 		quiet:    map[net.Conn]*atomic.Bool{},
 	}
@@ -94,7 +98,7 @@ func (p *proxy) relay(client net.Conn) {
 	go func() {
 		// Owned by relay: relay waits for it below.
 		defer close(done)
-		_, _ = io.Copy(quietWriter{server, quiet}, client)
+		_ = p.forward(quietWriter{server, quiet}, client)
 		_ = server.Close()
 	}()
 	_, _ = io.Copy(quietWriter{client, quiet}, server)

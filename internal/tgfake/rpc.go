@@ -84,7 +84,8 @@ func (s *Server) onMessage(srv *tgtest.Server, req *tgtest.Request) error {
 	}
 	caller := s.botOfLocked(req) // nil: its bot was revoked
 	authorized := s.noAuth[id] || (s.authorized[authKey{dc: req.DC, id: req.Session.AuthKey.ID}] && caller != nil)
-	if injected == nil && !drop && authorized && id == tg.UploadGetFileRequestTypeID {
+	dead := s.keyDeadLocked(req.DC, req.Session.AuthKey.ID) // AUTH_KEY_DUPLICATED (keys.go)
+	if injected == nil && !drop && !dead && authorized && id == tg.UploadGetFileRequestTypeID {
 		injected = s.lim.takeLocked(caller, time.Now()) // the per-bot rate (Limits)
 	}
 	s.mu.Unlock()
@@ -99,6 +100,8 @@ func (s *Server) onMessage(srv *tgtest.Server, req *tgtest.Request) error {
 	switch {
 	case injected != nil:
 		err = injected
+	case dead:
+		err = errDuplicated
 	case !authorized:
 		err = errUnauthorized
 	case !known:

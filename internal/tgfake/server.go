@@ -65,7 +65,10 @@ type Options struct {
 	Bots []Bot
 	// Limits are Telegram's speed limits (see Limits); zero: none.
 	Limits Limits
-	Logger *slog.Logger
+	// DuplicateWindow: one auth key used from two client addresses within
+	// this long is killed (AUTH_KEY_DUPLICATED). Default 2s.
+	DuplicateWindow time.Duration
+	Logger          *slog.Logger
 }
 
 func (o *Options) setDefaults() {
@@ -89,6 +92,9 @@ func (o *Options) setDefaults() {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.DuplicateWindow <= 0 {
+		o.DuplicateWindow = DefaultDuplicateWindow
 	}
 }
 
@@ -130,6 +136,15 @@ type Server struct {
 	logins      int
 	keyBot      map[authKey]int64 // authorized key → bot user id
 	lim         limiter
+	// The duplicate-key rule (keys.go).
+	dupWindow  time.Duration
+	keyUse     map[authKey]map[string]time.Time // last packet per client address
+	duplicated map[authKey]bool
+	duplicates int
+	// The login flood rule (per bot: bot.loginTimes).
+	loginLimit  int
+	loginWindow time.Duration
+	loginFloods int
 }
 
 // authKey identifies an MTProto auth key on one DC.
@@ -180,6 +195,9 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		fail:              map[uint32]*injectedError{},
 		drop:              map[uint32]int{},
 		calls:             map[uint32]int{},
+		dupWindow:         opts.DuplicateWindow,
+		keyUse:            map[authKey]map[string]time.Time{},
+		duplicated:        map[authKey]bool{},
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.registerHandlers()
@@ -211,7 +229,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	sort.Slice(listeners, func(i, j int) bool { return listeners[i].ID < listeners[j].ID })
 	var proxies []*proxy
 	for _, o := range listeners {
-		p, err := newProxy(o.ID, net.JoinHostPort(o.IPAddress, strconv.Itoa(o.Port)), s.log)
+		p, err := newProxy(o.ID, net.JoinHostPort(o.IPAddress, strconv.Itoa(o.Port)), s.log, s.observeKey)
 		if err != nil {
 			for _, p := range proxies {
 				p.close()

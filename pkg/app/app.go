@@ -17,6 +17,7 @@ import (
 	"github.com/filetolink/filetolink/pkg/config"
 	"github.com/filetolink/filetolink/pkg/httpresponse"
 	"github.com/filetolink/filetolink/pkg/platform"
+	"github.com/filetolink/filetolink/pkg/sessions"
 	"github.com/filetolink/filetolink/pkg/stream"
 	"github.com/filetolink/filetolink/pkg/telegram"
 	"github.com/filetolink/filetolink/pkg/web"
@@ -26,6 +27,8 @@ import (
 type App struct {
 	// Telegram is the first bot's client (BOT_TOKEN).
 	Telegram *telegram.Client
+	// Sessions is the session store (REDIS_URL); nil without one.
+	Sessions *sessions.Store
 	Files    *stream.Service
 	Profile  platform.Profile
 	Bot      *bot.Bot // the link bot, served at POST /telegram
@@ -39,6 +42,9 @@ type Options struct {
 	// Telegram overrides the client settings derived from cfg (the demo's
 	// in-process fake Telegram sets DCList, PublicKeys and Resolver here).
 	Telegram func(*telegram.Options)
+	// Sessions overrides the session store settings derived from cfg
+	// (tests give each simulated host its own dialer).
+	Sessions func(*sessions.Options)
 	Logger   *slog.Logger
 	// Samples are files the index page links to (the demo's).
 	Samples []web.Sample
@@ -71,7 +77,18 @@ func New(cfg config.Config, opts Options) (*App, error) {
 	if opts.Telegram != nil {
 		opts.Telegram(&tgOpts)
 	}
-	client, tgs, statuses := newTelegram(tgOpts, cfg.Capacity.BotTokens)
+	store, sessionNote, err := openSessions(cfg, profile, opts)
+	if err != nil {
+		return nil, err
+	}
+	botPools, err := sessionPools(store, tgOpts, cfg.Capacity.BotTokens)
+	if err != nil {
+		if store != nil {
+			_ = store.Close()
+		}
+		return nil, err
+	}
+	client, tgs, statuses := newTelegram(tgOpts, cfg.Capacity.BotTokens, botPools)
 	files := stream.New(tgs, stream.Options{
 		ChannelID:    cfg.ChannelID,
 		Window:       cfg.Tuning.Window,
@@ -91,13 +108,21 @@ func New(cfg config.Config, opts Options) (*App, error) {
 		Version:               BuildVersion(),
 		Samples:               opts.Samples,
 		Bots:                  botStatus(statuses),
+		Sessions:              sessionReporter(client, sessionNote),
 		Logger:                opts.Logger,
 	})
-	return &App{Telegram: client, Files: files, Profile: profile, Bot: linkBot, Handler: handler, closeTelegram: tgs.Close}, nil
+	return &App{Telegram: client, Sessions: store, Files: files, Profile: profile, Bot: linkBot, Handler: handler, closeTelegram: tgs.Close}, nil
 }
 
-// Close stops the Telegram clients.
-func (a *App) Close() error { return a.closeTelegram() }
+// Close stops the Telegram clients (handing their sessions back to the
+// pool) and closes the session store.
+func (a *App) Close() error {
+	err := a.closeTelegram()
+	if a.Sessions != nil {
+		_ = a.Sessions.Close()
+	}
+	return err
+}
 
 // ExportSession logs in and returns a TG_SESSION value.
 func (a *App) ExportSession(ctx context.Context) (string, error) {

@@ -2,6 +2,7 @@ package app
 
 import (
 	"github.com/filetolink/filetolink/pkg/fleet"
+	"github.com/filetolink/filetolink/pkg/sessions"
 	"github.com/filetolink/filetolink/pkg/stream"
 	"github.com/filetolink/filetolink/pkg/telegram"
 	"github.com/filetolink/filetolink/pkg/web"
@@ -35,13 +36,41 @@ type telegramService interface {
 }
 
 // newTelegram builds the client of every bot: with one token, that client
-// itself; with more, a fleet over one client per token. It returns the
+// itself; with more, a fleet over one client per token. pools are each
+// bot's session pool by token (nil without REDIS_URL). It returns the
 // first bot's client, what the stream core uses and the bots' status.
-func newTelegram(opts telegram.Options, tokens []string) (*telegram.Client, telegramService, func() []telegram.Status) {
+func newTelegram(opts telegram.Options, tokens []string, pools map[string]*sessions.Pool) (*telegram.Client, telegramService, func() []telegram.Status) {
 	if len(tokens) <= 1 {
+		if p := pools[opts.BotToken]; p != nil {
+			opts.Sessions = p
+		}
 		c := telegram.New(opts)
 		return c, c, func() []telegram.Status { return []telegram.Status{c.Status()} }
 	}
-	f := fleet.New(opts, tokens)
+	f := fleet.NewEach(opts, tokens, func(o *telegram.Options) {
+		if p := pools[o.BotToken]; p != nil {
+			o.Sessions = p
+		}
+	})
 	return f.Clients()[0], f, f.Status
+}
+
+// sessionPools opens each bot's session pool in store (nil: none): each
+// bot has its own sessions, sealed with a key from its own token.
+func sessionPools(store *sessions.Store, opts telegram.Options, tokens []string) (map[string]*sessions.Pool, error) {
+	if store == nil {
+		return nil, nil
+	}
+	if len(tokens) == 0 {
+		tokens = []string{opts.BotToken}
+	}
+	pools := map[string]*sessions.Pool{}
+	for _, token := range tokens {
+		p, err := store.Pool(botID(token), []byte(token+"\x00"+opts.APIHash))
+		if err != nil {
+			return nil, err
+		}
+		pools[token] = p
+	}
+	return pools, nil
 }

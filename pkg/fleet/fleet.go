@@ -74,7 +74,11 @@ type Fleet struct {
 // New starts nothing: each client logs in on first use. opts are the
 // settings of every client; tokens[0] is the first bot (opts.Session, a
 // TG_SESSION, is its alone).
-func New(opts telegram.Options, tokens []string) *Fleet {
+func New(opts telegram.Options, tokens []string) *Fleet { return NewEach(opts, tokens, nil) }
+
+// NewEach is New with each bot's options passed through each (if not nil)
+// before its client is made: e.g. to give each bot its own session pool.
+func NewEach(opts telegram.Options, tokens []string, each func(*telegram.Options)) *Fleet {
 	f := &Fleet{now: time.Now, budget: opts.FloodWaitBudget, pools: map[int]*tg.Client{}, msgs: map[int64]msgRef{}}
 	f.ctx, f.cancel = context.WithCancel(context.Background())
 	for i, token := range tokens {
@@ -82,6 +86,9 @@ func New(opts telegram.Options, tokens []string) *Fleet {
 		o.BotToken = token
 		if i > 0 {
 			o.Session = nil
+		}
+		if each != nil {
+			each(&o)
 		}
 		f.bots = append(f.bots, newBot(telegram.New(o), token))
 	}

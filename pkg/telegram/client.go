@@ -15,6 +15,8 @@ import (
 	"github.com/gotd/td/telegram"
 	"github.com/gotd/td/telegram/dcs"
 	"github.com/gotd/td/tg"
+
+	"github.com/filetolink/filetolink/pkg/sessions"
 )
 
 // Options configure a Client.
@@ -32,8 +34,11 @@ type Options struct {
 	// Resolver dials the DCs (default: plain TCP).
 	Resolver dcs.Resolver
 	// Session seeds the in-memory session (auth key + DC): no key exchange,
-	// no login at cold start.
+	// no login at cold start. With Sessions it seeds the pool once.
 	Session []byte
+	// Sessions is the shared session pool (REDIS_URL). nil: one in-memory
+	// session, logged in at every start.
+	Sessions *sessions.Pool
 
 	// ConnsPerDC is the size of each per-DC download pool (default 8).
 	ConnsPerDC int
@@ -93,43 +98,69 @@ var (
 // usable; call New. It starts nothing until first used.
 type Client struct {
 	opts    Options
-	storage *session.StorageMemory
-	rates   *rates // per-DC getFile pacing and counters; outlive runs
+	storage *session.StorageMemory // the in-memory session (Sessions nil)
+	rates   *rates                 // per-DC getFile pacing and counters; outlive runs
+	apis    map[int]*tg.Client     // by DC (0: the home API), over clientInvoker
 
 	mu     sync.Mutex
 	closed bool
 	run    *run
+	// authorized: the in-memory session has logged in (or was seeded).
+	authorized bool
+	// prefer is the pooled session this instance held last.
+	prefer string
+	seeded bool
+
+	recover recoverState
+	authErr lastError
 }
 
 // New returns a client that logs in on first use.
 func New(opts Options) *Client {
 	opts.setDefaults()
 	storage := &session.StorageMemory{}
-	if len(opts.Session) > 0 {
+	authorized := false
+	if len(opts.Session) > 0 && opts.Sessions == nil {
 		_ = storage.StoreSession(context.Background(), opts.Session)
+		authorized = true
 	}
-	return &Client{opts: opts, storage: storage, rates: newRates(opts)}
+	return &Client{opts: opts, storage: storage, authorized: authorized, rates: newRates(opts), apis: map[int]*tg.Client{}}
 }
 
 // API returns the home-DC API, logging in first if needed. Concurrent first
-// callers share one login.
+// callers share one login. Its calls go to whichever session the client
+// holds at the time (see clientInvoker).
 func (c *Client) API(ctx context.Context) (*tg.Client, error) {
-	r, err := c.ready(ctx)
-	if err != nil {
+	if _, err := c.ready(ctx); err != nil {
 		return nil, err
 	}
-	return r.api, nil
+	return c.api(0), nil
 }
 
 // DC returns the download pool for a DC, created once per connection and
 // reused: client.Pool for the home DC, client.DC (which exports the
-// authorization) for the others.
+// authorization) for the others, or with a session pool a client of that
+// DC with its own stored key.
 func (c *Client) DC(ctx context.Context, dc int) (*tg.Client, error) {
 	r, err := c.ready(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return r.pool(ctx, dc)
+	if _, err := r.pool(ctx, dc); err != nil {
+		return nil, err
+	}
+	return c.api(dc), nil
+}
+
+func (c *Client) api(dc int) *tg.Client {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	a, ok := c.apis[dc]
+	if !ok {
+		a = tg.NewClient(&clientInvoker{c: c, dc: dc})
+		c.apis[dc] = a
+	}
+	return a
 }
 
 // Connected reports whether the client is logged in right now.
@@ -143,12 +174,13 @@ func (c *Client) Connected() bool {
 // ExportSession logs in if needed and returns the session bytes (auth key
 // and DC) for TG_SESSION.
 func (c *Client) ExportSession(ctx context.Context) ([]byte, error) {
-	if _, err := c.ready(ctx); err != nil {
+	r, err := c.ready(ctx)
+	if err != nil {
 		return nil, err
 	}
 	// gotd signals ready just before it stores the session: wait for it.
 	for {
-		data, err := c.storage.LoadSession(ctx)
+		data, err := r.home.LoadSession(ctx)
 		if !errors.Is(err, session.ErrNotFound) {
 			return data, err
 		}
@@ -196,6 +228,9 @@ func (c *Client) ready(ctx context.Context) (*run, error) {
 		c.run = r
 	}
 	c.mu.Unlock()
+	if r.loggedIn() {
+		return r, nil
+	}
 
 	wait, cancel := context.WithTimeout(ctx, c.opts.ConnectWait)
 	defer cancel()
@@ -225,20 +260,23 @@ func (c *Client) start() *run {
 		link:      newLink(c.opts.RPCTimeout),
 		rates:     c.rates,
 	}
-	client := telegram.NewClient(c.opts.APIID, c.opts.APIHash, telegram.Options{
-		DC:             c.opts.DC,
+	go r.loop(ctx, c)
+	return r
+}
+
+// newGotd is the gotd client of a run: home DC dc, session in storage,
+// dials through the lease gate.
+func (c *Client) newGotd(r *run, dc int, storage session.Storage, onState func(telegram.ConnectionState)) *telegram.Client {
+	return telegram.NewClient(c.opts.APIID, c.opts.APIHash, telegram.Options{
+		DC:             dc,
 		DCList:         c.opts.DCList,
 		PublicKeys:     c.opts.PublicKeys,
-		Resolver:       c.opts.Resolver,
-		SessionStorage: c.storage,
+		Resolver:       gateResolver(c.opts.Resolver, r.gate),
+		SessionStorage: storage,
 		NoUpdates:      true,
 		OnDead: func(err error) {
-			c.opts.Logger.Debug("telegram connection died", "err", err)
+			c.opts.Logger.Debug("telegram connection died", "dc", dc, "err", err)
 		},
-		OnConnectionState: r.link.set,
+		OnConnectionState: onState,
 	})
-	r.client = client
-	haveSession := len(c.opts.Session) > 0
-	go r.loop(ctx, haveSession)
-	return r
 }

@@ -71,21 +71,3 @@ func waitFlood(ctx context.Context, budget time.Duration, call func() error) err
 		waited += d
 	}
 }
-
-// reloginInvoker logs in again when a stored session (TG_SESSION) turns out
-// not to be authorized, then repeats the call once.
-type reloginInvoker struct {
-	next  tg.Invoker
-	login func(context.Context) error
-}
-
-func (r *reloginInvoker) Invoke(ctx context.Context, input bin.Encoder, output bin.Decoder) error {
-	err := r.next.Invoke(ctx, input, output)
-	if !tgerr.Is(err, "AUTH_KEY_UNREGISTERED", "SESSION_REVOKED", "SESSION_EXPIRED") {
-		return err
-	}
-	if lerr := r.login(ctx); lerr != nil {
-		return lerr
-	}
-	return r.next.Invoke(ctx, input, output)
-}

@@ -74,15 +74,6 @@ func TestDeadlineInvoker(t *testing.T) {
 	}
 }
 
-func TestReloginInvoker(t *testing.T) {
-	inv := &scriptedInvoker{errs: []error{tgerr.New(401, "AUTH_KEY_UNREGISTERED")}}
-	logins := 0
-	r := &reloginInvoker{next: inv, login: func(context.Context) error { logins++; return nil }}
-	if err := r.Invoke(context.Background(), nil, nil); err != nil || logins != 1 || inv.calls != 2 {
-		t.Errorf("err %v logins %d calls %d", err, logins, inv.calls)
-	}
-}
-
 func TestParsePublicKeysRejectsGarbage(t *testing.T) {
 	for _, in := range []string{"", "hello", "-----BEGIN RSA PUBLIC KEY-----\nAAAA\n-----END RSA PUBLIC KEY-----\n"} {
 		if _, err := ParsePublicKeys([]byte(in)); err == nil {

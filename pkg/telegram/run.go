@@ -5,32 +5,41 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/gotd/td/session"
 	"github.com/gotd/td/telegram"
 	"github.com/gotd/td/tg"
 	"github.com/gotd/td/tgerr"
+
+	"github.com/filetolink/filetolink/pkg/sessions"
 )
 
 // retryDelay is how long a failed login is reported before a new attempt.
 const retryDelay = 2 * time.Second
 
-// run is one gotd client.Run: from connect and login until it stops. A dead
-// run is replaced by a new one on the next call.
+// run is one gotd client.Run on one session: from connect and login until it
+// stops. A dead run is replaced by a new one on the next call.
 type run struct {
 	opts   Options
+	c      *Client
 	client *telegram.Client
-	api    *tg.Client
+	api    tg.Invoker // the home DC's primary connection, with every policy
+	raw    tg.Invoker // the same without the link (for auth transfers)
 	cancel context.CancelFunc
+	ctx    context.Context
 
 	started   time.Time
 	loginDone chan struct{} // closed when login succeeded or the run died first
 	err       error         // why login failed; set before loginDone closes
 	stopped   chan struct{} // closed when client.Run returned
 	failedAt  time.Time
+	retryAt   time.Time // no new run before (a FLOOD_WAIT on login)
 
 	poolMu sync.Mutex
 	pools  map[int]*pool
+	gens   map[int]int // recoveries per DC (0: the home key)
 
 	// link is the primary connection's state; calls wait for it.
 	link *link
@@ -38,40 +47,71 @@ type run struct {
 	rates *rates
 
 	loginMu sync.Mutex
+
+	// home is where gotd keeps the home DC's session.
+	home session.Storage
+	// With a session pool: the lease, its gate, and the session's keys.
+	lease    *sessions.Lease
+	gate     *leaseGate
+	blob     *blob
+	rejected atomic.Bool // Telegram rejected the key: remove it from the pool
+	wg       sync.WaitGroup
 }
 
 // loop owns client.Run. It signals loginDone, then keeps the connection until
 // stop cancels it.
-func (r *run) loop(ctx context.Context, haveSession bool) {
+func (r *run) loop(ctx context.Context, c *Client) {
 	defer close(r.stopped)
+	r.c, r.ctx = c, ctx
+	haveSession, err := r.acquire(ctx, c)
+	if err != nil {
+		r.fail(err)
+		return
+	}
+	r.client = c.newGotd(r, r.opts.DC, r.home, r.link.set)
 	loggedIn := false
-	err := r.client.Run(ctx, func(ctx context.Context) error {
-		base := &linkInvoker{next: chain(r.client, r.opts, r.rates.dc(r.opts.DC)), link: r.link}
-		r.api = tg.NewClient(&reloginInvoker{next: base, login: r.login})
+	err = r.client.Run(ctx, func(ctx context.Context) error {
+		r.raw = r.policies(r.client, r.opts.DC)
+		r.api = r.linked(r.raw)
 		if !haveSession {
 			if err := r.login(ctx); err != nil {
 				return err
 			}
 		}
+		c.markAuthorized(r)
 		loggedIn = true
+		if r.lease != nil {
+			// A new session is stored before the first answer: an
+			// instance frozen right after it leaves a session the next
+			// instance can use. A stored one is saved in the background.
+			select {
+			case <-r.blobDirtyIf(r.lease.NewLogin):
+				if err := r.lease.Save(ctx, r.blob.marshal()); err != nil {
+					r.opts.Logger.Warn("session not saved to the store", "err", err)
+					r.blob.changed()
+				}
+			default:
+			}
+			r.wg.Add(2)
+			go r.saveLoop(ctx)
+			go r.watchLease(ctx)
+		}
 		close(r.loginDone)
-		r.opts.Logger.Info("telegram connected", "dc", r.opts.DC, "after", time.Since(r.started).Round(time.Millisecond))
+		r.opts.Logger.Info("telegram connected", "dc", r.opts.DC, "session", r.source(), "after", time.Since(r.started).Round(time.Millisecond))
 		<-ctx.Done()
 		return ctx.Err()
 	})
 	r.closePools()
+	r.wg.Wait()
+	if rejectedKey(err) {
+		r.rejected.Store(true)
+	}
+	r.endLease(loggedIn)
 	if !loggedIn {
 		if err == nil || errors.Is(err, context.Canceled) {
 			err = ErrNotConnected
 		}
-		if tgerr.Is(err, "ACCESS_TOKEN_INVALID", "API_ID_INVALID", "API_ID_PUBLISHED_FLOOD", "ACCESS_TOKEN_EXPIRED") {
-			err = fmt.Errorf("%w: %w", ErrLogin, err)
-		} else if !errors.Is(err, ErrNotConnected) {
-			err = fmt.Errorf("%w: %w", ErrNotConnected, err)
-		}
-		r.err = err
-		r.failedAt = time.Now()
-		close(r.loginDone)
+		r.fail(err)
 		return
 	}
 	if err != nil && !errors.Is(err, context.Canceled) {
@@ -79,17 +119,117 @@ func (r *run) loop(ctx context.Context, haveSession bool) {
 	}
 }
 
-// login imports the bot authorization. It is also called by reloginInvoker
-// when a stored session turns out to be unauthorized.
+// blobDirtyIf is the blob's change signal when cond holds, else a channel
+// that never fires.
+func (r *run) blobDirtyIf(cond bool) <-chan struct{} {
+	if cond {
+		return r.blob.dirty
+	}
+	return nil
+}
+
+// fail reports why the run could not log in.
+func (r *run) fail(err error) {
+	var unavailable *sessions.UnavailableError
+	switch {
+	case errors.As(err, &unavailable):
+	case tgerr.Is(err, "ACCESS_TOKEN_INVALID", "API_ID_INVALID", "API_ID_PUBLISHED_FLOOD", "ACCESS_TOKEN_EXPIRED"):
+		err = fmt.Errorf("%w: %w", ErrLogin, err)
+	case !errors.Is(err, ErrNotConnected):
+		err = fmt.Errorf("%w: %w", ErrNotConnected, err)
+	}
+	if d, ok := tgerr.AsFloodWait(err); ok {
+		r.retryAt = time.Now().Add(d)
+	}
+	r.err = err
+	r.failedAt = time.Now()
+	close(r.loginDone)
+}
+
+// acquire finds the session the run uses: the in-memory one, or a lease
+// from the pool. haveSession: it is logged in already.
+func (r *run) acquire(ctx context.Context, c *Client) (haveSession bool, err error) {
+	pool := r.opts.Sessions
+	if pool == nil {
+		c.mu.Lock()
+		haveSession, r.home = c.authorized, c.storage
+		c.mu.Unlock()
+		return haveSession, nil
+	}
+	c.seed(ctx)
+	actx, cancel := context.WithTimeout(ctx, r.opts.ConnectWait)
+	defer cancel()
+	lease, err := pool.Acquire(actx, c.preferred())
+	if err != nil {
+		return false, err
+	}
+	b, err := newBlob(lease.Data())
+	if err != nil {
+		_ = lease.Remove(ctx)
+		return false, err
+	}
+	r.lease, r.gate, r.blob, r.home = lease, &leaseGate{lease: lease}, b, b.storage(0)
+	c.setPreferred(lease.ID())
+	return !lease.NewLogin, nil
+}
+
+func (r *run) source() string {
+	switch {
+	case r.lease == nil:
+		return "memory"
+	case r.lease.Local():
+		return "local (store unreachable)"
+	case r.lease.NewLogin:
+		return "pool (new login)"
+	}
+	return "pool"
+}
+
+// policies wraps an invoker in the per-attempt policies, the lease gate
+// last (closest to the wire).
+func (r *run) policies(inv tg.Invoker, dc int) tg.Invoker {
+	if r.gate != nil {
+		inv = &leaseInvoker{next: inv, gate: r.gate}
+	}
+	return chain(inv, r.opts, r.rates.dc(dc))
+}
+
+// login imports the bot authorization. A FLOOD_WAIT is recorded in the
+// session pool, so that no instance tries again before it ends.
 func (r *run) login(ctx context.Context) error {
 	r.loginMu.Lock()
 	defer r.loginMu.Unlock()
 	ctx, cancel := context.WithTimeout(ctx, r.opts.RPCTimeout)
 	defer cancel()
+	if err := r.gate.acquire(ctx); err != nil {
+		return err
+	}
 	if _, err := r.client.Auth().Bot(ctx, r.opts.BotToken); err != nil {
+		r.c.noteAuthError(err)
+		if d, ok := tgerr.AsFloodWait(err); ok && r.opts.Sessions != nil {
+			bctx, bcancel := context.WithTimeout(context.Background(), 2*time.Second)
+			if berr := r.opts.Sessions.BlockLogins(bctx, d, "FLOOD_WAIT on auth.importBotAuthorization"); berr != nil {
+				r.opts.Logger.Warn("login block not recorded in the session store", "err", berr)
+			}
+			bcancel()
+		}
 		return fmt.Errorf("bot login: %w", err)
 	}
+	r.poolMu.Lock()
+	if r.gens == nil {
+		r.gens = map[int]int{}
+	}
+	r.gens[0]++
+	r.poolMu.Unlock()
 	return nil
+}
+
+// generation counts the recoveries of a DC's key (0: home), so that
+// callers that saw the same rejection recover once.
+func (r *run) generation(dc int) int {
+	r.poolMu.Lock()
+	defer r.poolMu.Unlock()
+	return r.gens[dc]
 }
 
 func (r *run) loggedIn() bool {
@@ -115,12 +255,16 @@ func (r *run) dead() bool {
 	}
 }
 
-// mayRetry: a failed run is reported as is for retryDelay, so that a burst
-// of requests against a dead Telegram does not start a burst of connections.
+// mayRetry: a failed run is reported as is for retryDelay (or until a
+// FLOOD_WAIT on login ends), so that a burst of requests against a dead
+// Telegram does not start a burst of connections or logins.
 func (r *run) mayRetry() bool {
 	select {
 	case <-r.stopped:
 	default:
+		return false
+	}
+	if time.Now().Before(r.retryAt) {
 		return false
 	}
 	return r.failedAt.IsZero() || time.Since(r.failedAt) >= retryDelay
@@ -134,12 +278,12 @@ func (r *run) stop() {
 // pool is one DC's download connections.
 type pool struct {
 	ready chan struct{}
-	api   *tg.Client
-	inv   telegram.CloseInvoker
+	inv   tg.Invoker // with every policy
+	close func()
 	err   error
 }
 
-func (r *run) pool(ctx context.Context, dc int) (*tg.Client, error) {
+func (r *run) pool(ctx context.Context, dc int) (tg.Invoker, error) {
 	r.poolMu.Lock()
 	p, ok := r.pools[dc]
 	// p.err is written by createPool before it closes p.ready: read it
@@ -158,7 +302,7 @@ func (r *run) pool(ctx context.Context, dc int) (*tg.Client, error) {
 		if p.err != nil {
 			return nil, p.err
 		}
-		return p.api, nil
+		return p.inv, nil
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
@@ -168,9 +312,13 @@ func (r *run) createPool(dc int, p *pool) {
 	defer close(p.ready)
 	var inv telegram.CloseInvoker
 	var err error
-	if dc == r.opts.DC {
+	switch {
+	case dc == r.opts.DC:
 		inv, err = r.client.Pool(int64(r.opts.ConnsPerDC))
-	} else {
+	case r.blob != nil:
+		// A client of that DC with its own stored key (see dcclient.go).
+		err = r.createDCClient(dc, p)
+	default:
 		ctx, cancel := context.WithTimeout(context.Background(), 2*r.opts.RPCTimeout)
 		defer cancel()
 		// client.DC runs auth.exportAuthorization / importAuthorization,
@@ -185,8 +333,45 @@ func (r *run) createPool(dc int, p *pool) {
 		p.err = fmt.Errorf("connect to DC %d: %w", dc, err)
 		return
 	}
-	p.inv = inv
-	p.api = tg.NewClient(&linkInvoker{next: chain(inv, r.opts, r.rates.dc(dc)), link: r.link})
+	if inv != nil {
+		p.close = func() { _ = inv.Close() }
+		p.inv = r.linked(r.policies(inv, dc))
+	}
+}
+
+// linked makes calls wait for the primary connection. With a lease, the
+// gate comes first as well: a run whose lease is gone must not wait for a
+// connection its gate keeps down, but fail at once (and be replaced).
+func (r *run) linked(inv tg.Invoker) tg.Invoker {
+	inv = &linkInvoker{next: inv, link: r.link}
+	if r.gate != nil {
+		inv = &leaseInvoker{next: inv, gate: r.gate}
+	}
+	return inv
+}
+
+// dropPool closes a DC's pool (its key was rejected); the next call makes
+// a new one.
+func (r *run) dropPool(dc int) {
+	r.poolMu.Lock()
+	p, ok := r.pools[dc]
+	delete(r.pools, dc)
+	if r.gens == nil {
+		r.gens = map[int]int{}
+	}
+	r.gens[dc]++
+	r.poolMu.Unlock()
+	if ok {
+		r.wg.Add(1)
+		go func() {
+			// Owned by the run: loop waits on r.wg.
+			defer r.wg.Done()
+			<-p.ready
+			if p.close != nil {
+				p.close()
+			}
+		}()
+	}
 }
 
 func (r *run) closePools() {
@@ -196,8 +381,8 @@ func (r *run) closePools() {
 	r.poolMu.Unlock()
 	for _, p := range pools {
 		<-p.ready
-		if p.inv != nil {
-			_ = p.inv.Close()
+		if p.close != nil {
+			p.close()
 		}
 	}
 }

@@ -58,7 +58,18 @@ func statusForError(ctx context.Context, err error) *httpError {
 		return errClientGone
 	}
 	var flood *stream.FloodWaitError
+	var later retryLater
 	switch {
+	case errors.As(err, &later):
+		// No Telegram session free (the session pool's login budget or a
+		// login block): the reason is written for clients by its owner.
+		return &httpError{
+			status:     http.StatusServiceUnavailable,
+			reason:     later.PublicReason() + "; retry later",
+			retryAfter: max(later.RetryAfter(), time.Second),
+			class:      "no_session",
+			err:        err,
+		}
 	case errors.As(err, &flood):
 		return &httpError{
 			status:     http.StatusServiceUnavailable,
@@ -99,6 +110,14 @@ func errRangeNotSatisfiable(size int64) *httpError {
 		class:        "range",
 		contentRange: "bytes */" + strconv.FormatInt(size, 10),
 	}
+}
+
+// retryLater is an error that knows when to ask again and says why in one
+// line fit for a client (sessions.UnavailableError).
+type retryLater interface {
+	error
+	RetryAfter() time.Duration
+	PublicReason() string
 }
 
 // retrySeconds renders d as whole seconds for Retry-After: rounded up, at

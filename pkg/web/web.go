@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/filetolink/filetolink/pkg/platform"
+	"github.com/filetolink/filetolink/pkg/sessions"
 	"github.com/filetolink/filetolink/pkg/stream"
 	"github.com/filetolink/filetolink/templates"
 )
@@ -48,6 +49,8 @@ type Options struct {
 	Bots func() []BotStatus
 	// Samples are files the index page links to (the demo's).
 	Samples []Sample
+	// Sessions reports the Telegram session for / and /healthz (nil: not shown).
+	Sessions func(context.Context) sessions.Report
 	// Logger receives one line per request. nil means slog.Default().
 	Logger *slog.Logger
 }
@@ -72,6 +75,7 @@ type server struct {
 	static        *staticFiles
 	started       time.Time
 	botStatus     func() []BotStatus
+	sessions      func(context.Context) sessions.Report
 }
 
 // New returns the handler serving every route of the service.
@@ -99,6 +103,7 @@ func New(o Options) http.Handler {
 		static:        newStaticFiles(),
 		started:       time.Now(),
 		botStatus:     o.Bots,
+		sessions:      o.Sessions,
 	}
 	if o.CodeFailuresPerMinute > 0 {
 		s.limiter = newGuessLimiter(o.CodeFailuresPerMinute, time.Minute, time.Now)

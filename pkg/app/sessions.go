@@ -1,0 +1,64 @@
+package app
+
+import (
+	"context"
+	"strings"
+
+	"github.com/filetolink/filetolink/pkg/config"
+	"github.com/filetolink/filetolink/pkg/platform"
+	"github.com/filetolink/filetolink/pkg/sessions"
+	"github.com/filetolink/filetolink/pkg/telegram"
+)
+
+// noPoolOnServerless is what the log and the status page say on Vercel
+// and Lambda without REDIS_URL.
+const noPoolOnServerless = "No REDIS_URL: every cold start makes a new Telegram auth key and logs the bot in, " +
+	"and Telegram answers frequent logins with FLOOD_WAIT of up to an hour. " +
+	"Set REDIS_URL (e.g. Upstash) so that instances share leased sessions; " +
+	"TG_SESSION alone is for one instance only."
+
+// openSessions opens the session store when REDIS_URL is set. note is what
+// the status page tells the operator.
+func openSessions(cfg config.Config, profile platform.Profile, opts Options) (*sessions.Store, string, error) {
+	if cfg.Sessions.RedisURL == "" {
+		if profile.Name != platform.NameServer {
+			opts.Logger.Warn(noPoolOnServerless)
+			return nil, noPoolOnServerless, nil
+		}
+		return nil, "", nil
+	}
+	so := sessions.Options{
+		URL:         cfg.Sessions.RedisURL,
+		LeaseTTL:    cfg.Sessions.LeaseTTL,
+		LoginBudget: cfg.Sessions.LoginBudget,
+		// Both are secrets the operator keeps already; a new token
+		// (BotFather revoke) makes the old sessions unreadable, as they
+		// are useless then anyway.
+		Secret: []byte(cfg.BotToken + "\x00" + cfg.APIHash),
+		Logger: opts.Logger,
+	}
+	if opts.Sessions != nil {
+		opts.Sessions(&so)
+	}
+	store, err := sessions.Open(so)
+	if err != nil {
+		return nil, "", err
+	}
+	return store, "", nil
+}
+
+// sessionReporter is the status page's view of the session.
+func sessionReporter(c *telegram.Client, note string) func(context.Context) sessions.Report {
+	return func(ctx context.Context) sessions.Report {
+		rep := c.SessionStatus(ctx)
+		rep.Note = note
+		return rep
+	}
+}
+
+// botID is the bot's id, the part of its token before the colon (public:
+// it is the bot's user id). It keys the bot's sessions in the store.
+func botID(token string) string {
+	id, _, _ := strings.Cut(token, ":")
+	return id
+}

@@ -1,0 +1,334 @@
+package sessions
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// Pool is the sessions of one bot.
+type Pool struct {
+	store  *Store
+	bot    string
+	prefix string
+	seal   *sealer
+
+	// local is the login budget of this process alone, spent when the
+	// store cannot be reached.
+	local struct {
+		sync.Mutex
+		budget int
+		times  []time.Time
+	}
+	lastErr struct {
+		sync.Mutex
+		msg string
+		at  time.Time
+	}
+}
+
+func (p *Pool) key(suffix string) string { return p.prefix + suffix }
+
+// Bot is the bot id the pool belongs to.
+func (p *Pool) Bot() string { return p.bot }
+
+func (p *Pool) newLease(id, token string, data []byte, newLogin bool) *Lease {
+	return &Lease{pool: p, id: id, token: token, data: data, NewLogin: newLogin, saved: !newLogin,
+		lostCh: make(chan struct{})}
+}
+
+// Acquire leases a session: prefer (the id this instance held before) if
+// it is free, else any free session; else, if the login budget allows, a
+// new id for a login (Lease.NewLogin); else it waits up to Options.Wait
+// for a lease to come free and fails with *UnavailableError. A session
+// that does not decrypt (another bot token) is removed.
+//
+// When the store cannot be reached, the lease is a Local one for a login
+// within this process's own budget, or the error is *UnavailableError.
+func (p *Pool) Acquire(ctx context.Context, prefer string) (*Lease, error) {
+	o := p.store.opts
+	waitUntil := time.Now().Add(o.Wait)
+	var refusal *UnavailableError
+	for attempt := 0; ; attempt++ {
+		l, quiet, stored, err := p.tryAcquire(ctx, prefer)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			return p.localLogin(err)
+		}
+		if l != nil {
+			return l, nil
+		}
+		// A session in its quiet period will be free soon: wait for it
+		// rather than spend a login.
+		if quiet < 0 || time.Until(waitUntil) < quiet {
+			if refusal == nil {
+				l, refusal, err = p.grantLogin(ctx)
+				if err != nil {
+					if ctx.Err() != nil {
+						return nil, ctx.Err()
+					}
+					return p.localLogin(err)
+				}
+				if l != nil {
+					return l, nil
+				}
+				if stored == 0 {
+					return nil, refusal // nothing will come free
+				}
+			}
+		}
+		step := 100 * time.Millisecond
+		if quiet >= 0 {
+			step = min(max(quiet, 10*time.Millisecond), 500*time.Millisecond)
+		}
+		left := time.Until(waitUntil)
+		if left <= 0 {
+			if refusal == nil {
+				refusal = &UnavailableError{Reason: "all sessions are in use", Wait: time.Second}
+			}
+			return nil, refusal
+		}
+		t := time.NewTimer(min(step, left))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// tryAcquire runs acquireScript once. quiet is how long until a session in
+// its quiet period frees (-1: none).
+func (p *Pool) tryAcquire(ctx context.Context, prefer string) (l *Lease, quiet time.Duration, stored int, err error) {
+	o := p.store.opts
+	for {
+		cctx, cancel := context.WithTimeout(ctx, o.OpTimeout)
+		sent := time.Now()
+		res, err := acquireScript.Run(cctx, p.store.rdb, []string{p.key("ids")},
+			p.prefix, p.store.instance, prefer, o.LeaseTTL.Milliseconds()).Slice()
+		cancel()
+		if err != nil {
+			return nil, -1, 0, fmt.Errorf("%w: acquire: %w", ErrStoreUnreachable, scrub(err))
+		}
+		if id, _ := res[0].(string); id != "" {
+			token, _ := res[1].(string)
+			blob, _ := res[2].(string)
+			l := p.newLease(id, token, nil, false)
+			data, derr := p.seal.open(p.key("s:"+id), []byte(blob))
+			if derr != nil {
+				// Sealed under another secret: useless to anyone now.
+				o.Logger.Warn("removing a stored session that does not decrypt", "session", id)
+				_ = l.Remove(ctx)
+				continue
+			}
+			l.data = data
+			l.extend(sent)
+			l.startRenew()
+			return l, -1, 0, nil
+		}
+		stored = int(asInt(res[1]))
+		quiet = time.Duration(asInt(res[3])) * time.Millisecond
+		if asInt(res[3]) < 0 {
+			quiet = -1
+		}
+		return nil, quiet, stored, nil
+	}
+}
+
+// grantLogin asks the shared budget for one login.
+func (p *Pool) grantLogin(ctx context.Context) (*Lease, *UnavailableError, error) {
+	o := p.store.opts
+	cctx, cancel := context.WithTimeout(ctx, o.OpTimeout)
+	defer cancel()
+	id := newID()
+	sent := time.Now()
+	res, err := grantLoginScript.Run(cctx, p.store.rdb, []string{p.key("ids")},
+		p.prefix, p.store.instance, o.LoginBudget, o.LeaseTTL.Milliseconds(), LoginWindow.Milliseconds(), id).Slice()
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: login budget: %w", ErrStoreUnreachable, scrub(err))
+	}
+	switch res[0] {
+	case "ok":
+		token, _ := res[1].(string)
+		l := p.newLease(id, token, nil, true)
+		l.extend(sent)
+		l.startRenew()
+		return l, nil, nil
+	case "blocked":
+		wait := time.Duration(asInt(res[1])) * time.Millisecond
+		reason, _ := res[2].(string)
+		return nil, &UnavailableError{
+			Reason: "all sessions are in use and Telegram blocks logins (" + reason + ") for " + roundUp(wait).String(),
+			Wait:   min(wait, o.LeaseTTL),
+		}, nil
+	default:
+		wait := time.Duration(asInt(res[1])) * time.Millisecond
+		return nil, &UnavailableError{
+			Reason: fmt.Sprintf("all sessions are in use and the login budget (%d per hour) is spent", o.LoginBudget),
+			Wait:   min(wait, o.LeaseTTL),
+		}, nil
+	}
+}
+
+// localLogin is the answer when the store is unreachable: a session of
+// this process only, if its own budget allows.
+func (p *Pool) localLogin(cause error) (*Lease, error) {
+	p.local.Lock()
+	defer p.local.Unlock()
+	now := time.Now()
+	kept := p.local.times[:0]
+	for _, t := range p.local.times {
+		if now.Sub(t) < LoginWindow {
+			kept = append(kept, t)
+		}
+	}
+	p.local.times = kept
+	if len(kept) >= p.local.budget {
+		return nil, &UnavailableError{
+			Reason: "session store unreachable and this instance's login budget is spent",
+			Wait:   kept[0].Add(LoginWindow).Sub(now),
+			Err:    cause,
+		}
+	}
+	p.local.times = append(p.local.times, now)
+	p.store.opts.Logger.Warn("session store unreachable: logging in without it", "err", cause)
+	return &Lease{pool: p, id: "local-" + newID(), NewLogin: true, local: true, lostCh: make(chan struct{})}, nil
+}
+
+// BlockLogins records a FLOOD_WAIT on login so that no instance tries
+// again before it ends.
+func (p *Pool) BlockLogins(ctx context.Context, wait time.Duration, reason string) error {
+	p.local.Lock()
+	// The process's own budget counts it as spent, too.
+	for len(p.local.times) < p.local.budget {
+		p.local.times = append(p.local.times, time.Now().Add(wait-LoginWindow))
+	}
+	p.local.Unlock()
+	ctx, cancel := context.WithTimeout(ctx, p.store.opts.OpTimeout)
+	defer cancel()
+	if err := blockScript.Run(ctx, p.store.rdb, []string{p.key("block")}, reason, max(wait.Milliseconds(), 1)).Err(); err != nil {
+		return fmt.Errorf("%w: block logins: %w", ErrStoreUnreachable, scrub(err))
+	}
+	return nil
+}
+
+// RecordAuthError keeps the last auth error (an error code, no secret) for
+// the status page of every instance.
+func (p *Pool) RecordAuthError(ctx context.Context, msg string) {
+	p.lastErr.Lock()
+	p.lastErr.msg, p.lastErr.at = msg, time.Now()
+	p.lastErr.Unlock()
+	ctx, cancel := context.WithTimeout(ctx, p.store.opts.OpTimeout)
+	defer cancel()
+	stamp := time.Now().UTC().Format(time.RFC3339) + " " + msg
+	_ = p.store.rdb.Set(ctx, p.key("autherr"), stamp, 24*time.Hour).Err()
+}
+
+// Seed stores data (a session exported with TG_SESSION) in the pool, once
+// per distinct seed: later starts with the same TG_SESSION do not add it
+// again, even after it was removed for a rejected key.
+func (p *Pool) Seed(ctx context.Context, data []byte) (bool, error) {
+	mac := hmac.New(sha256.New, []byte(p.prefix+"seed"))
+	mac.Write(data)
+	digest := hex.EncodeToString(mac.Sum(nil))
+	// The digest is keyed with the sealing key's inputs only through the
+	// blob below; on its own it does not reveal the session.
+	id := "seed-" + digest[:12]
+	name := p.key("s:" + id)
+	ctx, cancel := context.WithTimeout(ctx, p.store.opts.OpTimeout)
+	defer cancel()
+	n, err := seedScript.Run(ctx, p.store.rdb, []string{p.key("seed"), name, p.key("ids")},
+		digest, p.seal.seal(name, data), id).Int()
+	if err != nil {
+		return false, fmt.Errorf("%w: seed: %w", ErrStoreUnreachable, scrub(err))
+	}
+	return n == 1, nil
+}
+
+// Status is what the status page shows of the pool. No secret.
+type Status struct {
+	Stored      int       `json:"stored"`
+	Leased      int       `json:"leased"`
+	Logins      int       `json:"loginsLastHour"`
+	LoginBudget int       `json:"loginBudget"`
+	BlockedFor  int64     `json:"loginBlockedSeconds,omitempty"`
+	BlockedTill time.Time `json:"loginBlockedUntil,omitzero"`
+	BlockReason string    `json:"loginBlockReason,omitempty"`
+	LastAuthErr string    `json:"lastAuthError,omitempty"`
+	Reachable   bool      `json:"storeReachable"`
+	LeaseTTL    string    `json:"leaseTTL"`
+	StoreError  string    `json:"storeError,omitempty"`
+}
+
+// Status reads the pool's figures (one round trip).
+func (p *Pool) Status(ctx context.Context) Status {
+	o := p.store.opts
+	st := Status{LoginBudget: o.LoginBudget, LeaseTTL: o.LeaseTTL.String()}
+	ctx, cancel := context.WithTimeout(ctx, o.OpTimeout)
+	defer cancel()
+	res, err := statusScript.Run(ctx, p.store.rdb, nil, p.prefix, LoginWindow.Milliseconds()).Slice()
+	if err != nil {
+		st.StoreError = scrub(err).Error()
+		p.lastErr.Lock()
+		st.LastAuthErr = p.lastErr.msg
+		p.lastErr.Unlock()
+		return st
+	}
+	st.Reachable = true
+	st.Stored = int(asInt(res[0]))
+	st.Leased = int(asInt(res[1]))
+	st.Logins = int(asInt(res[2]))
+	if ms := asInt(res[3]); ms > 0 {
+		d := time.Duration(ms) * time.Millisecond
+		st.BlockedFor = int64(roundUp(d) / time.Second)
+		st.BlockedTill = time.Now().Add(d).UTC().Truncate(time.Second)
+		st.BlockReason, _ = res[4].(string)
+	}
+	st.LastAuthErr, _ = res[5].(string)
+	return st
+}
+
+func asInt(v any) int64 {
+	switch n := v.(type) {
+	case int64:
+		return n
+	case string:
+		var x int64
+		_, _ = fmt.Sscan(n, &x)
+		return x
+	}
+	return 0
+}
+
+func roundUp(d time.Duration) time.Duration {
+	return (d + time.Second - 1).Truncate(time.Second)
+}
+
+func newID() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// Report is what the status page and /healthz show of an instance's
+// Telegram session: where it comes from and, with a pool, the pool's
+// figures. No secret.
+type Report struct {
+	// Source is "memory" (one session per process) or "pool" (REDIS_URL).
+	Source string `json:"source"`
+	// Note says what the operator should know (e.g. every cold start logs in).
+	Note string `json:"note,omitempty"`
+	// Session is where this instance's current session came from.
+	Session       string    `json:"session,omitempty"`
+	LastAuthError string    `json:"lastAuthError,omitempty"`
+	LastAuthAt    time.Time `json:"lastAuthErrorAt,omitzero"`
+	Pool          *Status   `json:"pool,omitempty"`
+}

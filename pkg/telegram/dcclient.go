@@ -1,0 +1,155 @@
+package telegram
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/gotd/td/tg"
+)
+
+// With a session pool, a download pool for another DC is a gotd client of
+// its own whose home is that DC, its key kept in the stored session. gotd's
+// client.DC cannot do this: it keeps other-DC keys in memory only (its
+// per-DC sessions map is unexported, and session.Storage holds the primary
+// DC alone), so every new process would export the authorization again
+// (auth.exportAuthorization, which flood-waits when repeated). A client
+// whose home is DC 4, restored from a stored DC-4 key, needs no export:
+// one export per DC per stored session, for its whole life.
+func (r *run) createDCClient(dc int, p *pool) error {
+	ctx, cancel := context.WithCancel(r.ctx)
+	had := r.blob.hasDC(dc)
+	storage := r.blob.storage(dc)
+	if !had {
+		storage = r.blob.storagePending(dc)
+	}
+	cl := r.c.newGotd(r, dc, storage, nil)
+	ready := make(chan error, 1)
+	var inv tg.Invoker
+	r.wg.Add(1)
+	go func() {
+		// Owned by the run: cancel (closePools, dropPool, the run's end)
+		// stops it and loop waits on r.wg.
+		defer r.wg.Done()
+		err := cl.Run(ctx, func(ctx context.Context) error {
+			if !had {
+				if err := r.transfer(ctx, cl, dc); err != nil {
+					return err // its key stays unstored
+				}
+				r.blob.commitDC(dc)
+			}
+			pl, err := cl.Pool(int64(r.opts.ConnsPerDC))
+			if err != nil {
+				return err
+			}
+			defer pl.Close()
+			inv = pl
+			ready <- nil
+			<-ctx.Done()
+			return ctx.Err()
+		})
+		if err == nil {
+			err = errors.New("client stopped")
+		}
+		select {
+		case ready <- err:
+		default:
+		}
+	}()
+	t := time.NewTimer(2 * r.opts.RPCTimeout)
+	defer t.Stop()
+	select {
+	case err := <-ready:
+		if err != nil {
+			cancel()
+			return err
+		}
+	case <-t.C:
+		cancel()
+		return fmt.Errorf("%w: DC %d did not connect within %s", ErrNotConnected, dc, 2*r.opts.RPCTimeout)
+	}
+	p.close = cancel
+	p.inv = r.linked(r.policies(inv, dc))
+	return nil
+}
+
+// transfer authorizes dc's key with the home key
+// (auth.exportAuthorization, auth.importAuthorization).
+func (r *run) transfer(ctx context.Context, to tg.Invoker, dc int) error {
+	exp, err := tg.NewClient(r.raw).AuthExportAuthorization(ctx, dc)
+	if err != nil {
+		return fmt.Errorf("export authorization to DC %d: %w", dc, err)
+	}
+	req := &tg.AuthImportAuthorizationRequest{}
+	req.FillFrom(exp)
+	if _, err := tg.NewClient(r.policies(to, dc)).AuthImportAuthorization(ctx, req); err != nil {
+		return fmt.Errorf("import authorization on DC %d: %w", dc, err)
+	}
+	r.opts.Logger.Info("telegram: authorized a stored key for another DC", "dc", dc)
+	return nil
+}
+
+// watchLease retires the run as soon as its lease is known lost, so that
+// the next call takes another session without first failing on this one.
+// Owned by the run.
+func (r *run) watchLease(ctx context.Context) {
+	defer r.wg.Done()
+	select {
+	case <-ctx.Done():
+	case <-r.lease.Lost():
+		r.opts.Logger.Warn("telegram session lease lost to another instance; taking another session", "session", r.lease.ID())
+		r.c.discard(r, false)
+	}
+}
+
+// saveLoop writes the session to the pool whenever gotd changed it (a new
+// key for a DC, a new salt). Owned by the run.
+func (r *run) saveLoop(ctx context.Context) {
+	defer r.wg.Done()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-r.blob.dirty:
+		}
+		if err := r.lease.Save(ctx, r.blob.marshal()); err != nil && ctx.Err() == nil {
+			r.opts.Logger.Warn("session not saved to the store", "err", err)
+			r.blob.changed() // try again on the next change or below
+			t := time.NewTimer(time.Second)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return
+			case <-t.C:
+			}
+		}
+	}
+}
+
+// endLease hands the session back when the run ends: saved and released
+// for the next instance, or removed when Telegram rejected its key or the
+// login never succeeded.
+func (r *run) endLease(loggedIn bool) {
+	if r.lease == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	if r.rejected.Load() || (!loggedIn && r.lease.NewLogin) {
+		if err := r.lease.Remove(ctx); err != nil {
+			r.opts.Logger.Warn("rejected session not removed from the store", "err", err)
+		}
+		return
+	}
+	select {
+	case <-r.blob.dirty:
+		if err := r.lease.Save(ctx, r.blob.marshal()); err != nil {
+			r.opts.Logger.Warn("session not saved to the store", "err", err)
+		}
+	default:
+	}
+	if err := r.lease.Release(ctx); err != nil {
+		r.opts.Logger.Warn("session lease not released", "err", err)
+	}
+}
