@@ -265,8 +265,11 @@ func TestSessionPoolColdStarts(t *testing.T) {
 	if int64(logins) > peak.Load() {
 		t.Errorf("%d logins for at most %d instances at once", logins, peak.Load())
 	}
-	if exports > logins {
-		t.Errorf("%d exports of the authorization for %d sessions: other-DC keys are not reused", exports, logins)
+	// One export per session's other DC, not one per cold start (that
+	// would be ~200): a transfer whose import timed out on a loaded
+	// machine (-race) is redone once, so allow one retry per session.
+	if exports > 2*logins {
+		t.Errorf("%d exports of the authorization for %d sessions over %d cold starts: other-DC keys are not reused", exports, logins, coldStarts)
 	}
 	if ok.Load() == 0 {
 		t.Error("no range was served")
