@@ -17,6 +17,7 @@ import (
 	"github.com/gotd/td/tg"
 
 	"github.com/filetolink/filetolink/internal/lambdarie"
+	"github.com/filetolink/filetolink/internal/testkit"
 	"github.com/filetolink/filetolink/internal/tgfake"
 	"github.com/filetolink/filetolink/pkg/platform"
 )
@@ -151,13 +152,7 @@ func dlPath(id int, code string) string { return web.DownloadURL("", id, code) }
 // checkOneLineError checks the shape every error answer has.
 func checkOneLineError(t *testing.T, what string, res *result) {
 	t.Helper()
-	if ct := res.header.Get("Content-Type"); !strings.HasPrefix(ct, "text/plain") {
-		t.Errorf("%s: Content-Type %q, want text/plain", what, ct)
-	}
-	body := string(res.body)
-	if !strings.HasSuffix(body, "\n") || strings.Count(body, "\n") != 1 || len(body) < 3 {
-		t.Errorf("%s: body %q is not one line", what, body)
-	}
+	testkit.CheckOneLineError(t, what, res.header, res.body)
 }
 
 func vercelStatusPages(t *testing.T, c *vercelClient) {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/filetolink/filetolink/internal/botapifake"
+	"github.com/filetolink/filetolink/internal/testkit"
 	"github.com/filetolink/filetolink/internal/tgfake"
 	"github.com/filetolink/filetolink/pkg/bot"
 )
@@ -24,7 +25,7 @@ func runServer(t *testing.T, env map[string]string, args ...string) (code int, s
 	t.Helper()
 	cmd := exec.Command(serverBinary, args...)
 	cmd.Dir = t.TempDir()
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), fmt.Sprintf("PORT=%d", freePort(t))}
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), fmt.Sprintf("PORT=%d", testkit.FreePort(t))}
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/gotd/td/tg"
 
 	"github.com/filetolink/filetolink/internal/lambdarie"
+	"github.com/filetolink/filetolink/internal/testkit"
 	"github.com/filetolink/filetolink/internal/tgfake"
 	"github.com/filetolink/filetolink/pkg/platform"
 )
@@ -78,14 +79,10 @@ func (c *client) do(method, target string, headers map[string]string) *result {
 
 func dl(id int, code string) string { return "/dl/" + strconv.Itoa(id) + "?code=" + code }
 
+// checkOneLineError checks the shape every error answer has.
 func checkOneLineError(t *testing.T, what string, res *result) {
 	t.Helper()
-	if ct := res.header.Get("Content-Type"); !strings.HasPrefix(ct, "text/plain") {
-		t.Errorf("%s: Content-Type %q, want text/plain", what, ct)
-	}
-	if b := string(res.body); !strings.HasSuffix(b, "\n") || strings.Count(b, "\n") != 1 || len(b) < 3 {
-		t.Errorf("%s: body %q is not one line", what, b)
-	}
+	testkit.CheckOneLineError(t, what, res.header, res.body)
 }
 
 // exercise runs the checks both invoke modes share; cap is the profile's

@@ -23,6 +23,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/filetolink/filetolink/internal/testkit"
 	"github.com/filetolink/filetolink/internal/tgfake"
 )
 
@@ -56,7 +57,7 @@ type Emulator struct {
 func Start(t testing.TB, bootstrap string, env map[string]string) *Emulator {
 	t.Helper()
 	rie := Binary(t)
-	apiPort, runtimePort := FreePort(t), FreePort(t)
+	apiPort, runtimePort := testkit.FreePort(t), testkit.FreePort(t)
 	cmd := exec.Command(rie,
 		"--runtime-interface-emulator-address", "127.0.0.1:"+strconv.Itoa(apiPort),
 		"--runtime-api-address", "127.0.0.1:"+strconv.Itoa(runtimePort),
@@ -117,17 +118,6 @@ func (e *Emulator) Invoke(payload []byte) []byte {
 		e.t.Fatalf("invoke: emulator answered %d %.300q: %v", resp.StatusCode, raw, err)
 	}
 	return raw
-}
-
-// FreePort returns a TCP port free on 127.0.0.1 just now.
-func FreePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 // childPIDs lists the descendants of pid.

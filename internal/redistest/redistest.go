@@ -16,6 +16,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/filetolink/filetolink/internal/testkit"
 )
 
 // Server is a running redis-server.
@@ -39,7 +41,7 @@ func Start(tb testing.TB) *Server {
 		}
 		tb.Fatalf("redis-server not installed: %v", err)
 	}
-	s := &Server{tb: tb, bin: bin, dir: tb.TempDir(), port: freePort(tb)}
+	s := &Server{tb: tb, bin: bin, dir: tb.TempDir(), port: testkit.FreePort(tb)}
 	s.Restart()
 	tb.Cleanup(s.Stop)
 	return s
@@ -146,15 +148,6 @@ func ping(addr string) error {
 		return fmt.Errorf("no PONG: %q %v", line, err)
 	}
 	return nil
-}
-
-func freePort(tb testing.TB) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatalf("free port: %v", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 // Context is a context for one test step.
