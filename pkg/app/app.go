@@ -96,7 +96,7 @@ func New(cfg config.Config, opts Options) (*App, error) {
 		CacheTTL:     cfg.Tuning.CacheTTL,
 		CacheSize:    cfg.Tuning.CacheSize,
 	})
-	linkBot := newBot(cfg, files, cfg.Platform.PublicBaseURL, opts.Logger)
+	linkBot := newBot(cfg, files, cfg.Platform.PublicBaseURL, botPools[firstToken(tgOpts.BotToken, cfg.Capacity.BotTokens)], opts.Logger)
 	handler := web.New(web.Options{
 		Webhook:               linkBot,
 		Files:                 files,

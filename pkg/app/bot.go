@@ -1,17 +1,26 @@
 package app
 
 import (
+	"context"
+	"encoding/json"
 	"log/slog"
 
 	"github.com/filetolink/filetolink/pkg/bot"
 	"github.com/filetolink/filetolink/pkg/config"
+	"github.com/filetolink/filetolink/pkg/sessions"
 	"github.com/filetolink/filetolink/pkg/stream"
 )
 
-// newBot is the link bot of a configuration. Its store is per process
-// (bot.Memory): updates and copies are remembered by this instance only.
-func newBot(cfg config.Config, files *stream.Service, publicBaseURL string, logger *slog.Logger) *bot.Bot {
+// newBot is the link bot of a configuration. With a session store (pool
+// is the first bot's) it remembers handled updates and copies there, for
+// every instance; without, per process (bot.Memory).
+func newBot(cfg config.Config, files *stream.Service, publicBaseURL string, pool *sessions.Pool, logger *slog.Logger) *bot.Bot {
+	var store bot.Store
+	if pool != nil {
+		store = poolBotStore{pool}
+	}
 	return bot.New(bot.Options{
+		Store:          store,
 		Token:          cfg.BotToken,
 		APIURL:         cfg.Bot.APIURL,
 		ChannelID:      cfg.ChannelID,
@@ -23,4 +32,32 @@ func newBot(cfg config.Config, files *stream.Service, publicBaseURL string, logg
 		Files:          files,
 		Logger:         logger,
 	})
+}
+
+// poolBotStore is bot.Store over the session store: update ids and the
+// copies (sealed: a copy holds its link's code).
+type poolBotStore struct{ p *sessions.Pool }
+
+func (s poolBotStore) FirstDelivery(ctx context.Context, id int64) (bool, error) {
+	return s.p.FirstDelivery(ctx, id)
+}
+
+func (s poolBotStore) Copy(ctx context.Context, fileUniqueID string) (bot.Copy, bool, error) {
+	data, ok, err := s.p.Recall(ctx, "copy:"+fileUniqueID)
+	if err != nil || !ok {
+		return bot.Copy{}, false, err
+	}
+	var c bot.Copy
+	if json.Unmarshal(data, &c) != nil || c.MessageID <= 0 || c.Code == "" {
+		return bot.Copy{}, false, nil
+	}
+	return c, true, nil
+}
+
+func (s poolBotStore) PutCopy(ctx context.Context, fileUniqueID string, c bot.Copy) error {
+	data, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	return s.p.Remember(ctx, "copy:"+fileUniqueID, data)
 }

@@ -74,3 +74,12 @@ func sessionPools(store *sessions.Store, opts telegram.Options, tokens []string)
 	}
 	return pools, nil
 }
+
+// firstToken is the token of the bot that serves the webhook: BOT_TOKEN,
+// which BOT_TOKENS lists first.
+func firstToken(token string, tokens []string) string {
+	if len(tokens) > 0 {
+		return tokens[0]
+	}
+	return token
+}
