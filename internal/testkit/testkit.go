@@ -5,6 +5,8 @@ package testkit
 import (
 	"net"
 	"net/http"
+	"os"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -30,4 +32,20 @@ func CheckOneLineError(tb testing.TB, what string, h http.Header, body []byte) {
 	if b := string(body); !strings.HasSuffix(b, "\n") || strings.Count(b, "\n") != 1 || len(b) < 3 {
 		tb.Errorf("%s: body %q is not one line", what, b)
 	}
+}
+
+// PeakRSS is this process's peak resident set (VmHWM in
+// /proc/self/status), in bytes; 0 where there is none.
+func PeakRSS() int64 {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
 }

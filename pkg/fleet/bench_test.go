@@ -14,12 +14,12 @@ import (
 	"runtime"
 	"sort"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/filetolink/filetolink/internal/testkit"
 	"github.com/filetolink/filetolink/internal/tgfake"
 	"github.com/filetolink/filetolink/pkg/stream"
 	"github.com/filetolink/filetolink/pkg/telegram"
@@ -197,7 +197,7 @@ func manyStreams(b *testing.B, busyWait time.Duration) {
 	b.ReportMetric(float64(clientFloods.Load()), "client-floods")
 	b.ReportMetric(float64(failures.Load()), "failures")
 	b.ReportMetric(float64(serverFloods), "floods-waited-out")
-	b.ReportMetric(float64(peakRSS())/(1<<20), "peak-RSS-MiB")
+	b.ReportMetric(float64(testkit.PeakRSS())/(1<<20), "peak-RSS-MiB")
 }
 
 // BenchmarkRateAdaptation: one bot configured at 20 requests/s (burst 5)
@@ -272,19 +272,4 @@ func BenchmarkRateAdaptation(b *testing.B) {
 		b.ReportMetric(float64(clientErrs.Load()), "client-errors")
 		b.ReportMetric(e.fleet.Status()[0].Rate, "rate-at-end")
 	}
-}
-
-// peakRSS reads VmHWM from /proc/self/status (0 where there is none).
-func peakRSS() int64 {
-	data, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
 }

@@ -13,7 +13,6 @@ import (
 	"os"
 	"runtime"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/gotd/td/tg"
 
+	"github.com/filetolink/filetolink/internal/testkit"
 	"github.com/filetolink/filetolink/internal/tgfake"
 	"github.com/filetolink/filetolink/pkg/stream"
 )
@@ -243,22 +243,7 @@ func BenchmarkConcurrentStreamsMemory(b *testing.B) {
 	close(stop)
 	<-sampled
 	b.ReportMetric(float64(peak.Load()-min(peak.Load(), base.HeapInuse))/MiB, "peak-heap-growth-MiB")
-	b.ReportMetric(float64(peakRSS())/MiB, "peak-RSS-MiB")
-}
-
-// peakRSS reads VmHWM from /proc/self/status (0 where there is none).
-func peakRSS() int64 {
-	data, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
+	b.ReportMetric(float64(testkit.PeakRSS())/MiB, "peak-RSS-MiB")
 }
 
 // BenchmarkColdFirstByte measures a new client's first byte: connect, key
