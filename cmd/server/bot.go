@@ -14,7 +14,7 @@ import (
 	"github.com/filetolink/filetolink/pkg/bot"
 	"github.com/filetolink/filetolink/pkg/config"
 	"github.com/filetolink/filetolink/pkg/stream"
-	"github.com/filetolink/filetolink/pkg/telegram"
+	"github.com/filetolink/filetolink/pkg/tgclient"
 )
 
 // publicBase is the base of links printed or registered here:
@@ -39,7 +39,7 @@ func printLinks(ctx context.Context, a *app.App, id int, base, worker string, w 
 	// A request waits for the login only so long; a command can wait longer.
 	for {
 		_, err := a.Telegram.API(ctx)
-		if !errors.Is(err, telegram.ErrNotConnected) || ctx.Err() != nil {
+		if !errors.Is(err, tgclient.ErrNotConnected) || ctx.Err() != nil {
 			break
 		}
 	}

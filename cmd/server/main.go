@@ -26,7 +26,7 @@ import (
 	"github.com/filetolink/filetolink/pkg/app"
 	"github.com/filetolink/filetolink/pkg/config"
 	"github.com/filetolink/filetolink/pkg/stream"
-	"github.com/filetolink/filetolink/pkg/telegram"
+	"github.com/filetolink/filetolink/pkg/tgclient"
 	"github.com/filetolink/filetolink/pkg/web"
 )
 
@@ -180,7 +180,7 @@ func printSession(ctx context.Context, a *app.App) int {
 	// A login that takes longer than the client's ConnectWait (a slow
 	// network, a loaded machine) goes on: wait for it, up to the minute.
 	s, err := a.ExportSession(ctx)
-	for errors.Is(err, telegram.ErrNotConnected) && ctx.Err() == nil {
+	for errors.Is(err, tgclient.ErrNotConnected) && ctx.Err() == nil {
 		select {
 		case <-ctx.Done():
 		case <-time.After(time.Second):

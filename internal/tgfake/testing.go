@@ -1,25 +1,34 @@
 package tgfake
 
 // Helpers for tests that run against the fake, in the style of
-// net/http/httptest.
+// net/http/httptest. They take TB, not testing.TB, so that the server binary
+// (whose -demo embeds the fake) does not link package testing for them.
 
 import (
 	"bytes"
 	"context"
 	"sync"
-	"testing"
 	"time"
 
 	"github.com/gotd/td/telegram"
 	"github.com/gotd/td/telegram/dcs"
 )
 
+// TB is the part of testing.TB the helpers use; *testing.T and *testing.B
+// are TBs.
+type TB interface {
+	Helper()
+	Fatalf(format string, args ...any)
+	Errorf(format string, args ...any)
+	Cleanup(func())
+}
+
 // startTimeout bounds NewTest's start.
 const startTimeout = 30 * time.Second
 
 // NewTest starts a fake for the test, fails tb if it does not come up, and
 // closes it when the test and its subtests end (a failed Close fails tb).
-func NewTest(tb testing.TB, opts Options) *Server {
+func NewTest(tb TB, opts Options) *Server {
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
 	defer cancel()
@@ -36,7 +45,7 @@ func NewTest(tb testing.TB, opts Options) *Server {
 }
 
 // ClientOptions is what a client needs to log in to the fake as its bot.
-// The fields are named as in pkg/telegram.Options.
+// The fields are named as in pkg/tgclient.Options.
 type ClientOptions struct {
 	APIID    int
 	APIHash  string
@@ -64,7 +73,7 @@ func (s *Server) ClientOptions() ClientOptions {
 
 // ReadRange returns bytes first..last (inclusive) of c, failing tb unless
 // all of them are there.
-func ReadRange(tb testing.TB, c Content, first, last int64) []byte {
+func ReadRange(tb TB, c Content, first, last int64) []byte {
 	tb.Helper()
 	b := make([]byte, last-first+1)
 	if n, err := c.ReadAt(b, first); n != len(b) {

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"sync"
 
-	gotdtelegram "github.com/gotd/td/telegram"
+	"github.com/gotd/td/telegram"
 
 	"github.com/filetolink/filetolink/pkg/bot"
 	"github.com/filetolink/filetolink/pkg/config"
@@ -19,14 +19,14 @@ import (
 	"github.com/filetolink/filetolink/pkg/platform"
 	"github.com/filetolink/filetolink/pkg/sessions"
 	"github.com/filetolink/filetolink/pkg/stream"
-	"github.com/filetolink/filetolink/pkg/telegram"
+	"github.com/filetolink/filetolink/pkg/tgclient"
 	"github.com/filetolink/filetolink/pkg/web"
 )
 
 // App is one running service.
 type App struct {
 	// Telegram is the first bot's client (BOT_TOKEN).
-	Telegram *telegram.Client
+	Telegram *tgclient.Client
 	// Sessions is the session store (REDIS_URL); nil without one.
 	Sessions *sessions.Store
 	Files    *stream.Service
@@ -41,7 +41,7 @@ type App struct {
 type Options struct {
 	// Telegram overrides the client settings derived from cfg (the demo's
 	// in-process fake Telegram sets DCList, PublicKeys and Resolver here).
-	Telegram func(*telegram.Options)
+	Telegram func(*tgclient.Options)
 	// Sessions overrides the session store settings derived from cfg
 	// (tests give each simulated host its own dialer).
 	Sessions func(*sessions.Options)
@@ -57,12 +57,12 @@ func New(cfg config.Config, opts Options) (*App, error) {
 		opts.Logger = slog.Default()
 	}
 	profile := platform.Detect(cfg.Platform)
-	tgOpts := telegram.Options{
+	tgOpts := tgclient.Options{
 		APIID:           cfg.APIID,
 		APIHash:         cfg.APIHash,
 		BotToken:        cfg.BotToken,
 		DC:              cfg.DC,
-		DCList:          telegram.DCList(dcAddrs(cfg.DCList), cfg.TestDC),
+		DCList:          tgclient.DCList(dcAddrs(cfg.DCList), cfg.TestDC),
 		Session:         cfg.Session,
 		ConnsPerDC:      cfg.Tuning.ConnsPerDC,
 		RPCTimeout:      cfg.Tuning.RPCTimeout,
@@ -72,7 +72,7 @@ func New(cfg config.Config, opts Options) (*App, error) {
 		Logger:          opts.Logger,
 	}
 	for _, k := range cfg.PublicKeys {
-		tgOpts.PublicKeys = append(tgOpts.PublicKeys, gotdtelegram.PublicKey{RSA: k})
+		tgOpts.PublicKeys = append(tgOpts.PublicKeys, telegram.PublicKey{RSA: k})
 	}
 	if opts.Telegram != nil {
 		opts.Telegram(&tgOpts)
@@ -133,10 +133,10 @@ func (a *App) ExportSession(ctx context.Context) (string, error) {
 	return config.EncodeSession(data), nil
 }
 
-func dcAddrs(list []config.DCAddr) []telegram.DCAddr {
-	out := make([]telegram.DCAddr, len(list))
+func dcAddrs(list []config.DCAddr) []tgclient.DCAddr {
+	out := make([]tgclient.DCAddr, len(list))
 	for i, a := range list {
-		out[i] = telegram.DCAddr{ID: a.ID, Host: a.Host, Port: a.Port}
+		out[i] = tgclient.DCAddr{ID: a.ID, Host: a.Host, Port: a.Port}
 	}
 	return out
 }

@@ -4,12 +4,12 @@ import (
 	"github.com/filetolink/filetolink/pkg/fleet"
 	"github.com/filetolink/filetolink/pkg/sessions"
 	"github.com/filetolink/filetolink/pkg/stream"
-	"github.com/filetolink/filetolink/pkg/telegram"
+	"github.com/filetolink/filetolink/pkg/tgclient"
 	"github.com/filetolink/filetolink/pkg/web"
 )
 
 // botStatus turns the Telegram clients' status into the status page's rows.
-func botStatus(statuses func() []telegram.Status) func() []web.BotStatus {
+func botStatus(statuses func() []tgclient.Status) func() []web.BotStatus {
 	return func() []web.BotStatus {
 		list := statuses()
 		out := make([]web.BotStatus, len(list))
@@ -39,15 +39,15 @@ type telegramService interface {
 // itself; with more, a fleet over one client per token. pools are each
 // bot's session pool by token (nil without REDIS_URL). It returns the
 // first bot's client, what the stream core uses and the bots' status.
-func newTelegram(opts telegram.Options, tokens []string, pools map[string]*sessions.Pool) (*telegram.Client, telegramService, func() []telegram.Status) {
+func newTelegram(opts tgclient.Options, tokens []string, pools map[string]*sessions.Pool) (*tgclient.Client, telegramService, func() []tgclient.Status) {
 	if len(tokens) <= 1 {
 		if p := pools[opts.BotToken]; p != nil {
 			opts.Sessions = p
 		}
-		c := telegram.New(opts)
-		return c, c, func() []telegram.Status { return []telegram.Status{c.Status()} }
+		c := tgclient.New(opts)
+		return c, c, func() []tgclient.Status { return []tgclient.Status{c.Status()} }
 	}
-	f := fleet.NewEach(opts, tokens, func(o *telegram.Options) {
+	f := fleet.NewEach(opts, tokens, func(o *tgclient.Options) {
 		if p := pools[o.BotToken]; p != nil {
 			o.Sessions = p
 		}
@@ -57,7 +57,7 @@ func newTelegram(opts telegram.Options, tokens []string, pools map[string]*sessi
 
 // sessionPools opens each bot's session pool in store (nil: none): each
 // bot has its own sessions, sealed with a key from its own token.
-func sessionPools(store *sessions.Store, opts telegram.Options, tokens []string) (map[string]*sessions.Pool, error) {
+func sessionPools(store *sessions.Store, opts tgclient.Options, tokens []string) (map[string]*sessions.Pool, error) {
 	if store == nil {
 		return nil, nil
 	}

@@ -17,7 +17,7 @@ import (
 	"github.com/gotd/td/tgerr"
 
 	"github.com/filetolink/filetolink/internal/tgfake"
-	"github.com/filetolink/filetolink/pkg/telegram"
+	"github.com/filetolink/filetolink/pkg/tgclient"
 )
 
 // FLOOD_WAIT on each kind of call a download makes. Waits within
@@ -251,7 +251,7 @@ func TestMidStreamFaults(t *testing.T) {
 		s.fake.ResetCalls()
 
 		// Long enough for any recovery; a failure must show well before.
-		ctx, cancel := context.WithTimeout(context.Background(), (2*telegram.DefaultRPCTimeout+time.Minute)*slowFactor)
+		ctx, cancel := context.WithTimeout(context.Background(), (2*tgclient.DefaultRPCTimeout+time.Minute)*slowFactor)
 		defer cancel()
 		resp, err := s.open(ctx, t, dlPath(id, "mid code"))
 		if err != nil {
@@ -333,7 +333,7 @@ func TestUnreachableAtColdStart(t *testing.T) {
 func TestOutageWhileWarm(t *testing.T) {
 	t.Parallel()
 	s := newSite(t, nil)
-	rpcTimeout := telegram.DefaultRPCTimeout
+	rpcTimeout := tgclient.DefaultRPCTimeout
 	content := tgfake.Pattern(8, 3*mib+3)
 	whole := tgfake.ReadRange(t, content, 0, content.Size()-1)
 	id := s.add("warm code", &tgfake.Media{Kind: tgfake.KindDocument, Name: "w.bin", Content: content})

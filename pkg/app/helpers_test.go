@@ -1,6 +1,6 @@
 package app_test
 
-// The whole service as a deployment runs it — config → pkg/telegram →
+// The whole service as a deployment runs it — config → pkg/tgclient →
 // pkg/stream → pkg/web, built by app.New — served over real HTTP
 // (httptest.Server) and logged in to the in-process fake Telegram over
 // loopback.
@@ -26,7 +26,7 @@ import (
 	"github.com/filetolink/filetolink/internal/tgfake"
 	"github.com/filetolink/filetolink/pkg/app"
 	"github.com/filetolink/filetolink/pkg/config"
-	"github.com/filetolink/filetolink/pkg/telegram"
+	"github.com/filetolink/filetolink/pkg/tgclient"
 )
 
 const mib = 1 << 20
@@ -105,7 +105,7 @@ func (s *site) login(t *testing.T) {
 		if err == nil {
 			return
 		}
-		if !errors.Is(err, telegram.ErrNotConnected) || ctx.Err() != nil {
+		if !errors.Is(err, tgclient.ErrNotConnected) || ctx.Err() != nil {
 			t.Fatalf("login: %v", err)
 		}
 		time.Sleep(100 * time.Millisecond)
@@ -128,7 +128,7 @@ func newColdSite(t *testing.T, tune func(*config.Config)) *site {
 	}
 	logs := &tgfake.LogBuffer{}
 	a, err := app.New(cfg, app.Options{
-		Telegram: func(o *telegram.Options) {
+		Telegram: func(o *tgclient.Options) {
 			o.DCList = fake.DCList()
 			o.PublicKeys = fake.PublicKeys()
 			o.Resolver = fake.Resolver()

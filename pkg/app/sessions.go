@@ -7,7 +7,7 @@ import (
 	"github.com/filetolink/filetolink/pkg/config"
 	"github.com/filetolink/filetolink/pkg/platform"
 	"github.com/filetolink/filetolink/pkg/sessions"
-	"github.com/filetolink/filetolink/pkg/telegram"
+	"github.com/filetolink/filetolink/pkg/tgclient"
 )
 
 // noPoolOnServerless is what the log and the status page say on Vercel
@@ -48,7 +48,7 @@ func openSessions(cfg config.Config, profile platform.Profile, opts Options) (*s
 }
 
 // sessionReporter is the status page's view of the session.
-func sessionReporter(c *telegram.Client, note string) func(context.Context) sessions.Report {
+func sessionReporter(c *tgclient.Client, note string) func(context.Context) sessions.Report {
 	return func(ctx context.Context) sessions.Report {
 		rep := c.SessionStatus(ctx)
 		rep.Note = note

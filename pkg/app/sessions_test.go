@@ -29,7 +29,7 @@ import (
 	"github.com/filetolink/filetolink/pkg/app"
 	"github.com/filetolink/filetolink/pkg/config"
 	"github.com/filetolink/filetolink/pkg/sessions"
-	"github.com/filetolink/filetolink/pkg/telegram"
+	"github.com/filetolink/filetolink/pkg/tgclient"
 )
 
 // fleet is one fake Telegram and one Redis shared by instances.
@@ -99,7 +99,7 @@ func (f *fleet) start(h int, tune func(*config.Config)) *instance {
 		tune(&cfg)
 	}
 	a, err := app.New(cfg, app.Options{
-		Telegram: func(o *telegram.Options) {
+		Telegram: func(o *tgclient.Options) {
 			o.DCList = f.fake.DCList()
 			o.PublicKeys = f.fake.PublicKeys()
 			o.Resolver = f.fake.ResolverWith(host.Dial)

@@ -26,7 +26,7 @@ import (
 	"github.com/filetolink/filetolink/pkg/app"
 	"github.com/filetolink/filetolink/pkg/bot"
 	"github.com/filetolink/filetolink/pkg/config"
-	"github.com/filetolink/filetolink/pkg/telegram"
+	"github.com/filetolink/filetolink/pkg/tgclient"
 )
 
 // site is the service over the fake Telegram and the fake Bot API.
@@ -58,7 +58,7 @@ func newSite(t *testing.T, tune func(*config.Config)) *site {
 	}
 	logs := &tgfake.LogBuffer{}
 	a, err := app.New(cfg, app.Options{
-		Telegram: func(o *telegram.Options) {
+		Telegram: func(o *tgclient.Options) {
 			f := tgfakeclient.Options(fake)
 			o.DCList, o.PublicKeys, o.Resolver, o.DC = f.DCList, f.PublicKeys, f.Resolver, f.DC
 		},
@@ -91,7 +91,7 @@ func login(t *testing.T, a *app.App) {
 		if err == nil {
 			return
 		}
-		if !errors.Is(err, telegram.ErrNotConnected) || ctx.Err() != nil {
+		if !errors.Is(err, tgclient.ErrNotConnected) || ctx.Err() != nil {
 			t.Fatalf("login: %v", err)
 		}
 		time.Sleep(100 * time.Millisecond)

@@ -22,7 +22,7 @@ import (
 	"github.com/filetolink/filetolink/internal/testkit"
 	"github.com/filetolink/filetolink/internal/tgfake"
 	"github.com/filetolink/filetolink/pkg/stream"
-	"github.com/filetolink/filetolink/pkg/telegram"
+	"github.com/filetolink/filetolink/pkg/tgclient"
 )
 
 const (
@@ -44,7 +44,7 @@ var benchBots = []tgfake.Bot{
 }
 
 func newBenchEnv(b *testing.B, bots int, conns int, limits tgfake.Limits) *env {
-	e := newEnv(b, benchBots[:bots-1], func(o *telegram.Options) {
+	e := newEnv(b, benchBots[:bots-1], func(o *tgclient.Options) {
 		o.ConnsPerDC = conns
 		o.FloodWaitBudget = 5 * time.Second // the service's default
 		o.Rate = 10                         // as peers keep each bot (the default learns it)
@@ -206,7 +206,7 @@ func manyStreams(b *testing.B, busyWait time.Duration) {
 // came in all and in the last 60 s, and the rate of the last 60 s.
 func BenchmarkRateAdaptation(b *testing.B) {
 	const run, tail = 75 * time.Second, 60 * time.Second
-	e := newEnv(b, nil, func(o *telegram.Options) {
+	e := newEnv(b, nil, func(o *tgclient.Options) {
 		o.ConnsPerDC = 8
 		o.FloodWaitBudget = 5 * time.Second
 		o.Rate, o.RateBurst = 20, 5

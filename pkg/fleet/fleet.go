@@ -1,5 +1,5 @@
 // Package fleet makes several bots serve as one Telegram: one
-// pkg/telegram.Client per bot token, each with its own login, sessions and
+// pkg/tgclient.Client per bot token, each with its own login, sessions and
 // connections. It sits between pkg/stream and the clients and implements
 // the same three methods (stream.Telegram), so the stream core does not know
 // how many bots there are.
@@ -26,7 +26,7 @@ import (
 	"github.com/gotd/td/tg"
 	"github.com/gotd/td/tgerr"
 
-	"github.com/filetolink/filetolink/pkg/telegram"
+	"github.com/filetolink/filetolink/pkg/tgclient"
 )
 
 // How long a failing bot stays out of rotation, by cause. A flood wait keeps
@@ -74,11 +74,11 @@ type Fleet struct {
 // New starts nothing: each client logs in on first use. opts are the
 // settings of every client; tokens[0] is the first bot (opts.Session, a
 // TG_SESSION, is its alone).
-func New(opts telegram.Options, tokens []string) *Fleet { return NewEach(opts, tokens, nil) }
+func New(opts tgclient.Options, tokens []string) *Fleet { return NewEach(opts, tokens, nil) }
 
 // NewEach is New with each bot's options passed through each (if not nil)
 // before its client is made: e.g. to give each bot its own session pool.
-func NewEach(opts telegram.Options, tokens []string, each func(*telegram.Options)) *Fleet {
+func NewEach(opts tgclient.Options, tokens []string, each func(*tgclient.Options)) *Fleet {
 	f := &Fleet{now: time.Now, budget: opts.FloodWaitBudget, pools: map[int]*tg.Client{}, msgs: map[int64]msgRef{}}
 	f.ctx, f.cancel = context.WithCancel(context.Background())
 	for i, token := range tokens {
@@ -90,15 +90,15 @@ func NewEach(opts telegram.Options, tokens []string, each func(*telegram.Options
 		if each != nil {
 			each(&o)
 		}
-		f.bots = append(f.bots, newBot(telegram.New(o), token))
+		f.bots = append(f.bots, newBot(tgclient.New(o), token))
 	}
 	f.api = tg.NewClient(&invoker{f: f, dc: 0})
 	return f
 }
 
 // Clients are the bots' clients, the first bot first.
-func (f *Fleet) Clients() []*telegram.Client {
-	out := make([]*telegram.Client, len(f.bots))
+func (f *Fleet) Clients() []*tgclient.Client {
+	out := make([]*tgclient.Client, len(f.bots))
 	for i, b := range f.bots {
 		out[i] = b.client
 	}
@@ -134,9 +134,9 @@ func (f *Fleet) Connected() bool {
 
 // Status reports every bot, the first first, with why it is out of
 // rotation if it is.
-func (f *Fleet) Status() []telegram.Status {
+func (f *Fleet) Status() []tgclient.Status {
 	now := f.now()
-	out := make([]telegram.Status, len(f.bots))
+	out := make([]tgclient.Status, len(f.bots))
 	for i, b := range f.bots {
 		s := b.client.Status()
 		if reason, until := b.out(now); reason != "" {
@@ -160,7 +160,7 @@ func (f *Fleet) Close() error {
 
 // bot is one member of the fleet.
 type bot struct {
-	client   *telegram.Client
+	client   *tgclient.Client
 	id       int64
 	inflight atomic.Int64
 
@@ -180,8 +180,8 @@ type location struct {
 	reference  []byte
 }
 
-func newBot(c *telegram.Client, token string) *bot {
-	return &bot{client: c, id: telegram.BotID(token), channels: map[int64]*tg.InputChannel{}, locs: map[int64]location{}, teaching: map[int64]bool{}}
+func newBot(c *tgclient.Client, token string) *bot {
+	return &bot{client: c, id: tgclient.BotID(token), channels: map[int64]*tg.InputChannel{}, locs: map[int64]location{}, teaching: map[int64]bool{}}
 }
 
 func (b *bot) out(now time.Time) (string, time.Time) {
@@ -235,13 +235,13 @@ func (f *Fleet) judge(b *bot, err error) bool {
 		return false
 	}
 	switch {
-	case errors.Is(err, telegram.ErrLogin):
+	case errors.Is(err, tgclient.ErrLogin):
 		b.takeOut(now.Add(outLogin), "Telegram refused its login (token revoked or wrong)")
 	case tgerr.Is(err, "CHANNEL_PRIVATE", "CHANNEL_INVALID", "CHAT_ADMIN_REQUIRED"):
 		b.takeOut(now.Add(outNotInChannel), "not an admin of the log channel")
 	case tgerr.Is(err, "AUTH_KEY_UNREGISTERED", "SESSION_REVOKED", "USER_DEACTIVATED", "AUTH_KEY_DUPLICATED"):
 		b.takeOut(now.Add(outRevoked), "its session was revoked")
-	case errors.Is(err, telegram.ErrNotConnected):
+	case errors.Is(err, tgclient.ErrNotConnected):
 		b.takeOut(now.Add(outUnreachable), "not connected")
 	default:
 		return false
@@ -298,7 +298,7 @@ func (f *Fleet) unavailable(b *bot) error {
 	if len(reason) > 10 && reason[:10] == "flood wait" {
 		return tgerr.New(420, fmt.Sprintf("FLOOD_WAIT_%d", max(1, int(left.Seconds()+0.999))))
 	}
-	return fmt.Errorf("%w: every bot is out of rotation; bot %d: %s", telegram.ErrNotConnected, b.id, reason)
+	return fmt.Errorf("%w: every bot is out of rotation; bot %d: %s", tgclient.ErrNotConnected, b.id, reason)
 }
 
 // invoker routes the calls of the fleet's API (dc 0) or of its download API

@@ -16,7 +16,7 @@ import (
 	"github.com/filetolink/filetolink/internal/tgfake/tgfakeclient"
 	"github.com/filetolink/filetolink/pkg/fleet"
 	"github.com/filetolink/filetolink/pkg/stream"
-	"github.com/filetolink/filetolink/pkg/telegram"
+	"github.com/filetolink/filetolink/pkg/tgclient"
 )
 
 const mib = 1 << 20
@@ -29,7 +29,7 @@ type env struct {
 	svc   *stream.Service
 }
 
-func newEnv(t testing.TB, bots []tgfake.Bot, tune func(*telegram.Options)) *env {
+func newEnv(t testing.TB, bots []tgfake.Bot, tune func(*tgclient.Options)) *env {
 	t.Helper()
 	fake := tgfake.NewTest(t, tgfake.Options{Bots: bots})
 	o := tgfakeclient.Options(fake)
@@ -69,14 +69,14 @@ func (e *env) download(t *testing.T, id int, content tgfake.Content) {
 	}
 }
 
-func status(e *env, token string) telegram.Status {
-	id := telegram.BotID(token)
+func status(e *env, token string) tgclient.Status {
+	id := tgclient.BotID(token)
 	for _, s := range e.fleet.Status() {
 		if s.BotID == id {
 			return s
 		}
 	}
-	return telegram.Status{}
+	return tgclient.Status{}
 }
 
 func TestPartsSpreadOverBots(t *testing.T) {

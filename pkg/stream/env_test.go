@@ -11,13 +11,13 @@ import (
 	"github.com/filetolink/filetolink/internal/tgfake"
 	"github.com/filetolink/filetolink/internal/tgfake/tgfakeclient"
 	"github.com/filetolink/filetolink/pkg/stream"
-	"github.com/filetolink/filetolink/pkg/telegram"
+	"github.com/filetolink/filetolink/pkg/tgclient"
 )
 
 // env is a real gotd client logged in to the in-process fake Telegram.
 type env struct {
 	fake   *tgfake.Server
-	client *telegram.Client
+	client *tgclient.Client
 	svc    *stream.Service
 }
 
@@ -26,7 +26,7 @@ type envOptions struct {
 	session []byte
 }
 
-func newClient(tb testing.TB, fake *tgfake.Server, session []byte) *telegram.Client {
+func newClient(tb testing.TB, fake *tgfake.Server, session []byte) *tgclient.Client {
 	tb.Helper()
 	o := tgfakeclient.Options(fake)
 	o.Session = session
@@ -34,7 +34,7 @@ func newClient(tb testing.TB, fake *tgfake.Server, session []byte) *telegram.Cli
 	o.RPCTimeout = 10 * time.Second
 	o.FloodWaitBudget = 3 * time.Second
 	o.ConnectWait = 20 * time.Second
-	c := telegram.New(o)
+	c := tgclient.New(o)
 	tb.Cleanup(func() { c.Close() })
 	return c
 }

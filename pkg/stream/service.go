@@ -10,7 +10,7 @@ import (
 	"github.com/gotd/td/tg"
 )
 
-// Telegram is what the core needs from the client (*telegram.Client).
+// Telegram is what the core needs from the client (*tgclient.Client).
 type Telegram interface {
 	// API is the home-DC API.
 	API(ctx context.Context) (*tg.Client, error)

@@ -21,7 +21,7 @@ import (
 	"github.com/filetolink/filetolink/internal/tgfake/tgfakeclient"
 	"github.com/filetolink/filetolink/pkg/platform"
 	"github.com/filetolink/filetolink/pkg/stream"
-	"github.com/filetolink/filetolink/pkg/telegram"
+	"github.com/filetolink/filetolink/pkg/tgclient"
 	"github.com/filetolink/filetolink/pkg/web"
 )
 
@@ -43,7 +43,7 @@ func newSite(t *testing.T, profile platform.Profile) *site {
 	o.RPCTimeout = 10 * time.Second
 	o.FloodWaitBudget = time.Second
 	o.ConnectWait = 20 * time.Second
-	client := telegram.New(o)
+	client := tgclient.New(o)
 	files := stream.New(client, stream.Options{ChannelID: tgfake.DefaultChannelID})
 	h := web.New(web.Options{
 		Files:   files,

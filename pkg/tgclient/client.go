@@ -1,7 +1,7 @@
-// Package telegram owns the process-wide gotd client: lazy bot login with an
+// Package tgclient owns the process-wide gotd client: lazy bot login with an
 // in-memory session, per-DC download pools, and the policies (deadlines,
 // flood waits) that every Telegram call goes through.
-package telegram
+package tgclient
 
 import (
 	"context"
