@@ -85,12 +85,22 @@ func TestLinkFlagWithDemo(t *testing.T) {
 	}
 }
 
-func TestSetWebhookFlag(t *testing.T) {
+// fakeBotAPI starts the fake Telegram with a Bot API over it; env points
+// the binary at both. The Bot API closes after the test's server
+// processes (cleanups run last first), so that a long poll still open
+// does not hold its Close.
+func fakeBotAPI(t *testing.T) (*botapifake.Server, map[string]string) {
+	t.Helper()
 	fake, env := fakeTelegram(t)
 	botAPI := botapifake.New(fake, "", 0)
 	srv := httptest.NewServer(botAPI)
-	defer srv.Close()
+	t.Cleanup(srv.Close)
 	env["BOT_API_URL"] = srv.URL
+	return botAPI, env
+}
+
+func TestSetWebhookFlag(t *testing.T) {
+	botAPI, env := fakeBotAPI(t)
 	env["PUBLIC_BASE_URL"] = "https://files.example.com"
 	code, out, errOut := runServer(t, env, "-set-webhook")
 	wh := botAPI.Webhook()
@@ -107,11 +117,7 @@ func TestSetWebhookFlag(t *testing.T) {
 }
 
 func TestBotPollFlag(t *testing.T) {
-	fake, env := fakeTelegram(t)
-	botAPI := botapifake.New(fake, "", 0)
-	srv := httptest.NewServer(botAPI)
-	defer srv.Close()
-	env["BOT_API_URL"] = srv.URL
+	botAPI, env := fakeBotAPI(t)
 	p := startServer(t, env, "-bot-poll")
 	m := &tgfake.Media{Kind: tgfake.KindDocument, Name: "polled.txt", MIMEType: "text/plain", Content: tgfake.Bytes([]byte("by long polling\n"))}
 	botAPI.Queue(botAPI.Update(botAPI.UserMessage(botapifake.Private(77), 77, "", m, nil)))
