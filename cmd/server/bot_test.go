@@ -43,6 +43,7 @@ func runServer(t *testing.T, env map[string]string, args ...string) (code int, s
 }
 
 func TestLinkFlag(t *testing.T) {
+	t.Parallel()
 	fake, env := fakeTelegram(t)
 	video := fake.AddMessage("hand-made code", &tgfake.Media{Kind: tgfake.KindVideo, Name: "v.mp4", MIMEType: "video/mp4", Content: tgfake.Pattern(1, 5000)})
 	doc := fake.AddMessage("doc-code", &tgfake.Media{Kind: tgfake.KindDocument, Name: "d.pdf", MIMEType: "application/pdf", Content: tgfake.Pattern(2, 5000)})
@@ -50,6 +51,9 @@ func TestLinkFlag(t *testing.T) {
 	text := fake.AddMessage("only text", nil)
 	env["PUBLIC_BASE_URL"] = "https://files.example.com"
 	env["WORKER_BASE_URL"] = "edge.example.workers.dev"
+	// One login for the seven runs below.
+	exportSession(t, env)
+	logins := fake.Logins()
 
 	code, out, errOut := runServer(t, env, "-link", fmt.Sprint(video))
 	want := fmt.Sprintf(`Download:      https://files.example.com/dl/%[1]d?code=hand-made+code
@@ -76,9 +80,13 @@ Fast Stream:   https://edge.example.workers.dev/dl/%[1]d?code=hand-made+code=str
 	if code, _, errOut := runServer(t, env, "-link", fmt.Sprint(video)); code != 2 || !strings.Contains(errOut, "PUBLIC_BASE_URL") {
 		t.Errorf("-link without a base URL: exit %d %q", code, errOut)
 	}
+	if n := fake.Logins() - logins; n != 0 {
+		t.Errorf("-link with TG_SESSION logged in %d times", n)
+	}
 }
 
 func TestLinkFlagWithDemo(t *testing.T) {
+	t.Parallel()
 	code, out, errOut := runServer(t, nil, "-demo", "-link", "1")
 	if code != 0 || !strings.Contains(out, "/dl/1?code=demo-video=stream") {
 		t.Errorf("-demo -link 1: exit %d\n%s\n%s", code, out, errOut)
@@ -100,6 +108,7 @@ func fakeBotAPI(t *testing.T) (*botapifake.Server, map[string]string) {
 }
 
 func TestSetWebhookFlag(t *testing.T) {
+	t.Parallel()
 	botAPI, env := fakeBotAPI(t)
 	env["PUBLIC_BASE_URL"] = "https://files.example.com"
 	code, out, errOut := runServer(t, env, "-set-webhook")
@@ -117,6 +126,7 @@ func TestSetWebhookFlag(t *testing.T) {
 }
 
 func TestBotPollFlag(t *testing.T) {
+	t.Parallel()
 	botAPI, env := fakeBotAPI(t)
 	p := startServer(t, env, "-bot-poll")
 	m := &tgfake.Media{Kind: tgfake.KindDocument, Name: "polled.txt", MIMEType: "text/plain", Content: tgfake.Bytes([]byte("by long polling\n"))}
@@ -141,6 +151,7 @@ func TestBotPollFlag(t *testing.T) {
 
 // The README's demo curl, run against `server -demo`.
 func TestReadmeDemoCurl(t *testing.T) {
+	t.Parallel()
 	readme, err := os.ReadFile("../../README.md")
 	if err != nil {
 		t.Fatal(err)

@@ -25,6 +25,7 @@ import (
 var strongETag = regexp.MustCompile(`^"[\x21\x23-\x7e]+"$`)
 
 func TestCDNCachingHeaders(t *testing.T) {
+	t.Parallel()
 	fake, env := fakeTelegram(t)
 	content := tgfake.Pattern(11, 3<<20+17)
 	id := fake.AddMessage("cdn-code", &tgfake.Media{Kind: tgfake.KindVideo, Name: "clip.mp4", MIMEType: "video/mp4", Content: content})
@@ -177,6 +178,7 @@ func maxAge(cc string) int {
 // TestCloudflareWorker runs deploy/cloudflare-worker.test.js: the worker in
 // Node, with a model of Cloudflare's cache, in front of the server binary.
 func TestCloudflareWorker(t *testing.T) {
+	t.Parallel()
 	node, err := exec.LookPath("node")
 	if err != nil {
 		t.Skip("node not installed: the worker's tests need Node 18 or later")

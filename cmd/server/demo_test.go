@@ -16,6 +16,7 @@ import (
 // index page the README says to open, each printed under the name it is
 // served as; the tests' fixtures only with -demo-test-fixtures.
 func TestDemoFirstImpression(t *testing.T) {
+	t.Parallel()
 	p := startServer(t, nil, "-demo")
 	resp, body := get(t, p.base+"/demo.json")
 	var items []demoLink
@@ -60,6 +61,7 @@ func itoa(n int) string { return strconv.Itoa(n) }
 // Build outputs the README's commands leave in the tree are neither
 // committed nor sent to docker build.
 func TestBuildOutputsIgnored(t *testing.T) {
+	t.Parallel()
 	root, _ := filepath.Abs("../..")
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("no git")

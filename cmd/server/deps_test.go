@@ -32,6 +32,7 @@ func deps(t *testing.T, tags string) map[string][]string {
 // fake Telegram of -demo is built on; built with -tags nodemo (as the
 // Dockerfile does) it links neither.
 func TestServerLinksNoTestCode(t *testing.T) {
+	t.Parallel()
 	const module = "github.com/filetolink/filetolink/"
 	for _, tc := range []struct {
 		tags        string

@@ -17,6 +17,7 @@ import (
 )
 
 func TestWithoutCredentialsExitsNamingThem(t *testing.T) {
+	t.Parallel()
 	cmd := exec.Command(serverBinary)
 	cmd.Dir = t.TempDir()
 	cmd.Env = []string{"PATH=/usr/bin:/bin", "API_HASH=x"}
@@ -36,6 +37,7 @@ func TestWithoutCredentialsExitsNamingThem(t *testing.T) {
 }
 
 func TestInvalidConfigurationExitsNamingEveryVariable(t *testing.T) {
+	t.Parallel()
 	cmd := exec.Command(serverBinary)
 	cmd.Dir = t.TempDir()
 	cmd.Env = []string{"API_ID=abc", "API_HASH=h", "BOT_TOKEN=secret-token-value", "LOG_CHANNEL_ID=-100x", "PORT=0"}
@@ -51,6 +53,7 @@ func TestInvalidConfigurationExitsNamingEveryVariable(t *testing.T) {
 }
 
 func TestServesTheFakeTelegram(t *testing.T) {
+	t.Parallel()
 	fake, env := fakeTelegram(t)
 	content := tgfake.Pattern(3, 5<<20+321)
 	id := fake.AddMessage("secret-code-42", &tgfake.Media{Kind: "document", Name: "data.bin", MIMEType: "application/octet-stream", Content: content})
@@ -95,6 +98,7 @@ func TestServesTheFakeTelegram(t *testing.T) {
 }
 
 func TestGracefulShutdown(t *testing.T) {
+	t.Parallel()
 	_, env := fakeTelegram(t)
 	p := startServer(t, env)
 	p.cmd.Process.Signal(syscall.SIGTERM)
@@ -109,25 +113,26 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 }
 
+// exportSession logs in once with -export-session and sets env's
+// TG_SESSION to the session it prints: a server started with env does not
+// log in again (no key exchange: about a second of CPU per process).
+func exportSession(t *testing.T, env map[string]string) string {
+	t.Helper()
+	code, out, errOut := runServer(t, env, "-export-session")
+	session, ok := strings.CutPrefix(strings.TrimSpace(out), "TG_SESSION=")
+	if code != 0 || !ok || session == "" {
+		t.Fatalf("-export-session: exit %d, stdout %q\n%s", code, out, errOut)
+	}
+	env["TG_SESSION"] = session
+	return session
+}
+
 func TestExportSessionSkipsLoginOnNextStart(t *testing.T) {
+	t.Parallel()
 	fake, env := fakeTelegram(t)
 	id := fake.AddMessage("c", &tgfake.Media{Kind: "document", Name: "a.txt", MIMEType: "text/plain", Content: tgfake.Bytes([]byte("hello"))})
-	cmd := exec.Command(serverBinary, "-export-session")
-	cmd.Dir = t.TempDir()
-	for k, v := range env {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("%v\n%s", err, stderr.String())
-	}
-	session, ok := strings.CutPrefix(strings.TrimSpace(stdout.String()), "TG_SESSION=")
-	if !ok || session == "" {
-		t.Fatalf("stdout %q", stdout.String())
-	}
+	session := exportSession(t, env)
 	logins := fake.Logins()
-	env["TG_SESSION"] = session
 	p := startServer(t, env)
 	resp, body := get(t, fmt.Sprintf("%s/dl/%d?code=c", p.base, id))
 	if resp.StatusCode != 200 || string(body) != "hello" {
@@ -142,6 +147,7 @@ func TestExportSessionSkipsLoginOnNextStart(t *testing.T) {
 }
 
 func TestDemoServesSamplesAndListsThem(t *testing.T) {
+	t.Parallel()
 	p := startServer(t, nil, "-demo")
 	if !strings.Contains(p.out.String(), "/stream/1?code=") {
 		t.Errorf("the demo prints no links:\n%s", p.out.String())

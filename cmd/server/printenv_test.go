@@ -19,6 +19,7 @@ import (
 // prints what points a process at it; a second server started with only
 // those variables serves the demo files from it.
 func TestPrintEnv(t *testing.T) {
+	t.Parallel()
 	cmd := exec.Command(serverBinary, "-demo", "-print-env")
 	cmd.Dir = t.TempDir()
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
