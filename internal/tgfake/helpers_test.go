@@ -107,46 +107,37 @@ func getMessage(ctx context.Context, api *tg.Client, ch *tg.InputChannel, id int
 	return msgs.Messages[0], nil
 }
 
-// documentOf returns the document location of message id.
-func documentOf(ctx context.Context, api *tg.Client, ch *tg.InputChannel, id int) (*tg.Document, error) {
+// mediaOf returns the media of message id as an M, and what it holds as
+// a T (media.Document, media.Photo) through inner.
+func mediaOf[M tg.MessageMediaClass, T any](ctx context.Context, api *tg.Client, ch *tg.InputChannel, id int, inner func(M) any) (T, error) {
+	var zero T
 	m, err := getMessage(ctx, api, ch, id)
 	if err != nil {
-		return nil, err
+		return zero, err
 	}
 	msg, ok := m.(*tg.Message)
 	if !ok {
-		return nil, fmt.Errorf("message %d: %T", id, m)
+		return zero, fmt.Errorf("message %d: %T", id, m)
 	}
-	media, ok := msg.Media.(*tg.MessageMediaDocument)
+	media, ok := msg.Media.(M)
 	if !ok {
-		return nil, fmt.Errorf("message %d media: %T", id, msg.Media)
+		return zero, fmt.Errorf("message %d media: %T", id, msg.Media)
 	}
-	doc, ok := media.Document.(*tg.Document)
+	v, ok := inner(media).(T)
 	if !ok {
-		return nil, fmt.Errorf("message %d document: %T", id, media.Document)
+		return zero, fmt.Errorf("message %d holds %T", id, inner(media))
 	}
-	return doc, nil
+	return v, nil
+}
+
+// documentOf returns the document of message id.
+func documentOf(ctx context.Context, api *tg.Client, ch *tg.InputChannel, id int) (*tg.Document, error) {
+	return mediaOf[*tg.MessageMediaDocument, *tg.Document](ctx, api, ch, id, func(m *tg.MessageMediaDocument) any { return m.Document })
 }
 
 // photoOf returns the photo of message id.
 func photoOf(ctx context.Context, api *tg.Client, ch *tg.InputChannel, id int) (*tg.Photo, error) {
-	m, err := getMessage(ctx, api, ch, id)
-	if err != nil {
-		return nil, err
-	}
-	msg, ok := m.(*tg.Message)
-	if !ok {
-		return nil, fmt.Errorf("message %d: %T", id, m)
-	}
-	media, ok := msg.Media.(*tg.MessageMediaPhoto)
-	if !ok {
-		return nil, fmt.Errorf("message %d media: %T", id, msg.Media)
-	}
-	p, ok := media.Photo.(*tg.Photo)
-	if !ok {
-		return nil, fmt.Errorf("message %d photo: %T", id, media.Photo)
-	}
-	return p, nil
+	return mediaOf[*tg.MessageMediaPhoto, *tg.Photo](ctx, api, ch, id, func(m *tg.MessageMediaPhoto) any { return m.Photo })
 }
 
 // channelDocument returns the document of message id of the log channel.
