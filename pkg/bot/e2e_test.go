@@ -131,6 +131,20 @@ func (s *site) post(t *testing.T, update any, secret ...string) (int, []byte) {
 }
 
 // reply posts update and decodes the sendMessage it must answer with.
+// sendFile posts the update of file m sent to the bot by user, and
+// returns the bot's answer.
+func (s *site) sendFile(t *testing.T, m *tgfake.Media) map[string]any {
+	t.Helper()
+	return s.send(t, botapifake.Private(user), user, "", m, nil)
+}
+
+// send posts the update of a message from user in chat (text, a file m,
+// a reply to replyTo; each may be empty) and returns the bot's answer.
+func (s *site) send(t *testing.T, chat botapifake.Chat, user int64, text string, m *tgfake.Media, replyTo map[string]any) map[string]any {
+	t.Helper()
+	return s.reply(t, s.botAPI.Update(s.botAPI.UserMessage(chat, user, text, m, replyTo)))
+}
+
 func (s *site) reply(t *testing.T, update any) map[string]any {
 	t.Helper()
 	status, body := s.post(t, update)
@@ -260,7 +274,7 @@ func TestFdlInGroup(t *testing.T) {
 		t.Errorf("a file in a group without /fdl: %d %q, want ignored", status, body)
 	}
 	for _, cmd := range []string{"/fdl", "/link@" + botapifake.BotUsername} {
-		call := s.reply(t, s.botAPI.Update(s.botAPI.UserMessage(group, user, cmd, nil, file)))
+		call := s.send(t, group, user, cmd, nil, file)
 		if buttons(t, call)["Download"] == "" {
 			t.Errorf("%s: no links: %v", cmd, call["text"])
 		}
@@ -273,7 +287,7 @@ func TestFdlInGroup(t *testing.T) {
 	if status != 200 || !strings.Contains(string(body), "another bot") {
 		t.Errorf("/fdl@other_bot: %d %q", status, body)
 	}
-	call := s.reply(t, s.botAPI.Update(s.botAPI.UserMessage(group, user, "/fdl", nil, nil)))
+	call := s.send(t, group, user, "/fdl", nil, nil)
 	if !strings.Contains(call["text"].(string), "Reply to a file") {
 		t.Errorf("/fdl without a reply: %q", call["text"])
 	}
@@ -327,14 +341,14 @@ func TestNotAllowedUser(t *testing.T) {
 	s := newSite(t, func(c *config.Config) { c.Bot.AllowedUsers = []int64{user} })
 	stranger := int64(999)
 	m := sample(tgfake.KindDocument, "x.pdf", 5000, 3)
-	call := s.reply(t, s.botAPI.Update(s.botAPI.UserMessage(botapifake.Private(stranger), stranger, "", m, nil)))
+	call := s.send(t, botapifake.Private(stranger), stranger, "", m, nil)
 	if !strings.Contains(call["text"].(string), "not allowed") || len(buttons(t, call)) != 0 {
 		t.Errorf("stranger got: %v", call)
 	}
 	if n := s.botAPI.Calls("copyMessage"); n != 0 {
 		t.Errorf("copyMessage called %d times for a stranger", n)
 	}
-	call = s.reply(t, s.botAPI.Update(s.botAPI.UserMessage(botapifake.Private(user), user, "", m, nil)))
+	call = s.sendFile(t, m)
 	if buttons(t, call)["Download"] == "" {
 		t.Errorf("allowed user got: %v", call["text"])
 	}
@@ -346,7 +360,7 @@ func TestRevoke(t *testing.T) {
 	s := newSite(t, func(c *config.Config) { c.Bot.AllowedUsers = []int64{user} })
 	chat := botapifake.Private(user)
 	m := sample(tgfake.KindVideo, "secret.mp4", 200<<10, 9)
-	call := s.reply(t, s.botAPI.Update(s.botAPI.UserMessage(chat, user, "", m, nil)))
+	call := s.sendFile(t, m)
 	dl := buttons(t, call)["Download"]
 	if res, _ := get(t, dl); res.StatusCode != http.StatusOK {
 		t.Fatalf("before revoke: %d", res.StatusCode)
@@ -359,27 +373,27 @@ func TestRevoke(t *testing.T) {
 	// A user who is not allowed, in a group where the link was forwarded.
 	group := botapifake.Chat{ID: -777, Type: "group"}
 	stranger := int64(31337)
-	refused := s.reply(t, s.botAPI.Update(s.botAPI.UserMessage(group, stranger, "/revoke", nil, linkMsg)))
+	refused := s.send(t, group, stranger, "/revoke", nil, linkMsg)
 	if !strings.Contains(refused["text"].(string), "not allowed") {
 		t.Errorf("stranger's /revoke: %q", refused["text"])
 	}
 	// /revoke replying to a message that is not the bot's.
 	own := s.botAPI.UserMessage(chat, user, "look "+dl, nil, nil)
-	if r := s.reply(t, s.botAPI.Update(s.botAPI.UserMessage(chat, user, "/revoke", nil, own))); !strings.Contains(r["text"].(string), "Reply to one of my link messages") {
+	if r := s.send(t, chat, user, "/revoke", nil, own); !strings.Contains(r["text"].(string), "Reply to one of my link messages") {
 		t.Errorf("/revoke on a user's message: %q", r["text"])
 	}
 	if res, _ := get(t, dl); res.StatusCode != http.StatusOK {
 		t.Fatalf("refused revokes broke the link: %d", res.StatusCode)
 	}
 
-	done := s.reply(t, s.botAPI.Update(s.botAPI.UserMessage(chat, user, "/revoke", nil, linkMsg)))
+	done := s.send(t, chat, user, "/revoke", nil, linkMsg)
 	if !strings.Contains(done["text"].(string), "Revoked") {
 		t.Fatalf("/revoke: %q", done["text"])
 	}
 	if res, body := get(t, dl); res.StatusCode != http.StatusNotFound && res.StatusCode != http.StatusForbidden {
 		t.Errorf("revoked link: %d %s, want 404 or 403", res.StatusCode, body)
 	}
-	again := s.reply(t, s.botAPI.Update(s.botAPI.UserMessage(chat, user, "", m, nil)))
+	again := s.sendFile(t, m)
 	dl2 := buttons(t, again)["Download"]
 	if dl2 == "" || dl2 == dl {
 		t.Fatalf("after revoke the same file got %q (old %q)", dl2, dl)
@@ -393,14 +407,14 @@ func TestRevoke(t *testing.T) {
 func TestRevokeByCaption(t *testing.T) {
 	s := newSite(t, nil)
 	chat := botapifake.Private(user)
-	call := s.reply(t, s.botAPI.Update(s.botAPI.UserMessage(chat, user, "", sample(tgfake.KindDocument, "d.pdf", 4096, 11), nil)))
+	call := s.sendFile(t, sample(tgfake.KindDocument, "d.pdf", 4096, 11))
 	dl := buttons(t, call)["Download"]
 	linkMsg, err := s.botAPI.BotMessage(call)
 	if err != nil {
 		t.Fatal(err)
 	}
 	s.botAPI.FailNext("deleteMessage", 400, "Bad Request: message can't be deleted", 1)
-	if r := s.reply(t, s.botAPI.Update(s.botAPI.UserMessage(chat, user, "/revoke", nil, linkMsg))); !strings.Contains(r["text"].(string), "Revoked") {
+	if r := s.send(t, chat, user, "/revoke", nil, linkMsg); !strings.Contains(r["text"].(string), "Revoked") {
 		t.Fatalf("/revoke: %q", r["text"])
 	}
 	if res, _ := get(t, dl); res.StatusCode != http.StatusForbidden {
@@ -443,13 +457,13 @@ func TestUpdateWithoutFile(t *testing.T) {
 	s := newSite(t, nil)
 	chat := botapifake.Private(user)
 	for _, text := range []string{"/start", "hello"} {
-		call := s.reply(t, s.botAPI.Update(s.botAPI.UserMessage(chat, user, text, nil, nil)))
+		call := s.send(t, chat, user, text, nil, nil)
 		if !strings.Contains(call["text"].(string), "Send me a file") {
 			t.Errorf("%q: %q, want the help", text, call["text"])
 		}
 	}
 	plain := s.botAPI.UserMessage(chat, user, "just text", nil, nil)
-	call := s.reply(t, s.botAPI.Update(s.botAPI.UserMessage(chat, user, "/fdl", nil, plain)))
+	call := s.send(t, chat, user, "/fdl", nil, plain)
 	if !strings.Contains(call["text"].(string), "no file") {
 		t.Errorf("/fdl on text: %q", call["text"])
 	}
@@ -459,7 +473,6 @@ func TestUpdateWithoutFile(t *testing.T) {
 // Telegram; the next try works.
 func TestCopyFails(t *testing.T) {
 	s := newSite(t, nil)
-	chat := botapifake.Private(user)
 	m := sample(tgfake.KindDocument, "f.pdf", 5000, 13)
 	for _, f := range []struct {
 		code int
@@ -470,12 +483,12 @@ func TestCopyFails(t *testing.T) {
 		{400, "Bad Request: not enough rights to send documents to the chat"},
 	} {
 		s.botAPI.FailNext("copyMessage", f.code, f.desc, 1)
-		call := s.reply(t, s.botAPI.Update(s.botAPI.UserMessage(chat, user, "", m, nil)))
+		call := s.sendFile(t, m)
 		if text := call["text"].(string); !strings.Contains(text, "could not copy") || !strings.Contains(text, f.desc) || len(buttons(t, call)) != 0 {
 			t.Errorf("%d: %q", f.code, text)
 		}
 	}
-	call := s.reply(t, s.botAPI.Update(s.botAPI.UserMessage(chat, user, "", m, nil)))
+	call := s.sendFile(t, m)
 	if buttons(t, call)["Download"] == "" {
 		t.Errorf("after failures: %q", call["text"])
 	}
@@ -484,7 +497,7 @@ func TestCopyFails(t *testing.T) {
 // Telegram's Bot API unreachable: still a 2xx and a message.
 func TestBotAPIUnreachable(t *testing.T) {
 	s := newSite(t, func(c *config.Config) { c.Bot.APIURL = "http://127.0.0.1:1" })
-	call := s.reply(t, s.botAPI.Update(s.botAPI.UserMessage(botapifake.Private(user), user, "", sample(tgfake.KindDocument, "g.pdf", 100, 1), nil)))
+	call := s.sendFile(t, sample(tgfake.KindDocument, "g.pdf", 100, 1))
 	if !strings.Contains(call["text"].(string), "could not be reached") {
 		t.Errorf("%q", call["text"])
 	}
@@ -493,10 +506,9 @@ func TestBotAPIUnreachable(t *testing.T) {
 // The same file sent twice reuses its copy (this process's store).
 func TestSameFileReusesCopy(t *testing.T) {
 	s := newSite(t, nil)
-	chat := botapifake.Private(user)
 	m := sample(tgfake.KindVideo, "same.mp4", 50000, 21)
-	a := buttons(t, s.reply(t, s.botAPI.Update(s.botAPI.UserMessage(chat, user, "", m, nil))))["Download"]
-	b := buttons(t, s.reply(t, s.botAPI.Update(s.botAPI.UserMessage(chat, user, "", m, nil))))["Download"]
+	a := buttons(t, s.sendFile(t, m))["Download"]
+	b := buttons(t, s.sendFile(t, m))["Download"]
 	if a != b || s.botAPI.Calls("copyMessage") != 1 {
 		t.Errorf("links %q and %q, %d copies; want one copy", a, b, s.botAPI.Calls("copyMessage"))
 	}
@@ -506,7 +518,7 @@ func TestSameFileReusesCopy(t *testing.T) {
 func TestReplyEscapesName(t *testing.T) {
 	s := newSite(t, nil)
 	m := sample(tgfake.KindDocument, `<b>x<i>&"y".pdf`, 100, 2)
-	call := s.reply(t, s.botAPI.Update(s.botAPI.UserMessage(botapifake.Private(user), user, "", m, nil)))
+	call := s.sendFile(t, m)
 	text := call["text"].(string)
 	if !strings.Contains(text, "&lt;b&gt;x&lt;i&gt;&amp;&#34;y&#34;.pdf") || strings.Contains(text, "<i>") {
 		t.Errorf("name not escaped:\n%s", text)
@@ -516,9 +528,8 @@ func TestReplyEscapesName(t *testing.T) {
 // The per-user limit.
 func TestRateLimit(t *testing.T) {
 	s := newSite(t, func(c *config.Config) { c.Bot.LinksPerMinute = 2 })
-	chat := botapifake.Private(user)
 	for i := range 3 {
-		call := s.reply(t, s.botAPI.Update(s.botAPI.UserMessage(chat, user, "", sample(tgfake.KindDocument, "r"+strconv.Itoa(i)+".pdf", 100, uint64(30+i)), nil)))
+		call := s.sendFile(t, sample(tgfake.KindDocument, "r"+strconv.Itoa(i)+".pdf", 100, uint64(30+i)))
 		limited := strings.Contains(call["text"].(string), "Too many requests")
 		if limited != (i == 2) {
 			t.Errorf("link %d: limited %v: %q", i, limited, call["text"])
@@ -526,7 +537,7 @@ func TestRateLimit(t *testing.T) {
 	}
 	// Another user is not limited.
 	other := int64(5151)
-	call := s.reply(t, s.botAPI.Update(s.botAPI.UserMessage(botapifake.Private(other), other, "", sample(tgfake.KindDocument, "o.pdf", 100, 40), nil)))
+	call := s.send(t, botapifake.Private(other), other, "", sample(tgfake.KindDocument, "o.pdf", 100, 40), nil)
 	if buttons(t, call)["Download"] == "" {
 		t.Errorf("other user: %q", call["text"])
 	}
@@ -535,7 +546,7 @@ func TestRateLimit(t *testing.T) {
 // WORKER_BASE_URL adds the fast links; PUBLIC_BASE_URL is the links' base.
 func TestFastLinks(t *testing.T) {
 	s := newSite(t, func(c *config.Config) { c.Bot.WorkerBaseURL = "https://edge.example.workers.dev" })
-	call := s.reply(t, s.botAPI.Update(s.botAPI.UserMessage(botapifake.Private(user), user, "", sample(tgfake.KindVideo, "v.mp4", 100, 3), nil)))
+	call := s.sendFile(t, sample(tgfake.KindVideo, "v.mp4", 100, 3))
 	btn := buttons(t, call)
 	for _, label := range []string{"Download", "Stream", "Fast Download", "Fast Stream"} {
 		if btn[label] == "" {
