@@ -113,7 +113,7 @@ func TestFloodWait(t *testing.T) {
 // short of Content-Length.
 func TestMidStreamFaults(t *testing.T) {
 	const size = 32 * mib
-	tests := []struct {
+	type midStreamFault struct {
 		name string
 		// fault is injected after the client read the first MiB; read
 		// reads and checks n more bytes of the body.
@@ -128,27 +128,27 @@ func TestMidStreamFaults(t *testing.T) {
 		exact  bool
 		// other: the file lives on the other DC.
 		other bool
-	}{
-		{
-			name: "FILE_MIGRATE to the other DC and back",
-			fault: func(t *testing.T, s *site, id int, read func(int64)) {
-				// The home DC's file, but Telegram says it moved: the
-				// reader goes to DC 4, which sends it back to DC 2.
-				s.fake.FailNext(tg.UploadGetFileRequestTypeID, tgerr.New(303, "FILE_MIGRATE_"+strconv.Itoa(s.fake.OtherDC())), 1)
-			},
+	}
+	// recovered: inject makes the next getFile calls fail in a way the
+	// reader recovers from, with extra getFile calls.
+	recovered := func(name string, extra int, inject func(s *site)) midStreamFault {
+		return midStreamFault{
+			name:     name,
+			fault:    func(t *testing.T, s *site, id int, read func(int64)) { inject(s) },
 			complete: true,
 			method:   tg.UploadGetFileRequestTypeID,
-			extra:    2,
-		},
-		{
-			name: "FILE_MIGRATE to the same DC",
-			fault: func(t *testing.T, s *site, id int, read func(int64)) {
-				s.fake.FailNext(tg.UploadGetFileRequestTypeID, tgerr.New(303, "FILE_MIGRATE_"+strconv.Itoa(s.fake.HomeDC())), 1)
-			},
-			complete: true,
-			method:   tg.UploadGetFileRequestTypeID,
-			extra:    1,
-		},
+			extra:    extra,
+		}
+	}
+	tests := []midStreamFault{
+		recovered("FILE_MIGRATE to the other DC and back", 2, func(s *site) {
+			// The home DC's file, but Telegram says it moved: the reader
+			// goes to DC 4, which sends it back to DC 2.
+			s.fake.FailNext(tg.UploadGetFileRequestTypeID, tgerr.New(303, "FILE_MIGRATE_"+strconv.Itoa(s.fake.OtherDC())), 1)
+		}),
+		recovered("FILE_MIGRATE to the same DC", 1, func(s *site) {
+			s.fake.FailNext(tg.UploadGetFileRequestTypeID, tgerr.New(303, "FILE_MIGRATE_"+strconv.Itoa(s.fake.HomeDC())), 1)
+		}),
 		{
 			name:     "FILE_REFERENCE_EXPIRED",
 			fault:    func(t *testing.T, s *site, id int, read func(int64)) { s.fake.ExpireFileReferences() },
@@ -157,34 +157,7 @@ func TestMidStreamFaults(t *testing.T) {
 			extra:    1, // one refresh for every part that met the expiry
 			exact:    true,
 		},
-		{
-			name: "connection dropped",
-			fault: func(t *testing.T, s *site, id int, read func(int64)) {
-				s.fake.DropNext(tg.UploadGetFileRequestTypeID, 1)
-			},
-			complete: true,
-			method:   tg.UploadGetFileRequestTypeID,
-			extra:    1,
-		},
-		{
-			name: "connection dropped, other DC",
-			fault: func(t *testing.T, s *site, id int, read func(int64)) {
-				s.fake.DropNext(tg.UploadGetFileRequestTypeID, 1)
-			},
-			complete: true,
-			method:   tg.UploadGetFileRequestTypeID,
-			extra:    1,
-			other:    true,
-		},
-		{
-			name:     "FILE_REFERENCE_EXPIRED, other DC",
-			fault:    func(t *testing.T, s *site, id int, read func(int64)) { s.fake.ExpireFileReferences() },
-			complete: true,
-			method:   tg.ChannelsGetMessagesRequestTypeID,
-			extra:    1,
-			exact:    true,
-			other:    true,
-		},
+		recovered("connection dropped", 1, func(s *site) { s.fake.DropNext(tg.UploadGetFileRequestTypeID, 1) }),
 		{
 			// A freeze while streaming: answers come 10 s late, within
 			// the RPC timeout.
@@ -192,15 +165,7 @@ func TestMidStreamFaults(t *testing.T) {
 			fault:    func(t *testing.T, s *site, id int, read func(int64)) { s.fake.Pause(10 * time.Second) },
 			complete: true,
 		},
-		{
-			name: "connections dropped three times",
-			fault: func(t *testing.T, s *site, id int, read func(int64)) {
-				s.fake.DropNext(tg.UploadGetFileRequestTypeID, 3)
-			},
-			complete: true,
-			method:   tg.UploadGetFileRequestTypeID,
-			extra:    3,
-		},
+		recovered("connections dropped three times", 3, func(s *site) { s.fake.DropNext(tg.UploadGetFileRequestTypeID, 3) }),
 		{
 			name: "FILE_REFERENCE_EXPIRED twice",
 			fault: func(t *testing.T, s *site, id int, read func(int64)) {
@@ -235,6 +200,16 @@ func TestMidStreamFaults(t *testing.T) {
 			},
 			complete: false,
 		},
+	}
+	// Two of them also on a file of the other DC (its own connections, its
+	// own reference refresh), with the same expectations.
+	for _, name := range []string{"connection dropped", "FILE_REFERENCE_EXPIRED"} {
+		for _, tt := range tests {
+			if tt.name == name {
+				tt.name, tt.other = name+", other DC", true
+				tests = append(tests, tt)
+			}
+		}
 	}
 	t.Parallel()
 	runAll(t, len(tests), func(i int) string { return tests[i].name }, func(t *testing.T, i int) {

@@ -166,6 +166,17 @@ func (f *fleet) registerFiles() {
 	}
 }
 
+// startFirst registers the files and starts instance 0 (the caller closes
+// it), which must serve bytes 0-last of the first file.
+func (f *fleet) startFirst(t *testing.T, last int64) (*instance, fleetFile) {
+	t.Helper()
+	f.registerFiles()
+	file := f.files[0]
+	a := f.start(0, nil)
+	checkRange(t, a.get(t, file, 0, last), file, 0, last)
+	return a, file
+}
+
 // 8 hosts, 200 cold starts with overlapping requests: every answer is
 // byte-exact or 503 + Retry-After, the logins stay within the peak number
 // of instances running at once, and no key is ever used twice at once.
@@ -281,12 +292,9 @@ func TestSessionPoolColdStarts(t *testing.T) {
 // session and serves again. Zero duplicate-key events.
 func TestFrozenInstanceLosesItsSession(t *testing.T) {
 	f := newFleet(t, 2, 4*time.Second, 5)
-	f.registerFiles()
-	file := f.files[0]
-	a := f.start(0, nil)
+	a, file := f.startFirst(t, 999)
 	defer a.close()
 	defer a.host.Thaw() // before a.close: a frozen host cannot close
-	checkRange(t, a.get(t, file, 0, 1000), file, 0, 1000)
 	if !waitFor(10*time.Second, func() bool {
 		n, _ := f.redis.Do("SCARD", "ftl:{123456}:ids")
 		return n == ":1"
@@ -391,11 +399,8 @@ func TestRevokedKeyReplaced(t *testing.T) {
 // A FLOOD_WAIT on login is recorded: nobody asks Telegram again.
 func TestLoginBudgetExhausted(t *testing.T) {
 	f := newFleet(t, 3, 8*time.Second, 1)
-	f.registerFiles()
-	file := f.files[0]
-	a := f.start(0, nil)
+	a, file := f.startFirst(t, 99)
 	defer a.close()
-	checkRange(t, a.get(t, file, 0, 100), file, 0, 100)
 	b := f.start(1, nil)
 	defer b.close()
 	for range 3 {
