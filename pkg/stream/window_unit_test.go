@@ -83,7 +83,7 @@ func TestWindowIsEarned(t *testing.T) {
 		if n, err := io.ReadFull(r, got); err != nil {
 			t.Fatalf("read %d: %v", n, err)
 		}
-		checkMemBytes(t, got, 0)
+		checkMemBytes(t, f, got, 0)
 		m.mu.Lock()
 		startedAt := m.startedAt
 		m.mu.Unlock()
@@ -96,7 +96,7 @@ func TestWindowIsEarned(t *testing.T) {
 	})
 
 	t.Run("a slow client keeps a short lead", func(t *testing.T) {
-		_, m, _, r := open(t, Options{})
+		_, m, f, r := open(t, Options{})
 		const parts = 6
 		got := make([]byte, 0, parts*mib)
 		buf := make([]byte, 64<<10)
@@ -110,14 +110,14 @@ func TestWindowIsEarned(t *testing.T) {
 				time.Sleep(200 * time.Millisecond) // drained long after it came; < StallTimeout
 			}
 		}
-		checkMemBytes(t, got, 0)
+		checkMemBytes(t, f, got, 0)
 		if n := settle(m); n > (parts+2)*mib {
 			t.Errorf("fetched %d MiB for a slow client that drained %d, want ≤ %d", n/mib, parts, parts+2)
 		}
 	})
 
 	t.Run("a stalled stream gives its budget back and resumes", func(t *testing.T) {
-		svc, _, _, r := open(t, Options{StallTimeout: 100 * time.Millisecond})
+		svc, _, f, r := open(t, Options{StallTimeout: 100 * time.Millisecond})
 		head := make([]byte, 8*mib+5) // fast: the window grows
 		if _, err := io.ReadFull(r, head); err != nil {
 			t.Fatal(err)
@@ -138,7 +138,7 @@ func TestWindowIsEarned(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		checkMemBytes(t, append(head, rest...), 0)
+		checkMemBytes(t, f, append(head, rest...), 0)
 		r.Close()
 		if used := svc.BufferInUse(); used != 0 {
 			t.Errorf("%d bytes of buffer budget still held after Close", used)
@@ -180,7 +180,7 @@ func TestFileMigrateLoop(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		checkMemBytes(t, got, 0)
+		checkMemBytes(t, f, got, 0)
 	})
 }
 
