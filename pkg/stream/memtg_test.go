@@ -43,7 +43,7 @@ type memTelegram struct {
 	files    map[int64]*memFile
 	latency  time.Duration
 	getFile  func(dc int, req *tg.UploadGetFileRequest) error // injected failure; nil: none
-	fail     map[string][]error                                // the next calls' answers, per method
+	fail     map[string][]error                               // the next calls' answers, per method
 	gates    map[string]*memGate
 	calls    map[string]int
 	// fileBytes counts the bytes upload.getFile answered with, when the
