@@ -72,12 +72,12 @@ type memFile struct {
 	sizes      map[string]int64
 }
 
-// memGate holds a method's answers: after the first free ones, each call
-// waits until release, or until its ctx ends; a deaf gate ignores the ctx
+// memGate holds a method's answers: each call (of getFile: each at an
+// offset from from on) waits until release, or until its ctx ends; a deaf gate ignores the ctx
 // until release, as gotd does with a call cancelled on a connection that
 // died silently (it returns once the drop times out).
 type memGate struct {
-	free      int
+	from      int64
 	deaf      bool
 	released  chan struct{}
 	waiting   int // calls waiting now
@@ -114,16 +114,35 @@ func (m *memTelegram) add(id int, size int64, dc int) {
 	if dc == 0 {
 		dc = m.homeID
 	}
-	m.post(id, "c", &tg.MessageMediaDocument{Document: &tg.Document{
-		ID: memDocID(id), AccessHash: memHash(id), Size: size, DCID: dc, MimeType: "application/octet-stream",
-		Attributes: []tg.DocumentAttributeClass{&tg.DocumentAttributeFilename{FileName: "a.bin"}},
-	}})
+	doc := memDocument(id, size, "application/octet-stream", "a.bin")
+	doc.DCID = dc
+	m.post(id, "c", &tg.MessageMediaDocument{Document: doc})
 }
 
 // memDocID and memHash are the document (or photo) id and access hash add
 // gives message id's file; tests that post their own media use them too.
 func memDocID(id int) int64 { return 1000 + int64(id) }
 func memHash(id int) int64  { return 7000 + int64(id) }
+
+// memDocument is message id's document as Telegram sends it, on the home
+// DC of newMemTelegram.
+func memDocument(id int, size int64, mime, name string, attrs ...tg.DocumentAttributeClass) *tg.Document {
+	if name != "" {
+		attrs = append(attrs, &tg.DocumentAttributeFilename{FileName: name})
+	}
+	return &tg.Document{ID: memDocID(id), AccessHash: memHash(id), Size: size, DCID: 2, MimeType: mime, Attributes: attrs}
+}
+
+// memPhoto is message id's photo of w×h as Telegram sends it: a stripped
+// and a small size, then the progressive full size of size bytes.
+func memPhoto(id int, size int64, w, h int) *tg.MessageMediaPhoto {
+	full := int(size)
+	return &tg.MessageMediaPhoto{Photo: &tg.Photo{ID: memDocID(id), AccessHash: memHash(id), DCID: 2, Sizes: []tg.PhotoSizeClass{
+		&tg.PhotoStrippedSize{Type: "i", Bytes: []byte{1, 40, 23}},
+		&tg.PhotoSize{Type: "m", W: 320, H: 320 * h / w, Size: full / 16},
+		&tg.PhotoSizeProgressive{Type: "y", W: w, H: h, Sizes: []int{full / 4, full / 2, full}},
+	}}}
+}
 
 // addText posts a message without media with id.
 func (m *memTelegram) addText(id int) { m.post(id, "t", nil) }
@@ -179,12 +198,12 @@ func (m *memTelegram) failNext(method string, errs ...error) {
 	m.fail[method] = append(m.fail[method], errs...)
 }
 
-// hold gates method's answers from now on: free calls answer, later ones
-// wait (see memGate).
-func (m *memTelegram) hold(method string, free int, deaf bool) {
+// hold gates method's answers from now on: calls wait (see memGate);
+// getFile calls for offsets before from answer.
+func (m *memTelegram) hold(method string, from int64, deaf bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.gates[method] = &memGate{free: free, deaf: deaf, released: make(chan struct{})}
+	m.gates[method] = &memGate{from: from, deaf: deaf, released: make(chan struct{})}
 }
 
 // release lets every waiting and later call of method answer.
@@ -219,14 +238,11 @@ func (m *memTelegram) begin(method string) error {
 	return nil
 }
 
-// pass waits at method's gate, if it is held.
-func (m *memTelegram) pass(ctx context.Context, method string) error {
+// pass waits at method's gate, if it is held, for a call at offset.
+func (m *memTelegram) pass(ctx context.Context, method string, offset int64) error {
 	m.mu.Lock()
 	g := m.gates[method]
-	if g == nil || g.free > 0 {
-		if g != nil {
-			g.free--
-		}
+	if g == nil || offset < g.from {
 		m.mu.Unlock()
 		return nil
 	}
@@ -369,7 +385,7 @@ func (r memRPC) ChannelsGetChannels(ctx context.Context, ids []tg.InputChannelCl
 		}
 		res.Chats = append(res.Chats, &tg.Channel{Broadcast: true, ID: memChannel, AccessHash: memChannelHash, Photo: &tg.ChatPhotoEmpty{}})
 	}
-	return res, r.m.pass(ctx, mGetChannels)
+	return res, r.m.pass(ctx, mGetChannels, 0)
 }
 
 func (r memRPC) ChannelsGetMessages(ctx context.Context, req *tg.ChannelsGetMessagesRequest) (tg.MessagesMessagesClass, error) {
@@ -402,7 +418,7 @@ func (r memRPC) ChannelsGetMessages(ctx context.Context, req *tg.ChannelsGetMess
 			PeerID: &tg.PeerChannel{ChannelID: memChannel}, Media: withReference(msg.media, m.refGen)})
 	}
 	m.mu.Unlock()
-	return res, m.pass(ctx, mGetMessages)
+	return res, m.pass(ctx, mGetMessages, 0)
 }
 
 // withReference is media with its file's reference of generation gen.
@@ -453,7 +469,7 @@ func (r memRPC) UploadGetFile(ctx context.Context, req *tg.UploadGetFileRequest)
 		case <-t.C:
 		}
 	}
-	if err := m.pass(ctx, mGetFile); err != nil {
+	if err := m.pass(ctx, mGetFile, req.Offset); err != nil {
 		return nil, err
 	}
 	m.mu.Lock()
