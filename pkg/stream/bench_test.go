@@ -233,8 +233,8 @@ func BenchmarkConcurrentStreamsMemory(b *testing.B) {
 	b.StopTimer()
 	close(stop)
 	<-sampled
-	b.ReportMetric(float64(peak.Load()-min(peak.Load(), base.HeapInuse))/mib, "peak-heap-growth-mib")
-	b.ReportMetric(float64(testkit.PeakRSS())/mib, "peak-RSS-mib")
+	b.ReportMetric(float64(peak.Load()-min(peak.Load(), base.HeapInuse))/mib, "peak-heap-growth-MiB")
+	b.ReportMetric(float64(testkit.PeakRSS())/mib, "peak-RSS-MiB")
 }
 
 // BenchmarkColdFirstByte measures a new client's first byte: connect, key
