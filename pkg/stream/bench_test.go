@@ -32,9 +32,8 @@ var benchLatencies = []time.Duration{0, 20 * time.Millisecond, 50 * time.Millise
 // "of-ceiling" compares it with the bandwidth-delay ceiling
 // (window × 1 MiB / latency) where there is latency.
 func BenchmarkRangeRead(b *testing.B) {
-	e := newEnv(b, envOptions{stream: Options{Window: benchWindow, BufferBudget: 512 << 20}})
 	const size = 64 * mib
-	f, _ := e.add(b, "c", &tgfake.Media{Kind: "document", Name: "a", Content: tgfake.Pattern(1, size)})
+	e, f := benchFile(b, Options{Window: benchWindow, BufferBudget: 512 << 20}, size)
 	eachLatency(b, e, f, func(b *testing.B, lat time.Duration, _ *tg.Client) {
 		b.SetBytes(size)
 		b.ResetTimer()
@@ -43,6 +42,14 @@ func BenchmarkRangeRead(b *testing.B) {
 		}
 		reportCeiling(b, lat, size)
 	})
+}
+
+// benchFile is an MTProto environment with a document of size bytes,
+// resolved.
+func benchFile(b *testing.B, opts Options, size int64) (*env, *File) {
+	e := newEnv(b, envOptions{stream: opts})
+	f, _ := e.add(b, "c", &tgfake.Media{Kind: "document", Name: "a", Content: tgfake.Pattern(1, size)})
+	return e, f
 }
 
 // eachLatency runs bench once for each of benchLatencies, with the fake
@@ -78,9 +85,8 @@ func readWhole(b *testing.B, svc *Service, f *File) {
 // 1 MiB upload.getFile calls back to back on the same pool, no ordering,
 // no copying.
 func BenchmarkRawGetFile(b *testing.B) {
-	e := newEnv(b, envOptions{})
 	const size = 64 * mib
-	f, _ := e.add(b, "c", &tgfake.Media{Kind: "document", Name: "a", Content: tgfake.Pattern(1, size)})
+	e, f := benchFile(b, Options{}, size)
 	eachLatency(b, e, f, func(b *testing.B, lat time.Duration, api *tg.Client) {
 		b.SetBytes(size)
 		b.ResetTimer()
@@ -98,9 +104,8 @@ func BenchmarkRawGetFile(b *testing.B) {
 // and reports reader time / raw time inverted ("of-raw": 1 is as fast as
 // the raw loop). On a busy machine this ratio is what to look at.
 func BenchmarkRangeVsRaw(b *testing.B) {
-	e := newEnv(b, envOptions{stream: Options{Window: benchWindow, BufferBudget: 512 << 20}})
 	const size = 64 * mib
-	f, _ := e.add(b, "c", &tgfake.Media{Kind: "document", Name: "a", Content: tgfake.Pattern(1, size)})
+	e, f := benchFile(b, Options{Window: benchWindow, BufferBudget: 512 << 20}, size)
 	eachLatency(b, e, f, func(b *testing.B, _ time.Duration, api *tg.Client) {
 		b.SetBytes(2 * size)
 		b.ResetTimer()
@@ -181,9 +186,8 @@ func reportCeiling(b *testing.B, lat time.Duration, size int64) {
 // BenchmarkConcurrentStreamsMemory runs 100 streams of 16 MiB at once and
 // reports the peak Go heap and the process's peak RSS.
 func BenchmarkConcurrentStreamsMemory(b *testing.B) {
-	e := newEnv(b, envOptions{stream: Options{Window: benchWindow}})
 	const size = 16 * mib
-	f, _ := e.add(b, "c", &tgfake.Media{Kind: "document", Name: "a", Content: tgfake.Pattern(1, size)})
+	e, f := benchFile(b, Options{Window: benchWindow}, size)
 	e.fake.SetLatency(5 * time.Millisecond)
 	warm(b, e, f)
 	runtime.GC()
@@ -288,8 +292,7 @@ func envInt(name string, def int) int {
 // range: the message resolved and cached, the pool open; what remains is
 // one getFile round trip through the reader.
 func BenchmarkWarmFirstByte(b *testing.B) {
-	e := newEnv(b, envOptions{})
-	f, _ := e.add(b, "c", &tgfake.Media{Kind: "document", Name: "a", Content: tgfake.Pattern(1, 64*mib)})
+	e, f := benchFile(b, Options{}, 64*mib)
 	warm(b, e, f)
 	b.ResetTimer()
 	for i := range b.N {

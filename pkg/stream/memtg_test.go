@@ -426,16 +426,14 @@ func withReference(media tg.MessageMediaClass, gen uint32) tg.MessageMediaClass 
 	switch media := media.(type) {
 	case *tg.MessageMediaDocument:
 		if d, ok := media.Document.(*tg.Document); ok {
-			d, out := *d, *media
-			d.FileReference = memReference(d.ID, gen)
-			out.Document = &d
+			out, doc := *media, *d
+			doc.FileReference, out.Document = memReference(d.ID, gen), &doc
 			return &out
 		}
 	case *tg.MessageMediaPhoto:
 		if p, ok := media.Photo.(*tg.Photo); ok {
-			p, out := *p, *media
-			p.FileReference = memReference(p.ID, gen)
-			out.Photo = &p
+			out, photo := *media, *p
+			photo.FileReference, out.Photo = memReference(p.ID, gen), &photo
 			return &out
 		}
 	}
@@ -478,26 +476,27 @@ func (r memRPC) UploadGetFile(ctx context.Context, req *tg.UploadGetFileRequest)
 	return &tg.UploadFile{Type: &tg.StorageFileUnknown{}, Bytes: b}, nil
 }
 
+// memLocation is what a document's and a photo's file locations have in
+// common: the two the core asks for.
+type memLocation interface {
+	GetID() int64
+	GetAccessHash() int64
+	GetFileReference() []byte
+	GetThumbSize() string
+}
+
 // answer is the bytes Telegram answers req with on DC dc, or its error, in
 // the order Telegram checks.
 func (m *memTelegram) answer(dc int, req *tg.UploadGetFileRequest) ([]byte, error) {
 	if err := checkPart(req.Offset, req.Limit, req.Precise); err != nil {
 		return nil, err
 	}
-	var (
-		id, hash int64
-		ref      []byte
-		thumb    string
-		photo    bool
-	)
-	switch loc := req.Location.(type) {
-	case *tg.InputDocumentFileLocation:
-		id, hash, ref, thumb = loc.ID, loc.AccessHash, loc.FileReference, loc.ThumbSize
-	case *tg.InputPhotoFileLocation:
-		id, hash, ref, thumb, photo = loc.ID, loc.AccessHash, loc.FileReference, loc.ThumbSize, true
-	default:
+	loc, ok := req.Location.(memLocation)
+	if !ok {
 		return nil, tgerr.New(400, "LOCATION_INVALID")
 	}
+	_, photo := loc.(*tg.InputPhotoFileLocation)
+	id, thumb := loc.GetID(), loc.GetThumbSize()
 	m.mu.Lock()
 	f := m.files[id]
 	var deleted bool
@@ -507,14 +506,14 @@ func (m *memTelegram) answer(dc int, req *tg.UploadGetFileRequest) ([]byte, erro
 	gen := m.refGen
 	m.mu.Unlock()
 	switch {
-	case f == nil || f.photo != photo || f.accessHash != hash:
+	case f == nil || f.photo != photo || f.accessHash != loc.GetAccessHash():
 		return nil, tgerr.New(400, "FILE_ID_INVALID")
 	case f.dc != dc:
 		return nil, tgerr.New(303, fmt.Sprintf("FILE_MIGRATE_%d", f.dc))
 	case deleted:
 		return nil, tgerr.New(400, "FILE_REFERENCE_EXPIRED")
 	}
-	if err := checkReference(ref, id, gen); err != nil {
+	if err := checkReference(loc.GetFileReference(), id, gen); err != nil {
 		return nil, err
 	}
 	size, ok := f.sizes[thumb]
@@ -544,15 +543,9 @@ func resolveMem(tb testing.TB, s *Service, id int) *File {
 
 // memBytes is bytes first..last of f as memTelegram stores them.
 func memBytes(f *File, first, last int64) []byte {
+	loc := f.Location().(memLocation)
 	b := make([]byte, last-first+1)
-	switch loc := f.Location().(type) {
-	case *tg.InputDocumentFileLocation:
-		memRead(b, loc.ID, loc.ThumbSize, first)
-	case *tg.InputPhotoFileLocation:
-		memRead(b, loc.ID, loc.ThumbSize, first)
-	default:
-		panic(fmt.Sprintf("no bytes for %T", loc))
-	}
+	memRead(b, loc.GetID(), loc.GetThumbSize(), first)
 	return b
 }
 
