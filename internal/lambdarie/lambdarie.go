@@ -99,25 +99,36 @@ func Start(t testing.TB, bootstrap string, env map[string]string) *Emulator {
 }
 
 // Invoke sends one invocation with payload and returns what the emulator
-// answered: the function's response, or its error document.
+// answered: the function's response, or its error document. It fails the
+// test that started the emulator; a subtest posts with Post.
 func (e *Emulator) Invoke(payload []byte) []byte {
 	e.t.Helper()
+	raw, err := e.Post(payload)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return raw
+}
+
+// Post sends one invocation with payload and returns what the emulator
+// answered: the function's response, or its error document.
+func (e *Emulator) Post(payload []byte) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.invoke, bytes.NewReader(payload))
 	if err != nil {
-		e.t.Fatal(err)
+		return nil, err
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		e.t.Fatalf("invoke: %v", err)
+		return nil, fmt.Errorf("invoke: %w", err)
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
 	if err != nil || resp.StatusCode != http.StatusOK {
-		e.t.Fatalf("invoke: emulator answered %d %.300q: %v", resp.StatusCode, raw, err)
+		return nil, fmt.Errorf("invoke: emulator answered %d %.300q: %v", resp.StatusCode, raw, err)
 	}
-	return raw
+	return raw, nil
 }
 
 // childPIDs lists the descendants of pid.
