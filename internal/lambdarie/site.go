@@ -1,10 +1,15 @@
 package lambdarie
 
 import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
 )
 
 // Response is one HTTP response as the client of a site gets it, decoded
@@ -82,4 +87,51 @@ func (s *Site) invoke(path string, event []byte) (*Response, error) {
 		return nil, fmt.Errorf("answer: %w", err)
 	}
 	return res, nil
+}
+
+// DecodeStreamed reads a streamed function-URL answer as the emulator
+// shows it: the JSON prelude with status, headers and cookies, 8 NUL
+// bytes, then the body.
+func DecodeStreamed(raw []byte) (*Response, error) {
+	i := bytes.Index(raw, make([]byte, 8))
+	if i < 0 {
+		return nil, fmt.Errorf("no streaming prelude in %.300q", raw)
+	}
+	var head struct {
+		StatusCode int               `json:"statusCode"`
+		Headers    map[string]string `json:"headers"`
+		Cookies    []string          `json:"cookies"`
+	}
+	if err := json.Unmarshal(raw[:i], &head); err != nil {
+		return nil, fmt.Errorf("prelude %q: %w", raw[:i], err)
+	}
+	return &Response{Status: head.StatusCode, Header: toHeader(head.Headers), Cookies: head.Cookies, Body: raw[i+8:]}, nil
+}
+
+// DecodeBuffered reads a buffered function-URL answer (payload format
+// 2.0), whose body must be base64-encoded whatever it holds.
+func DecodeBuffered(raw []byte) (*Response, error) {
+	var resp events.APIGatewayV2HTTPResponse
+	if err := json.Unmarshal(raw, &resp); err != nil || resp.StatusCode == 0 {
+		return nil, fmt.Errorf("buffered response %.300q: %v", raw, err)
+	}
+	body := []byte(resp.Body)
+	if resp.Body != "" {
+		if !resp.IsBase64Encoded {
+			return nil, fmt.Errorf("buffered body not base64-encoded: %.100q", resp.Body)
+		}
+		var err error
+		if body, err = base64.StdEncoding.DecodeString(resp.Body); err != nil {
+			return nil, fmt.Errorf("buffered body: %w", err)
+		}
+	}
+	return &Response{Status: resp.StatusCode, Header: toHeader(resp.Headers), Cookies: resp.Cookies, Body: body}, nil
+}
+
+func toHeader(m map[string]string) http.Header {
+	h := http.Header{}
+	for k, v := range m {
+		h.Set(k, v)
+	}
+	return h
 }
