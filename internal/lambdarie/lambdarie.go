@@ -18,8 +18,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -73,12 +71,7 @@ func Start(t testing.TB, bootstrap string, env map[string]string) *Emulator {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		// The emulator starts the bootstrap in a process group of its own:
-		// end both by their ids.
-		for _, pid := range append(childPIDs(cmd.Process.Pid), cmd.Process.Pid) {
-			_ = syscall.Kill(pid, syscall.SIGKILL)
-		}
-		_ = cmd.Wait()
+		kill(cmd)
 		if t.Failed() {
 			t.Logf("emulator output (%s):\n%s", filepath.Base(filepath.Dir(bootstrap)), Tail(logs.String(), 6000))
 		}
@@ -129,22 +122,6 @@ func (e *Emulator) Post(payload []byte) ([]byte, error) {
 		return nil, fmt.Errorf("invoke: emulator answered %d %.300q: %v", resp.StatusCode, raw, err)
 	}
 	return raw, nil
-}
-
-// childPIDs lists the descendants of pid.
-func childPIDs(pid int) []int {
-	var out []int
-	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid))
-	for _, f := range tasks {
-		data, _ := os.ReadFile(f)
-		for _, s := range strings.Fields(string(data)) {
-			if child, err := strconv.Atoi(s); err == nil {
-				out = append(out, childPIDs(child)...)
-				out = append(out, child)
-			}
-		}
-	}
-	return out
 }
 
 // Tail is the last n bytes of s.
