@@ -16,14 +16,15 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/filetolink/filetolink/internal/lambdarie"
+	"github.com/filetolink/filetolink/internal/testkit"
 	"github.com/filetolink/filetolink/pkg/platform"
 )
 
 // go-bridge's request and response JSON, and a model of go-bridge
 // (github.com/vercel/go-bridge's Serve, which wraps each function on
 // Vercel) for the few cases the real build under aws-lambda-rie cannot
-// reach: handlers that panic or leave a short body (respond_test.go). The
-// model does what go-bridge does: the request has context.Background(),
+// reach: handlers that panic or leave a short body
+// (TestServeKeepsAnswersWhole). The model does what go-bridge does: the request has context.Background(),
 // RequestURI set to the path, Host from the host header, RemoteAddr from
 // x-real-ip; the ResponseWriter buffers everything, every WriteHeader
 // overwrites the status, bytes written for HEAD are kept; the response is
@@ -125,6 +126,35 @@ func invokeVercel(fn http.HandlerFunc, event []byte) ([]byte, error) {
 		return nil, fmt.Errorf("encode response: %w", err)
 	}
 	return out, nil
+}
+
+// TestServeKeepsAnswersWhole drives serve with the handlers every adapter
+// runs through the Vercel runtime model: what the runtime would send as it
+// is must never be a response with missing bytes, so a broken answer is a
+// 502.
+func TestServeKeepsAnswersWhole(t *testing.T) {
+	testkit.RunHandlers(t, func(t *testing.T, tc testkit.HandlerCase) {
+		fn := func(w http.ResponseWriter, r *http.Request) { serve(tc.Serve, w, r) }
+		req, _ := json.Marshal(vercelRequest{Method: tc.Method, Path: "/dl/1?code=x", Headers: map[string]headerValues{}})
+		event, _ := json.Marshal(map[string]string{"body": string(req)})
+		out, err := invokeVercel(fn, event)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var resp vercelResponse
+		if err := json.Unmarshal(out, &resp); err != nil {
+			t.Fatal(err)
+		}
+		body, err := base64.StdEncoding.DecodeString(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := tc.Want
+		if want.Broken {
+			want = testkit.BrokeOff
+		}
+		want.Check(t, resp.StatusCode, http.Header(resp.Headers), string(body), false)
+	})
 }
 
 // vercelRoute is one entry of vercel.json's routes.

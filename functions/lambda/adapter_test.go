@@ -33,16 +33,14 @@ func readStream(t *testing.T, resp *events.LambdaFunctionURLStreamingResponse) (
 // broken one a stream that ends in an error; Set-Cookie goes to cookies.
 func TestStreamingAdapter(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-	for _, tc := range testkit.Handlers {
-		t.Run(tc.Name, func(t *testing.T) {
-			resp, err := streamingHandler(tc.Serve)(context.Background(), raw(functionURLEvent(tc.Method, "/x?y=1", nil)))
-			if err != nil {
-				t.Fatal(err)
-			}
-			body, err := readStream(t, resp)
-			tc.Want.Check(t, resp.StatusCode, lambdaHeader(t, resp.Headers, resp.Cookies), body, err != nil)
-		})
-	}
+	testkit.RunHandlers(t, func(t *testing.T, tc testkit.HandlerCase) {
+		resp, err := streamingHandler(tc.Serve)(context.Background(), raw(functionURLEvent(tc.Method, "/x?y=1", nil)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := readStream(t, resp)
+		tc.Want.Check(t, resp.StatusCode, lambdaHeader(t, resp.Headers, resp.Cookies), body, err != nil)
+	})
 }
 
 // lambdaHeader is a function URL answer's headers and cookies as one
@@ -155,28 +153,26 @@ func TestStreamingCloseStopsHandler(t *testing.T) {
 // base64-encoded; a broken one fails the invocation.
 func TestBufferedAdapter(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-	for _, tc := range testkit.Handlers {
-		t.Run(tc.Name, func(t *testing.T) {
-			resp, err := bufferedHandler(tc.Serve)(context.Background(), raw(functionURLEvent(tc.Method, "/x", nil)))
-			if tc.Want.Broken {
-				if err == nil {
-					t.Fatalf("invocation succeeded with %d %q", resp.StatusCode, resp.Body)
-				}
-				return
+	testkit.RunHandlers(t, func(t *testing.T, tc testkit.HandlerCase) {
+		resp, err := bufferedHandler(tc.Serve)(context.Background(), raw(functionURLEvent(tc.Method, "/x", nil)))
+		if tc.Want.Broken {
+			if err == nil {
+				t.Fatalf("invocation succeeded with %d %q", resp.StatusCode, resp.Body)
 			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if resp.Body != "" && !resp.IsBase64Encoded {
-				t.Errorf("body not base64-encoded")
-			}
-			body, err := base64.StdEncoding.DecodeString(resp.Body)
-			if err != nil {
-				t.Errorf("body: %v", err)
-			}
-			tc.Want.Check(t, resp.StatusCode, lambdaHeader(t, resp.Headers, resp.Cookies), string(body), false)
-		})
-	}
+			return
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.Body != "" && !resp.IsBase64Encoded {
+			t.Errorf("body not base64-encoded")
+		}
+		body, err := base64.StdEncoding.DecodeString(resp.Body)
+		if err != nil {
+			t.Errorf("body: %v", err)
+		}
+		tc.Want.Check(t, resp.StatusCode, lambdaHeader(t, resp.Headers, resp.Cookies), string(body), false)
+	})
 }
 
 func TestRequestContext(t *testing.T) {

@@ -131,3 +131,10 @@ func (a Answer) Check(tb testing.TB, status int, header http.Header, body string
 		}
 	}
 }
+
+// RunHandlers runs check on every case of Handlers, one subtest each.
+func RunHandlers(t *testing.T, check func(t *testing.T, tc HandlerCase)) {
+	for _, tc := range Handlers {
+		t.Run(tc.Name, func(t *testing.T) { check(t, tc) })
+	}
+}

@@ -13,17 +13,15 @@ import (
 // TestRun runs the handlers every adapter runs: their answers, as Run
 // leaves them, are the ones testkit.Handlers state.
 func TestRun(t *testing.T) {
-	for _, tc := range testkit.Handlers {
-		t.Run(tc.Name, func(t *testing.T) {
-			var body bytes.Buffer
-			w := httpresponse.New(tc.Method, &body, nil)
-			err := httpresponse.Run(tc.Serve, w, httptest.NewRequest(tc.Method, "/x", nil))
-			if err != nil && !errors.Is(err, httpresponse.ErrIncomplete) {
-				t.Errorf("Run = %v, not ErrIncomplete", err)
-			}
-			tc.Want.Check(t, w.Status(), w.SentHeader(), body.String(), err != nil)
-		})
-	}
+	testkit.RunHandlers(t, func(t *testing.T, tc testkit.HandlerCase) {
+		var body bytes.Buffer
+		w := httpresponse.New(tc.Method, &body, nil)
+		err := httpresponse.Run(tc.Serve, w, httptest.NewRequest(tc.Method, "/x", nil))
+		if err != nil && !errors.Is(err, httpresponse.ErrIncomplete) {
+			t.Errorf("Run = %v, not ErrIncomplete", err)
+		}
+		tc.Want.Check(t, w.Status(), w.SentHeader(), body.String(), err != nil)
+	})
 }
 
 func TestWriteText(t *testing.T) {
