@@ -24,11 +24,11 @@ import (
 // (github.com/vercel/go-bridge's Serve, which wraps each function on
 // Vercel) for the few cases the real build under aws-lambda-rie cannot
 // reach: handlers that panic or leave a short body
-// (TestServeKeepsAnswersWhole). The model does what go-bridge does: the request has context.Background(),
-// RequestURI set to the path, Host from the host header, RemoteAddr from
-// x-real-ip; the ResponseWriter buffers everything, every WriteHeader
-// overwrites the status, bytes written for HEAD are kept; the response is
-// JSON with the body base64-encoded.
+// (TestServeKeepsAnswersWhole). The model does what go-bridge does: the
+// request has context.Background(), RequestURI set to the path, Host from
+// the host header, RemoteAddr from x-real-ip; the ResponseWriter buffers
+// everything, every WriteHeader overwrites the status, bytes written for
+// HEAD are kept; the response is JSON with the body base64-encoded.
 
 // vercelRequest is the request JSON inside the invocation event.
 type vercelRequest struct {
