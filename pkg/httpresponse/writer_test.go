@@ -119,11 +119,9 @@ func TestContentTypeIsSniffed(t *testing.T) {
 
 func TestNoBodyForHEAD204304(t *testing.T) {
 	for _, tt := range []struct {
-		name    string
-		method  string
-		status  int
-		wantN   int
-		wantErr error
+		name, method  string
+		status, wantN int
+		wantErr       error
 	}{
 		{"GET 200 has a body", "GET", 200, 5, nil},
 		{"HEAD drops the body silently", "HEAD", 200, 5, nil},
