@@ -39,8 +39,27 @@ func checkFakeRange(t *testing.T, svc *Service, f *File, content tgfake.Content,
 	}
 }
 
-func TestIntegrationRangesAreByteExact(t *testing.T) {
+// TestIntegration runs its cases in order over one client (a login and
+// a key exchange per DC cost seconds under -race); each case posts its own
+// messages and uses up the failures it injects.
+func TestIntegration(t *testing.T) {
 	e := newEnv(t, envOptions{})
+	for _, c := range []struct {
+		name string
+		test func(t *testing.T, e *env)
+	}{
+		{"ranges are byte-exact", integrationRanges},
+		{"resolve errors", integrationResolveErrors},
+		{"file reference expired mid-stream", integrationFileReference},
+		{"file migrate", integrationFileMigrate},
+		{"dropped connection is retried", integrationDroppedConnection},
+		{"flood wait", integrationFloodWait}, // last: the client learns a lower rate from it
+	} {
+		t.Run(c.name, func(t *testing.T) { c.test(t, e) })
+	}
+}
+
+func integrationRanges(t *testing.T, e *env) {
 	home := tgfake.Pattern(1, 5*mib+12345)
 	other := tgfake.Pattern(2, 3*mib+77)
 	photo := tgfake.Pattern(3, 700*1024+5)
@@ -82,8 +101,7 @@ func TestIntegrationRangesAreByteExact(t *testing.T) {
 	}
 }
 
-func TestIntegrationResolveErrors(t *testing.T) {
-	e := newEnv(t, envOptions{stream: Options{NegativeTTL: time.Millisecond}})
+func integrationResolveErrors(t *testing.T, e *env) {
 	text := e.fake.AddMessage("just text", nil)
 	gone := e.fake.AddMessage("gone", &tgfake.Media{Kind: "document", Name: "x", Content: tgfake.Pattern(1, 10)})
 	e.fake.DeleteMessage(gone)
@@ -140,8 +158,7 @@ func TestIntegrationLogin(t *testing.T) {
 	}
 }
 
-func TestIntegrationFloodWait(t *testing.T) {
-	e := newEnv(t, envOptions{})
+func integrationFloodWait(t *testing.T, e *env) {
 	content := tgfake.Pattern(9, 2*mib)
 	f, _ := e.add(t, "c", &tgfake.Media{Kind: "document", Name: "a", Content: content})
 
@@ -167,11 +184,11 @@ func TestIntegrationFloodWait(t *testing.T) {
 	})
 }
 
-func TestIntegrationFileReferenceExpiredMidStream(t *testing.T) {
-	e := newEnv(t, envOptions{stream: Options{Window: 2}})
+func integrationFileReference(t *testing.T, e *env) {
+	svc := New(e.client, Options{ChannelID: tgfake.DefaultChannelID, Window: 2})
 	content := tgfake.Pattern(5, 6*mib)
 	f, _ := e.add(t, "c", &tgfake.Media{Kind: "document", Name: "a", Content: content})
-	r, err := e.svc.Open(context.Background(), f, 0, content.Size()-1)
+	r, err := svc.Open(context.Background(), f, 0, content.Size()-1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,8 +211,7 @@ func TestIntegrationFileReferenceExpiredMidStream(t *testing.T) {
 	}
 }
 
-func TestIntegrationFileMigrate(t *testing.T) {
-	e := newEnv(t, envOptions{})
+func integrationFileMigrate(t *testing.T, e *env) {
 	content := tgfake.Pattern(6, 2*mib+3)
 	f, _ := e.add(t, "c", &tgfake.Media{Kind: "document", Name: "a", Content: content, DC: 4})
 	// Pretend we believed the file lived on the home DC: Telegram answers
@@ -205,8 +221,7 @@ func TestIntegrationFileMigrate(t *testing.T) {
 	checkFakeRange(t, e.svc, NewFile(wrong, f.Location()), content, 0, content.Size()-1)
 }
 
-func TestIntegrationDroppedConnectionIsRetried(t *testing.T) {
-	e := newEnv(t, envOptions{})
+func integrationDroppedConnection(t *testing.T, e *env) {
 	content := tgfake.Pattern(7, 3*mib)
 	f, _ := e.add(t, "c", &tgfake.Media{Kind: "document", Name: "a", Content: content})
 	e.fake.DropNext(tg.UploadGetFileRequestTypeID, 1)
