@@ -22,7 +22,7 @@ import (
 var files embed.FS
 
 // Pages are the parsed templates: "index.html", "player.html" and
-// "error.html".
+// "error.html", with the partials of head.html they share.
 var Pages = template.Must(template.New("").Funcs(funcs).ParseFS(files, "*.html"))
 
 // Static holds the assets served under /static/ (scripts, styles, the
