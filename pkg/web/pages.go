@@ -96,11 +96,7 @@ func (s *server) serveHealth(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Type", "application/json")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Cache-Control", "no-store")
-	h.Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(http.StatusOK)
-	if r.Method != http.MethodHead {
-		_, _ = w.Write(body)
-	}
+	writeBody(w, r, http.StatusOK, body)
 }
 
 // servePlayer answers /stream/{id}?code=C with the player page, after the
@@ -157,17 +153,10 @@ func (s *server) renderStatus(w http.ResponseWriter, r *http.Request, status int
 		return
 	}
 	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Security-Policy", pageCSP(originOf(base)))
+	setPageHeaders(h, originOf(base))
 	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("X-Frame-Options", "DENY")
 	h.Set("Cache-Control", "no-store")
-	h.Set("Content-Length", strconv.Itoa(buf.Len()))
-	w.WriteHeader(status)
-	if r.Method != http.MethodHead {
-		_, _ = w.Write(buf.Bytes())
-	}
+	writeBody(w, r, status, buf.Bytes())
 }
 
 // pageCSP is the Content-Security-Policy of the HTML pages: scripts and
