@@ -314,6 +314,9 @@ func newID() string {
 // Telegram session: where it comes from and, with a pool, the pool's
 // figures. No secret.
 type Report struct {
+	// Bot is the bot whose session this is: its user id (public, the
+	// digits before the colon of its token; 0 if unknown).
+	Bot int64 `json:"bot,omitempty"`
 	// Source is "memory" (one session per process) or "pool" (REDIS_URL).
 	Source string `json:"source"`
 	// Note says what the operator should know (e.g. every cold start logs in).

@@ -42,7 +42,7 @@ func (s *server) serveIndex(w http.ResponseWriter, r *http.Request) {
 		MaxResponseBytes: s.profile.MaxResponseBytes,
 		Bots:             s.bots(),
 		Samples:          s.samples,
-		Sessions:         sessionFacts(s.sessionReport(r)),
+		Sessions:         sessionsCard(s.sessionReports(r)),
 	})
 }
 
@@ -53,14 +53,14 @@ type health struct {
 	Platform  string `json:"platform"`
 	Connected bool   `json:"telegramConnected"`
 	// Telegram is the health class (stream.Health*), Hint what to do.
-	Telegram         string           `json:"telegram"`
-	Hint             string           `json:"hint,omitempty"`
-	BaseURL          string           `json:"baseURL"`
-	MaxResponseBytes int64            `json:"maxResponseBytes"`
-	UptimeSeconds    int64            `json:"uptimeSeconds"`
-	Goroutines       int              `json:"goroutines"` // for operators and load tests: a leak shows as growth
-	Bots             []BotStatus      `json:"bots,omitempty"`
-	Sessions         *sessions.Report `json:"sessions,omitempty"`
+	Telegram         string            `json:"telegram"`
+	Hint             string            `json:"hint,omitempty"`
+	BaseURL          string            `json:"baseURL"`
+	MaxResponseBytes int64             `json:"maxResponseBytes"`
+	UptimeSeconds    int64             `json:"uptimeSeconds"`
+	Goroutines       int               `json:"goroutines"` // for operators and load tests: a leak shows as growth
+	Bots             []BotStatus       `json:"bots,omitempty"`
+	Sessions         []sessions.Report `json:"sessions,omitempty"`
 }
 
 // serveHealth is the status page as JSON: 200 whenever the process is up
@@ -84,7 +84,7 @@ func (s *server) serveHealth(w http.ResponseWriter, r *http.Request) {
 		UptimeSeconds:    int64(time.Since(s.started).Seconds()),
 		Goroutines:       runtime.NumGoroutine(),
 		Bots:             s.bots(),
-		Sessions:         s.sessionReport(r),
+		Sessions:         s.sessionReports(r),
 	})
 	if err != nil {
 		writeError(w, r, &httpError{status: http.StatusInternalServerError, reason: "internal error", class: "json", err: err})
