@@ -128,6 +128,27 @@ func documentOf(ctx context.Context, api *tg.Client, ch *tg.InputChannel, id int
 	return doc, nil
 }
 
+// photoOf returns the photo of message id.
+func photoOf(ctx context.Context, api *tg.Client, ch *tg.InputChannel, id int) (*tg.Photo, error) {
+	m, err := getMessage(ctx, api, ch, id)
+	if err != nil {
+		return nil, err
+	}
+	msg, ok := m.(*tg.Message)
+	if !ok {
+		return nil, fmt.Errorf("message %d: %T", id, m)
+	}
+	media, ok := msg.Media.(*tg.MessageMediaPhoto)
+	if !ok {
+		return nil, fmt.Errorf("message %d media: %T", id, msg.Media)
+	}
+	p, ok := media.Photo.(*tg.Photo)
+	if !ok {
+		return nil, fmt.Errorf("message %d photo: %T", id, media.Photo)
+	}
+	return p, nil
+}
+
 // channelDocument returns the document of message id of the log channel.
 func channelDocument(ctx context.Context, api *tg.Client, id int) (*tg.Document, error) {
 	ch, err := inputChannel(ctx, api, DefaultChannelID)
@@ -137,8 +158,21 @@ func channelDocument(ctx context.Context, api *tg.Client, id int) (*tg.Document,
 	return documentOf(ctx, api, ch, id)
 }
 
+// channelPhoto returns the photo of message id of the log channel.
+func channelPhoto(ctx context.Context, api *tg.Client, id int) (*tg.Photo, error) {
+	ch, err := inputChannel(ctx, api, DefaultChannelID)
+	if err != nil {
+		return nil, err
+	}
+	return photoOf(ctx, api, ch, id)
+}
+
 func docLocation(d *tg.Document) *tg.InputDocumentFileLocation {
 	return &tg.InputDocumentFileLocation{ID: d.ID, AccessHash: d.AccessHash, FileReference: d.FileReference}
+}
+
+func photoLocation(p *tg.Photo, size string) *tg.InputPhotoFileLocation {
+	return &tg.InputPhotoFileLocation{ID: p.ID, AccessHash: p.AccessHash, FileReference: p.FileReference, ThumbSize: size}
 }
 
 // getFile reads one part with precise addressing.

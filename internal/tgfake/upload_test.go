@@ -91,11 +91,7 @@ func TestGetFile(t *testing.T) {
 
 	runLoggedIn(t, srv, func(ctx context.Context, c *telegram.Client) error {
 		api := c.API()
-		ch, err := inputChannel(ctx, api, DefaultChannelID)
-		if err != nil {
-			return err
-		}
-		doc, err := documentOf(ctx, api, ch, id)
+		doc, err := channelDocument(ctx, api, id)
 		if err != nil {
 			return err
 		}
@@ -200,18 +196,11 @@ func TestGetPhotoSizes(t *testing.T) {
 	id := srv.AddMessage("pic", &Media{Kind: KindPhoto, MIMEType: "image/jpeg", Content: content, Width: 1280, Height: 960})
 	runLoggedIn(t, srv, func(ctx context.Context, c *telegram.Client) error {
 		api := c.API()
-		ch, err := inputChannel(ctx, api, DefaultChannelID)
+		p, err := channelPhoto(ctx, api, id)
 		if err != nil {
 			return err
 		}
-		m, err := getMessage(ctx, api, ch, id)
-		if err != nil {
-			return err
-		}
-		p := m.(*tg.Message).Media.(*tg.MessageMediaPhoto).Photo.(*tg.Photo)
-		loc := func(size string) *tg.InputPhotoFileLocation {
-			return &tg.InputPhotoFileLocation{ID: p.ID, AccessHash: p.AccessHash, FileReference: p.FileReference, ThumbSize: size}
-		}
+		loc := func(size string) *tg.InputPhotoFileLocation { return photoLocation(p, size) }
 		largest, err := getFile(ctx, api, loc("y"), 0, mib)
 		if err != nil {
 			return fmt.Errorf("size y: %w", err)
@@ -236,75 +225,59 @@ func TestGetPhotoSizes(t *testing.T) {
 	})
 }
 
+// A file on another DC: a pool of the home DC, which does not follow
+// migrations, gets FILE_MIGRATE naming the file's DC; that DC serves it.
 func TestFileMigrate(t *testing.T) {
-	srv := NewTest(t, Options{})
-	content := Pattern(5, 100_000)
-	id := srv.AddMessage("code", &Media{Kind: KindVideo, Name: "v.mp4", MIMEType: "video/mp4", Content: content, DC: DefaultOtherDC})
+	for _, tc := range []struct {
+		name string
+		opts Options
+		dc   int // the file's DC
+	}{
+		{"default DCs", Options{}, DefaultOtherDC},
+		{"DC 5", Options{HomeDC: 1, OtherDC: 5}, 5},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := NewTest(t, tc.opts)
+			content := Pattern(5, 100_000)
+			id := srv.AddMessage("code", &Media{Kind: KindVideo, Name: "v.mp4", MIMEType: "video/mp4", Content: content, DC: tc.dc})
 
-	runLoggedIn(t, srv, func(ctx context.Context, c *telegram.Client) error {
-		doc, err := channelDocument(ctx, c.API(), id)
-		if err != nil {
-			return err
-		}
-		if doc.DCID != DefaultOtherDC {
-			return fmt.Errorf("document on DC %d", doc.DCID)
-		}
+			runLoggedIn(t, srv, func(ctx context.Context, c *telegram.Client) error {
+				doc, err := channelDocument(ctx, c.API(), id)
+				if err != nil {
+					return err
+				}
+				if doc.DCID != tc.dc {
+					return fmt.Errorf("document on DC %d", doc.DCID)
+				}
 
-		// A pool of the home DC does not follow migrations: the error shows.
-		home, err := c.Pool(1)
-		if err != nil {
-			return err
-		}
-		defer home.Close()
-		_, err = getFile(ctx, tg.NewClient(home), docLocation(doc), 0, 4096)
-		if err := wantRPCError(err, 303, "FILE_MIGRATE"); err != nil {
-			return fmt.Errorf("home DC: %w", err)
-		}
+				home, err := c.Pool(1)
+				if err != nil {
+					return err
+				}
+				defer home.Close()
+				_, err = getFile(ctx, tg.NewClient(home), docLocation(doc), 0, 4096)
+				if err := wantRPCError(err, 303, "FILE_MIGRATE"); err != nil {
+					return fmt.Errorf("home DC: %w", err)
+				}
+				if rpcErr, _ := tgerr.As(err); rpcErr.Argument != tc.dc {
+					return fmt.Errorf("migrate to %d, want %d", rpcErr.Argument, tc.dc)
+				}
 
-		other, err := c.DC(ctx, DefaultOtherDC, 1)
-		if err != nil {
-			return fmt.Errorf("client.DC: %w", err)
-		}
-		defer other.Close()
-		b, err := getFile(ctx, tg.NewClient(other), docLocation(doc), 0, mib)
-		if err != nil {
-			return fmt.Errorf("DC %d: %w", DefaultOtherDC, err)
-		}
-		if !bytes.Equal(b, contentAt(content, 0, mib)) {
-			return fmt.Errorf("DC %d: %d wrong bytes", DefaultOtherDC, len(b))
-		}
-		return nil
-	})
-}
-
-func TestFileMigrateArgument(t *testing.T) {
-	srv := NewTest(t, Options{HomeDC: 1, OtherDC: 5})
-	id := srv.AddMessage("code", &Media{Kind: KindDocument, Content: Pattern(5, 10), DC: 5})
-	ctx := t.Context()
-	c := newClient(srv, 1)
-	if err := c.Run(ctx, func(ctx context.Context) error {
-		if _, err := c.Auth().Bot(ctx, DefaultBotToken); err != nil {
-			return err
-		}
-		doc, err := channelDocument(ctx, c.API(), id)
-		if err != nil {
-			return err
-		}
-		home, err := c.Pool(1)
-		if err != nil {
-			return err
-		}
-		defer home.Close()
-		_, err = getFile(ctx, tg.NewClient(home), docLocation(doc), 0, 4096)
-		if err := wantRPCError(err, 303, "FILE_MIGRATE"); err != nil {
-			return err
-		}
-		if rpcErr, _ := tgerr.As(err); rpcErr.Argument != 5 {
-			return fmt.Errorf("migrate to %d, want 5", rpcErr.Argument)
-		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
+				other, err := c.DC(ctx, tc.dc, 1)
+				if err != nil {
+					return fmt.Errorf("client.DC: %w", err)
+				}
+				defer other.Close()
+				b, err := getFile(ctx, tg.NewClient(other), docLocation(doc), 0, mib)
+				if err != nil {
+					return fmt.Errorf("DC %d: %w", tc.dc, err)
+				}
+				if !bytes.Equal(b, contentAt(content, 0, mib)) {
+					return fmt.Errorf("DC %d: %d wrong bytes", tc.dc, len(b))
+				}
+				return nil
+			})
+		})
 	}
 }
 
@@ -324,11 +297,10 @@ func TestFileReferenceExpiry(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		pm, err := getMessage(ctx, api, ch, photo)
+		oldPhoto, err := photoOf(ctx, api, ch, photo)
 		if err != nil {
 			return err
 		}
-		oldPhoto := pm.(*tg.Message).Media.(*tg.MessageMediaPhoto).Photo.(*tg.Photo)
 		if _, err := getFile(ctx, api, docLocation(old), 0, 4096); err != nil {
 			return fmt.Errorf("before expiry: %w", err)
 		}
@@ -338,7 +310,7 @@ func TestFileReferenceExpiry(t *testing.T) {
 		if err := wantRPCError(err, 400, "FILE_REFERENCE_EXPIRED"); err != nil {
 			return fmt.Errorf("after expiry: %w", err)
 		}
-		_, err = getFile(ctx, api, &tg.InputPhotoFileLocation{ID: oldPhoto.ID, AccessHash: oldPhoto.AccessHash, FileReference: oldPhoto.FileReference, ThumbSize: "y"}, 0, 4096)
+		_, err = getFile(ctx, api, photoLocation(oldPhoto, "y"), 0, 4096)
 		if err := wantRPCError(err, 400, "FILE_REFERENCE_EXPIRED"); err != nil {
 			return fmt.Errorf("photo after expiry: %w", err)
 		}
