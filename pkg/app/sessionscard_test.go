@@ -55,19 +55,23 @@ func TestSessionsCardShowsEveryBot(t *testing.T) {
 	}
 	page, healthz := fetch("/"), fetch("/healthz")
 	var h struct {
-		Sessions []sessions.Report `json:"sessions"`
+		Sessions    *sessions.Report  `json:"sessions"`
+		BotSessions []sessions.Report `json:"botSessions"`
 	}
 	if err := json.Unmarshal([]byte(healthz), &h); err != nil {
 		t.Fatalf("/healthz: %v\n%s", err, healthz)
 	}
 	_, card, _ := strings.Cut(page, `id="sessions"`)
 	card, _, _ = strings.Cut(card, "</section>")
-	if len(h.Sessions) != len(tokens) {
-		t.Fatalf("/healthz has %d session reports for %d bots:\n%s", len(h.Sessions), len(tokens), healthz)
+	if len(h.BotSessions) != len(tokens) {
+		t.Fatalf("/healthz has %d session reports for %d bots:\n%s", len(h.BotSessions), len(tokens), healthz)
+	}
+	if h.Sessions == nil || h.Sessions.Bot != tgclient.BotID(tokens[0]) {
+		t.Errorf("/healthz sessions %+v, want the first bot's report", h.Sessions)
 	}
 	for i, token := range tokens {
 		id := tgclient.BotID(token)
-		rep := h.Sessions[i]
+		rep := h.BotSessions[i]
 		after := pools[i].Status(context.Background())
 		if rep.Bot != id || rep.Source != "pool" || rep.Pool == nil || !rep.Pool.Reachable ||
 			rep.Pool.Stored < before[i].Stored || rep.Pool.Stored > after.Stored {
