@@ -15,18 +15,20 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/filetolink/filetolink/internal/lambdarie"
+	"github.com/filetolink/filetolink/internal/testkit"
 	"github.com/filetolink/filetolink/pkg/platform"
 )
 
 // go-bridge's request and response JSON, and a model of go-bridge
 // (github.com/vercel/go-bridge's Serve, which wraps each function on
 // Vercel) for the few cases the real build under aws-lambda-rie cannot
-// reach: handlers that panic or leave a short body (respond_test.go). The
-// model does what go-bridge does: the request has context.Background(),
-// RequestURI set to the path, Host from the host header, RemoteAddr from
-// x-real-ip; the ResponseWriter buffers everything, every WriteHeader
-// overwrites the status, bytes written for HEAD are kept; the response is
-// JSON with the body base64-encoded.
+// reach: handlers that panic or leave a short body
+// (TestServeKeepsAnswersWhole). The model does what go-bridge does: the
+// request has context.Background(), RequestURI set to the path, Host from
+// the host header, RemoteAddr from x-real-ip; the ResponseWriter buffers
+// everything, every WriteHeader overwrites the status, bytes written for
+// HEAD are kept; the response is JSON with the body base64-encoded.
 
 // vercelRequest is the request JSON inside the invocation event.
 type vercelRequest struct {
@@ -126,6 +128,35 @@ func invokeVercel(fn http.HandlerFunc, event []byte) ([]byte, error) {
 	return out, nil
 }
 
+// TestServeKeepsAnswersWhole drives serve with the handlers every adapter
+// runs through the Vercel runtime model: what the runtime would send as it
+// is must never be a response with missing bytes, so a broken answer is a
+// 502.
+func TestServeKeepsAnswersWhole(t *testing.T) {
+	testkit.RunHandlers(t, func(t *testing.T, tc testkit.HandlerCase) {
+		fn := func(w http.ResponseWriter, r *http.Request) { serve(tc.Serve, w, r) }
+		req, _ := json.Marshal(vercelRequest{Method: tc.Method, Path: "/dl/1?code=x", Headers: map[string]headerValues{}})
+		event, _ := json.Marshal(map[string]string{"body": string(req)})
+		out, err := invokeVercel(fn, event)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var resp vercelResponse
+		if err := json.Unmarshal(out, &resp); err != nil {
+			t.Fatal(err)
+		}
+		body, err := base64.StdEncoding.DecodeString(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := tc.Want
+		if want.Broken {
+			want = testkit.BrokeOff
+		}
+		want.Check(t, resp.StatusCode, http.Header(resp.Headers), string(body), false)
+	})
+}
+
 // vercelRoute is one entry of vercel.json's routes.
 type vercelRoute struct {
 	Src  string `json:"src"`
@@ -184,33 +215,14 @@ func routeFor(routes []vercelRoute, path string) (file string, ok bool) {
 	return "", false
 }
 
-// vercelClient sends requests through the build's routes to the functions
-// invoke runs, checking that each response fits Vercel's limits. Each
-// request comes from its own client IP unless the test sets x-real-ip, so
-// that failures of one test never rate-limit another.
-type vercelClient struct {
-	t      testing.TB
-	routes []vercelRoute
-	invoke func(file string, event []byte) ([]byte, error)
-}
-
 var clientIPs atomic.Uint32
 
-type result struct {
-	status int
-	header http.Header
-	body   []byte
-}
-
-// vercelEvent is the invocation event go-bridge decodes: an API Gateway
-// proxy event whose body is the request JSON.
-func vercelEvent(method, target string, headers map[string]string) []byte {
-	return vercelEventBody(method, target, headers, "")
-}
-
-// vercelEventBody is vercelEvent with a request body (sent base64-encoded,
-// as Vercel does).
-func vercelEventBody(method, target string, headers map[string]string, body string) []byte {
+// vercelEvent is the invocation event go-bridge decodes for one request:
+// an API Gateway proxy event whose body is the request JSON, with the
+// request body base64-encoded, as Vercel sends it. Each request comes from
+// its own client IP unless headers set x-real-ip, so that failures of one
+// test never rate-limit another.
+func vercelEvent(method, target string, headers map[string]string, body []byte) ([]byte, error) {
 	n := clientIPs.Add(1)
 	ip := fmt.Sprintf("10.%d.%d.%d", n>>16&0xff, n>>8&0xff, n&0xff)
 	hdr := map[string]headerValues{
@@ -225,52 +237,49 @@ func vercelEventBody(method, target string, headers map[string]string, body stri
 		hdr[strings.ToLower(k)] = headerValues{v}
 	}
 	req := vercelRequest{Host: "filetolink-test.vercel.app", Path: target, Method: method, Headers: hdr}
-	if body != "" {
-		req.Encoding, req.Body = "base64", base64.StdEncoding.EncodeToString([]byte(body))
+	if body != nil {
+		req.Encoding, req.Body = "base64", base64.StdEncoding.EncodeToString(body)
 	}
 	reqJSON, err := json.Marshal(req)
 	if err != nil {
-		panic(err)
+		return nil, err
 	}
-	event, err := json.Marshal(events.APIGatewayProxyRequest{Body: string(reqJSON)})
-	if err != nil {
-		panic(err)
-	}
-	return event
+	return json.Marshal(events.APIGatewayProxyRequest{Body: string(reqJSON)})
 }
 
-func (c *vercelClient) do(method, target string, headers map[string]string) *result {
-	c.t.Helper()
-	return c.doBody(method, target, headers, "")
-}
-
-// doBody is do with a request body.
-func (c *vercelClient) doBody(method, target string, headers map[string]string, reqBody string) *result {
-	c.t.Helper()
-	path, _, _ := strings.Cut(target, "?")
-	file, ok := routeFor(c.routes, path)
-	if !ok {
-		c.t.Fatalf("%s %s: no route", method, target)
-	}
-	out, err := c.invoke(file, vercelEventBody(method, target, headers, reqBody))
-	if err != nil {
-		c.t.Fatalf("%s %s: %v", method, target, err)
-	}
-	// Lambda refuses a payload over 6 MiB (+ 100 bytes); Vercel a body over
-	// 4.5 MB.
+// decodeVercel reads a function's response JSON, failing on one that does
+// not fit Vercel's limits: Lambda refuses a payload over 6 MiB (+ 100
+// bytes), Vercel a body over 4.5 MB.
+func decodeVercel(out []byte) (*lambdarie.Response, error) {
 	if len(out) >= 6<<20 {
-		c.t.Fatalf("%s %s: response payload of %d bytes, not under 6 MiB", method, target, len(out))
+		return nil, fmt.Errorf("response payload of %d bytes, not under 6 MiB", len(out))
 	}
 	var resp vercelResponse
 	if err := json.Unmarshal(out, &resp); err != nil || resp.StatusCode == 0 {
-		c.t.Fatalf("%s %s: not a response: %.500q (%v)", method, target, out, err)
+		return nil, fmt.Errorf("not a response: %.500q (%v)", out, err)
 	}
 	body, err := base64.StdEncoding.DecodeString(resp.Body)
 	if err != nil || resp.Encoding != "base64" {
-		c.t.Fatalf("%s %s: body encoding %q: %v", method, target, resp.Encoding, err)
+		return nil, fmt.Errorf("body encoding %q: %v", resp.Encoding, err)
 	}
 	if len(body) > platform.VercelBodyLimit {
-		c.t.Fatalf("%s %s: body of %d bytes, over Vercel's %d", method, target, len(body), platform.VercelBodyLimit)
+		return nil, fmt.Errorf("body of %d bytes, over Vercel's %d", len(body), platform.VercelBodyLimit)
 	}
-	return &result{status: resp.StatusCode, header: http.Header(resp.Headers), body: body}
+	return &lambdarie.Response{Status: resp.StatusCode, Header: http.Header(resp.Headers), Body: body}, nil
+}
+
+// vercelSite sends requests through the build's routes to the function
+// file that function runs.
+func vercelSite(routes []vercelRoute, function func(file string) (*lambdarie.Emulator, error)) *lambdarie.Site {
+	return &lambdarie.Site{
+		Route: func(path string) (*lambdarie.Emulator, error) {
+			file, ok := routeFor(routes, path)
+			if !ok {
+				return nil, fmt.Errorf("no route for %s", path)
+			}
+			return function(file)
+		},
+		Event:  vercelEvent,
+		Decode: decodeVercel,
+	}
 }

@@ -294,14 +294,13 @@ func startVercelFunctions(t *testing.T, out *vercelOutput, env map[string]string
 	return f
 }
 
-// invoke posts event to the function file's emulator and returns the
-// payload the function answered.
-func (f *vercelFunctions) invoke(file string, event []byte) ([]byte, error) {
+// route is the emulator running the function file.
+func (f *vercelFunctions) route(file string) (*lambdarie.Emulator, error) {
 	e, ok := f.emu[file]
 	if !ok {
 		return nil, fmt.Errorf("no built function %s", file)
 	}
-	return e.Invoke(event), nil
+	return e, nil
 }
 
 // logs is what all the functions wrote.

@@ -22,7 +22,7 @@ import (
 var files embed.FS
 
 // Pages are the parsed templates: "index.html", "player.html" and
-// "error.html".
+// "error.html", with the partials of head.html they share.
 var Pages = template.Must(template.New("").Funcs(funcs).ParseFS(files, "*.html"))
 
 // Static holds the assets served under /static/ (scripts, styles, the
@@ -55,8 +55,8 @@ type Index struct {
 	Bots []Bot
 	// Samples are the demo's files, linked from the page (none elsewhere).
 	Samples []Sample
-	// Sessions describes the Telegram session (source, pool figures).
-	Sessions *Facts
+	// Sessions describes the Telegram sessions (source, pool figures).
+	Sessions *Sessions
 }
 
 // Sample is one demo file the index links to.
@@ -76,10 +76,19 @@ type Error struct {
 	RetryAfter string
 }
 
-// Facts is a titled list of label/value pairs with an optional note.
+// Sessions is the status page's card of the Telegram sessions.
+type Sessions struct {
+	// Bots are the facts of each bot's session, the first bot first,
+	// titled by the bot's public label.
+	Bots []Facts
+	// Note says what the operator should know about all of them.
+	Note string
+}
+
+// Facts is a titled list of label/value pairs.
 type Facts struct {
+	Title string
 	Items []Fact
-	Note  string
 }
 
 // Fact is one label and its value.

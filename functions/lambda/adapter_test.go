@@ -11,6 +11,8 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"go.uber.org/goleak"
+
+	"github.com/filetolink/filetolink/internal/testkit"
 )
 
 // Unit tests of the two adapters with small handlers: the cases a real
@@ -27,135 +29,33 @@ func readStream(t *testing.T, resp *events.LambdaFunctionURLStreamingResponse) (
 	return string(b), err
 }
 
+// TestStreamingAdapter: a streamed answer is Run's as it went out, a
+// broken one a stream that ends in an error; Set-Cookie goes to cookies.
 func TestStreamingAdapter(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-	tests := []struct {
-		name       string
-		method     string
-		h          http.HandlerFunc
-		status     int
-		body       string
-		bodyFails  bool
-		wantHeader map[string]string
-	}{
-		{
-			name: "plain",
-			h: func(w http.ResponseWriter, r *http.Request) {
-				w.Header().Set("Content-Type", "text/plain")
-				w.Header().Add("X-Multi", "a")
-				w.Header().Add("X-Multi", "b")
-				w.WriteHeader(http.StatusTeapot)
-				w.WriteHeader(http.StatusOK) // ignored, as in net/http
-				io.WriteString(w, "short and stout")
-			},
-			status: http.StatusTeapot, body: "short and stout",
-			wantHeader: map[string]string{"Content-Type": "text/plain", "X-Multi": "a,b"},
-		},
-		{
-			name:   "nothing written is 200",
-			h:      func(w http.ResponseWriter, r *http.Request) {},
-			status: 200, body: "",
-		},
-		{
-			name:   "HEAD sends no body",
-			method: "HEAD",
-			h: func(w http.ResponseWriter, r *http.Request) {
-				w.Header().Set("Content-Length", "5")
-				io.WriteString(w, "hello")
-			},
-			status: 200, body: "", wantHeader: map[string]string{"Content-Length": "5"},
-		},
-		{
-			name: "304 sends no body",
-			h: func(w http.ResponseWriter, r *http.Request) {
-				w.WriteHeader(http.StatusNotModified)
-				io.WriteString(w, "hello")
-			},
-			status: 304, body: "",
-		},
-		{
-			name: "headers changed after the status are not sent",
-			h: func(w http.ResponseWriter, r *http.Request) {
-				w.Header().Set("Content-Type", "text/plain")
-				w.WriteHeader(200)
-				w.Header().Set("X-Late", "1")
-				io.WriteString(w, "ok")
-			},
-			status: 200, body: "ok", wantHeader: map[string]string{"X-Late": ""},
-		},
-		{
-			name: "panic before the status is a 500",
-			h: func(w http.ResponseWriter, r *http.Request) {
-				w.Header().Set("X-Secret-Header", "x")
-				panic("boom")
-			},
-			status: 500, body: "internal error\n",
-			wantHeader: map[string]string{"Content-Type": "text/plain; charset=utf-8", "X-Secret-Header": ""},
-		},
-		{
-			name: "panic after the status breaks the stream",
-			h: func(w http.ResponseWriter, r *http.Request) {
-				w.Header().Set("Content-Length", "10")
-				io.WriteString(w, "hello")
-				panic(http.ErrAbortHandler)
-			},
-			status: 200, body: "hello", bodyFails: true,
-		},
-		{
-			name: "body shorter than its Content-Length breaks the stream",
-			h: func(w http.ResponseWriter, r *http.Request) {
-				w.Header().Set("Content-Length", "10")
-				io.WriteString(w, "hello")
-			},
-			status: 200, body: "hello", bodyFails: true,
-		},
-		{
-			name: "bytes past Content-Length are refused",
-			h: func(w http.ResponseWriter, r *http.Request) {
-				w.Header().Set("Content-Length", "3")
-				if _, err := io.WriteString(w, "hello"); err == nil {
-					t.Error("writing past Content-Length succeeded")
-				}
-				io.WriteString(w, "hel")
-			},
-			status: 200, body: "hel",
-		},
-		{
-			name: "Set-Cookie goes to cookies",
-			h: func(w http.ResponseWriter, r *http.Request) {
-				http.SetCookie(w, &http.Cookie{Name: "a", Value: "1"})
-				http.SetCookie(w, &http.Cookie{Name: "b", Value: "2"})
-			},
-			status: 200, wantHeader: map[string]string{"Set-Cookie": ""},
-		},
+	testkit.RunHandlers(t, func(t *testing.T, tc testkit.HandlerCase) {
+		resp, err := streamingHandler(tc.Serve)(context.Background(), raw(functionURLEvent(tc.Method, "/x?y=1", nil)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := readStream(t, resp)
+		tc.Want.Check(t, resp.StatusCode, lambdaHeader(t, resp.Headers, resp.Cookies), body, err != nil)
+	})
+}
+
+// lambdaHeader is a function URL answer's headers and cookies as one
+// http.Header; a Set-Cookie among the headers fails t.
+func lambdaHeader(t *testing.T, headers map[string]string, cookies []string) http.Header {
+	t.Helper()
+	h := http.Header{}
+	for k, v := range headers {
+		h.Set(k, v)
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			method := tt.method
-			if method == "" {
-				method = "GET"
-			}
-			resp, err := streamingHandler(tt.h)(context.Background(), raw(functionURLEvent(method, "/x?y=1", nil)))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if resp.StatusCode != tt.status {
-				t.Errorf("status %d, want %d", resp.StatusCode, tt.status)
-			}
-			for k, v := range tt.wantHeader {
-				if got := resp.Headers[k]; got != v {
-					t.Errorf("header %s = %q, want %q", k, got, v)
-				}
-			}
-			body, err := readStream(t, resp)
-			if body != tt.body {
-				t.Errorf("body %q, want %q", body, tt.body)
-			}
-			if (err != nil) != tt.bodyFails {
-				t.Errorf("body error %v, want an error: %v", err, tt.bodyFails)
-			}
-		})
+	if _, ok := h["Set-Cookie"]; ok {
+		t.Errorf("Set-Cookie among the headers, not the cookies: %v", headers)
 	}
+	h["Set-Cookie"] = cookies
+	return h
 }
 
 // raw is the JSON the runtime hands a handler for ev.
@@ -249,64 +149,30 @@ func TestStreamingCloseStopsHandler(t *testing.T) {
 	}
 }
 
+// TestBufferedAdapter: a buffered answer is Run's, its body always
+// base64-encoded; a broken one fails the invocation.
 func TestBufferedAdapter(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-	tests := []struct {
-		name      string
-		method    string
-		h         http.HandlerFunc
-		status    int
-		body      string
-		invokeErr bool
-	}{
-		{"text is base64 too", "GET", func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Type", "text/plain")
-			io.WriteString(w, "\x00<&>")
-		}, 200, "\x00<&>", false},
-		{"first status wins", "GET", func(w http.ResponseWriter, r *http.Request) {
-			w.WriteHeader(404)
-			w.WriteHeader(200)
-			io.WriteString(w, "gone")
-		}, 404, "gone", false},
-		{"nothing written is 200", "GET", func(w http.ResponseWriter, r *http.Request) {}, 200, "", false},
-		{"HEAD sends no body", "HEAD", func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Length", "5")
-			io.WriteString(w, "hello")
-		}, 200, "", false},
-		{"panic is a 500", "GET", func(w http.ResponseWriter, r *http.Request) { panic("boom") }, 500, "internal error\n", false},
-		{"abort fails the invocation", "GET", func(w http.ResponseWriter, r *http.Request) {
-			io.WriteString(w, "half")
-			panic(http.ErrAbortHandler)
-		}, 0, "", true},
-		{"short body fails the invocation", "GET", func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Length", "10")
-			io.WriteString(w, "hello")
-		}, 0, "", true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			resp, err := bufferedHandler(tt.h)(context.Background(), raw(functionURLEvent(tt.method, "/x", nil)))
-			if tt.invokeErr {
-				if err == nil {
-					t.Fatalf("invocation succeeded with %d %q", resp.StatusCode, resp.Body)
-				}
-				return
+	testkit.RunHandlers(t, func(t *testing.T, tc testkit.HandlerCase) {
+		resp, err := bufferedHandler(tc.Serve)(context.Background(), raw(functionURLEvent(tc.Method, "/x", nil)))
+		if tc.Want.Broken {
+			if err == nil {
+				t.Fatalf("invocation succeeded with %d %q", resp.StatusCode, resp.Body)
 			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if resp.StatusCode != tt.status {
-				t.Errorf("status %d, want %d", resp.StatusCode, tt.status)
-			}
-			if resp.Body != "" && !resp.IsBase64Encoded {
-				t.Errorf("body not base64-encoded")
-			}
-			body, _ := base64.StdEncoding.DecodeString(resp.Body)
-			if string(body) != tt.body {
-				t.Errorf("body %q, want %q", body, tt.body)
-			}
-		})
-	}
+			return
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.Body != "" && !resp.IsBase64Encoded {
+			t.Errorf("body not base64-encoded")
+		}
+		body, err := base64.StdEncoding.DecodeString(resp.Body)
+		if err != nil {
+			t.Errorf("body: %v", err)
+		}
+		tc.Want.Check(t, resp.StatusCode, lambdaHeader(t, resp.Headers, resp.Cookies), string(body), false)
+	})
 }
 
 func TestRequestContext(t *testing.T) {

@@ -1,11 +1,8 @@
 package main
 
 import (
-	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -65,16 +62,9 @@ func buildBootstrap(t *testing.T) string {
 	return bootstrap.path
 }
 
-// emulator is one aws-lambda-rie process running the bootstrap.
-type emulator struct {
-	*lambdarie.Emulator
-	t    *testing.T
-	logs *tgfake.LogBuffer
-}
-
 // startEmulator runs the bootstrap under aws-lambda-rie with the fake
 // Telegram's settings and env.
-func startEmulator(t *testing.T, fake *tgfake.Server, env map[string]string) *emulator {
+func startEmulator(t *testing.T, fake *tgfake.Server, env map[string]string) *lambdarie.Emulator {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds and runs the Lambda bootstrap; skipped with -short")
@@ -90,8 +80,21 @@ func startEmulator(t *testing.T, fake *tgfake.Server, env map[string]string) *em
 	for k, v := range env {
 		all[k] = v
 	}
-	e := lambdarie.Start(t, boot, all)
-	return &emulator{Emulator: e, t: t, logs: e.Logs}
+	return lambdarie.Start(t, boot, all)
+}
+
+// functionURL is the function URL of the bootstrap e runs, in the invoke
+// mode whose answers decode reads.
+func functionURL(e *lambdarie.Emulator, decode func([]byte) (*lambdarie.Response, error)) *lambdarie.Site {
+	return &lambdarie.Site{
+		Route: lambdarie.Only(e),
+		Event: func(method, target string, headers map[string]string, body []byte) ([]byte, error) {
+			ev := functionURLEvent(method, target, headers)
+			ev.Body = string(body)
+			return json.Marshal(ev)
+		},
+		Decode: decode,
+	}
 }
 
 // functionURLEvent is the event a function URL sends for one request.
@@ -132,69 +135,4 @@ func functionURLEvent(method, target string, headers map[string]string) events.L
 			},
 		},
 	}
-}
-
-// post sends one invocation of ev and returns what the emulator answered.
-func (e *emulator) post(ev any) []byte {
-	e.t.Helper()
-	payload, err := json.Marshal(ev)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return e.Invoke(payload)
-}
-
-// result is one HTTP response as the client of the function URL gets it.
-type result struct {
-	status  int
-	header  http.Header
-	cookies []string
-	body    []byte
-}
-
-// parseStreamed reads a streamed response: the JSON prelude with status,
-// headers and cookies, 8 NUL bytes, then the body.
-func parseStreamed(t *testing.T, raw []byte) *result {
-	t.Helper()
-	i := bytes.Index(raw, make([]byte, 8))
-	if i < 0 {
-		t.Fatalf("no streaming prelude in %.300q", raw)
-	}
-	var head struct {
-		StatusCode int               `json:"statusCode"`
-		Headers    map[string]string `json:"headers"`
-		Cookies    []string          `json:"cookies"`
-	}
-	if err := json.Unmarshal(raw[:i], &head); err != nil {
-		t.Fatalf("prelude %q: %v", raw[:i], err)
-	}
-	return &result{status: head.StatusCode, header: toHeader(head.Headers), cookies: head.Cookies, body: raw[i+8:]}
-}
-
-// parseBuffered reads a buffered (payload v2) response.
-func parseBuffered(t *testing.T, raw []byte) *result {
-	t.Helper()
-	var resp events.APIGatewayV2HTTPResponse
-	if err := json.Unmarshal(raw, &resp); err != nil || resp.StatusCode == 0 {
-		t.Fatalf("buffered response %.300q: %v", raw, err)
-	}
-	body := []byte(resp.Body)
-	if resp.Body != "" {
-		if !resp.IsBase64Encoded {
-			t.Fatalf("buffered body not base64-encoded: %.100q", resp.Body)
-		}
-		var err error
-		if body, err = base64.StdEncoding.DecodeString(resp.Body); err != nil {
-			t.Fatalf("buffered body: %v", err)
-		}
-	}
-	return &result{status: resp.StatusCode, header: toHeader(resp.Headers), cookies: resp.Cookies, body: body}
-}
-
-func toHeader(m map[string]string) http.Header {
-	h := http.Header{}
-	for k, v := range m {
-		h.Set(k, v)
-	}
-	return h
 }

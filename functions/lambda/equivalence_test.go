@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/filetolink/filetolink/internal/lambdarie"
 )
 
 // conditionalTable sends the same conditional and range requests through
@@ -19,12 +21,13 @@ import (
 // aws-lambda-go-api-proxy, which split header values at commas: an If-Range
 // date became "Mon", an If-None-Match list lost its second tag and only the
 // first of two ranges was served.
-func conditionalTable(t *testing.T, c *client, cat *catalog) {
-	target := dl(cat.small, smallCaption)
-	head := c.do("HEAD", target, nil)
-	etag, lastMod := head.header.Get("ETag"), head.header.Get("Last-Modified")
-	if head.status != 200 || etag == "" || !strings.Contains(lastMod, ", ") {
-		t.Fatalf("HEAD: %d ETag %q Last-Modified %q", head.status, etag, lastMod)
+func conditionalTable(t *testing.T, s *lambdarie.Site, cat *lambdarie.Catalog) {
+	target := cat.Escaped.DL()
+	smallData := cat.Escaped.All(t)
+	head := s.Do(t, "HEAD", target, nil)
+	etag, lastMod := head.Header.Get("ETag"), head.Header.Get("Last-Modified")
+	if head.Status != 200 || etag == "" || !strings.Contains(lastMod, ", ") {
+		t.Fatalf("HEAD: %d ETag %q Last-Modified %q", head.Status, etag, lastMod)
 	}
 	size := len(smallData)
 	for _, tt := range []struct {
@@ -49,15 +52,15 @@ func conditionalTable(t *testing.T, c *client, cat *catalog) {
 		{"two ranges with spaces", map[string]string{"Range": "bytes=0-1, 5-6"}, 206, nil, [][]byte{smallData[0:2], smallData[5:7]}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			res := c.do("GET", target, tt.headers)
-			if res.status != tt.status {
-				t.Fatalf("%v: %d %.200q, want %d", tt.headers, res.status, res.body, tt.status)
+			res := s.Do(t, "GET", target, tt.headers)
+			if res.Status != tt.status {
+				t.Fatalf("%v: %d %.200q, want %d", tt.headers, res.Status, res.Body, tt.status)
 			}
-			if tt.body != nil && !bytes.Equal(res.body, tt.body) {
-				t.Errorf("%v: body of %d bytes, want %d", tt.headers, len(res.body), len(tt.body))
+			if tt.body != nil && !bytes.Equal(res.Body, tt.body) {
+				t.Errorf("%v: body of %d bytes, want %d", tt.headers, len(res.Body), len(tt.body))
 			}
-			if tt.status == 304 && len(res.body) != 0 {
-				t.Errorf("304 with a body of %d bytes", len(res.body))
+			if tt.status == 304 && len(res.Body) != 0 {
+				t.Errorf("304 with a body of %d bytes", len(res.Body))
 			}
 			if tt.parts != nil {
 				checkParts(t, res, tt.parts)
@@ -66,13 +69,13 @@ func conditionalTable(t *testing.T, c *client, cat *catalog) {
 	}
 }
 
-func checkParts(t *testing.T, res *result, want [][]byte) {
+func checkParts(t *testing.T, res *lambdarie.Response, want [][]byte) {
 	t.Helper()
-	mt, params, err := mime.ParseMediaType(res.header.Get("Content-Type"))
+	mt, params, err := mime.ParseMediaType(res.Header.Get("Content-Type"))
 	if err != nil || mt != "multipart/byteranges" {
-		t.Fatalf("Content-Type %q, want multipart/byteranges", res.header.Get("Content-Type"))
+		t.Fatalf("Content-Type %q, want multipart/byteranges", res.Header.Get("Content-Type"))
 	}
-	mr := multipart.NewReader(bytes.NewReader(res.body), params["boundary"])
+	mr := multipart.NewReader(bytes.NewReader(res.Body), params["boundary"])
 	for i := 0; ; i++ {
 		p, err := mr.NextPart()
 		if err == io.EOF {
@@ -95,7 +98,7 @@ func checkParts(t *testing.T, res *result, want [][]byte) {
 // with a clear error, in both modes, and never reaches the service (the
 // index page); null must not crash the runtime, so a request after them is
 // served by the same process.
-func checkEvents(t *testing.T, e *emulator, parse func(*testing.T, []byte) *result) {
+func checkEvents(t *testing.T, e *lambdarie.Emulator, s *lambdarie.Site) {
 	v1 := events.APIGatewayProxyRequest{
 		Resource: "/{proxy+}", Path: "/", HTTPMethod: "GET",
 		Headers:        map[string]string{"Host": "abc.execute-api.eu-west-1.amazonaws.com"},
@@ -111,7 +114,10 @@ func checkEvents(t *testing.T, e *emulator, parse func(*testing.T, []byte) *resu
 		{"version 2.0 without a method", `{"version":"2.0","rawPath":"/"}`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			out := e.Invoke([]byte(tt.payload))
+			out, err := e.Post([]byte(tt.payload))
+			if err != nil {
+				t.Fatal(err)
+			}
 			var fail struct {
 				ErrorMessage string `json:"errorMessage"`
 				ErrorType    string `json:"errorType"`
@@ -124,11 +130,11 @@ func checkEvents(t *testing.T, e *emulator, parse func(*testing.T, []byte) *resu
 			}
 		})
 	}
-	if res := parse(t, e.post(functionURLEvent("GET", "/healthz", nil))); res.status != 200 {
-		t.Errorf("after the bad events: /healthz %d %q", res.status, res.body)
+	if res := s.Do(t, "GET", "/healthz", nil); res.Status != 200 {
+		t.Errorf("after the bad events: /healthz %d %q", res.Status, res.Body)
 	}
-	if strings.Contains(e.logs.String(), "panic") {
-		t.Errorf("the runtime logged a panic:\n%s", e.logs.String())
+	if strings.Contains(e.Logs.String(), "panic") {
+		t.Errorf("the runtime logged a panic:\n%s", e.Logs.String())
 	}
 
 	// An HTTP API's named stage is refused with the reason; $default (and
@@ -138,13 +144,13 @@ func checkEvents(t *testing.T, e *emulator, parse func(*testing.T, []byte) *resu
 	ev.RequestContext.Stage = "prod"
 	ev.RequestContext.HTTP.Method, ev.RequestContext.HTTP.Path = "GET", named.RawPath
 	ev.RequestContext.DomainName = "abc.execute-api.eu-west-1.amazonaws.com"
-	res := parse(t, e.post(ev))
-	if res.status != http.StatusNotFound || !bytes.Contains(res.body, []byte(`$default stage, not on stage "prod"`)) {
-		t.Errorf("named stage: %d %q, want 404 saying only $default is served", res.status, res.body)
+	res := s.Invoke(t, named.RawPath, raw(ev))
+	if res.Status != http.StatusNotFound || !bytes.Contains(res.Body, []byte(`$default stage, not on stage "prod"`)) {
+		t.Errorf("named stage: %d %q, want 404 saying only $default is served", res.Status, res.Body)
 	}
-	checkOneLineError(t, "named stage", res)
+	lambdarie.CheckOneLineError(t, "named stage", res)
 	ev.RequestContext.Stage, ev.RawPath, ev.RequestContext.HTTP.Path = "$default", "/healthz", "/healthz"
-	if res := parse(t, e.post(ev)); res.status != 200 {
-		t.Errorf("$default stage: %d %q", res.status, res.body)
+	if res := s.Invoke(t, named.RawPath, raw(ev)); res.Status != 200 {
+		t.Errorf("$default stage: %d %q", res.Status, res.Body)
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/filetolink/filetolink/internal/lambdarie"
 )
 
 // TestLambdaDeadlineAfterSilentDeath: a warm function whose Telegram
@@ -13,21 +15,21 @@ import (
 // the stream's Close waited for gotd's drops.
 func TestLambdaDeadlineAfterSilentDeath(t *testing.T) {
 	cat := startFake(t)
-	e := startEmulator(t, cat.fake, map[string]string{"AWS_LAMBDA_FUNCTION_TIMEOUT": "4"})
-	c := &client{t: t, e: e, parse: parseStreamed}
-	warmUp(t, c, dl(cat.edge, edgeCaption))
+	e := startEmulator(t, cat.Fake, map[string]string{"AWS_LAMBDA_FUNCTION_TIMEOUT": "4"})
+	s := functionURL(e, lambdarie.DecodeStreamed)
+	warmUp(t, s, cat.Edge.DL())
 	// A GET opens the connections that fetch file parts too.
-	if res := c.do("GET", dl(cat.edge, edgeCaption), map[string]string{"Range": "bytes=0-9"}); res.status != 206 {
-		t.Fatalf("warm-up: %d %q", res.status, res.body)
+	if res := s.Do(t, "GET", cat.Edge.DL(), map[string]string{"Range": "bytes=0-9"}); res.Status != 206 {
+		t.Fatalf("warm-up: %d %q", res.Status, res.Body)
 	}
-	cat.fake.SilenceConnections()
+	cat.Fake.SilenceConnections()
 	start := time.Now()
-	res := c.do("GET", dl(cat.edge, edgeCaption), map[string]string{"Range": "bytes=2000000-2000099"})
+	res := s.Do(t, "GET", cat.Edge.DL(), map[string]string{"Range": "bytes=2000000-2000099"})
 	took := time.Since(start)
-	if res.status != http.StatusGatewayTimeout && res.status != http.StatusServiceUnavailable {
-		t.Fatalf("request over a dead connection: %d %q, want 504 or 503", res.status, res.body)
+	if res.Status != http.StatusGatewayTimeout && res.Status != http.StatusServiceUnavailable {
+		t.Fatalf("request over a dead connection: %d %q, want 504 or 503", res.Status, res.Body)
 	}
-	checkOneLineError(t, "dead connection", res)
+	lambdarie.CheckOneLineError(t, "dead connection", res)
 	if took > 4*time.Second {
 		t.Errorf("answered after %v, past the 4 s invocation deadline", took)
 	}
@@ -36,15 +38,15 @@ func TestLambdaDeadlineAfterSilentDeath(t *testing.T) {
 // warmUp logs the function in and resolves target: on a busy machine the
 // cold login may not fit one short invocation, so it is retried (the
 // login goes on across invocations).
-func warmUp(t *testing.T, c *client, target string) {
+func warmUp(t *testing.T, s *lambdarie.Site, target string) {
 	t.Helper()
 	for i := 0; ; i++ {
-		res := c.do("HEAD", target, nil)
-		if res.status == http.StatusOK {
+		res := s.Do(t, "HEAD", target, nil)
+		if res.Status == http.StatusOK {
 			return
 		}
 		if i == 5 {
-			t.Fatalf("warm-up: %d %q", res.status, res.body)
+			t.Fatalf("warm-up: %d %q", res.Status, res.Body)
 		}
 	}
 }

@@ -18,8 +18,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -73,12 +71,7 @@ func Start(t testing.TB, bootstrap string, env map[string]string) *Emulator {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		// The emulator starts the bootstrap in a process group of its own:
-		// end both by their ids.
-		for _, pid := range append(childPIDs(cmd.Process.Pid), cmd.Process.Pid) {
-			_ = syscall.Kill(pid, syscall.SIGKILL)
-		}
-		_ = cmd.Wait()
+		kill(cmd)
 		if t.Failed() {
 			t.Logf("emulator output (%s):\n%s", filepath.Base(filepath.Dir(bootstrap)), Tail(logs.String(), 6000))
 		}
@@ -99,41 +92,36 @@ func Start(t testing.TB, bootstrap string, env map[string]string) *Emulator {
 }
 
 // Invoke sends one invocation with payload and returns what the emulator
-// answered: the function's response, or its error document.
+// answered: the function's response, or its error document. It fails the
+// test that started the emulator; a subtest posts with Post.
 func (e *Emulator) Invoke(payload []byte) []byte {
 	e.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.invoke, bytes.NewReader(payload))
+	raw, err := e.Post(payload)
 	if err != nil {
 		e.t.Fatal(err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatalf("invoke: %v", err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil || resp.StatusCode != http.StatusOK {
-		e.t.Fatalf("invoke: emulator answered %d %.300q: %v", resp.StatusCode, raw, err)
 	}
 	return raw
 }
 
-// childPIDs lists the descendants of pid.
-func childPIDs(pid int) []int {
-	var out []int
-	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid))
-	for _, f := range tasks {
-		data, _ := os.ReadFile(f)
-		for _, s := range strings.Fields(string(data)) {
-			if child, err := strconv.Atoi(s); err == nil {
-				out = append(out, childPIDs(child)...)
-				out = append(out, child)
-			}
-		}
+// Post sends one invocation with payload and returns what the emulator
+// answered: the function's response, or its error document.
+func (e *Emulator) Post(payload []byte) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.invoke, bytes.NewReader(payload))
+	if err != nil {
+		return nil, err
 	}
-	return out
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("invoke: %w", err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("invoke: emulator answered %d %.300q: %v", resp.StatusCode, raw, err)
+	}
+	return raw, nil
 }
 
 // Tail is the last n bytes of s.

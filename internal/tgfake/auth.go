@@ -12,16 +12,20 @@ import (
 	"github.com/gotd/td/tgtest"
 )
 
-func (s *Server) authorize(req *tgtest.Request) {
+// logIn authorizes the request's auth key as bot b: the answer to a
+// successful auth.import*Authorization.
+func (s *Server) logIn(req *tgtest.Request, b *bot) *tg.AuthAuthorization {
 	s.mu.Lock()
-	s.authorized[authKey{dc: req.DC, id: req.Session.AuthKey.ID}] = true
+	s.authorized[keyOf(req)] = true
+	s.keyBot[keyOf(req)] = b.id
 	s.mu.Unlock()
+	return &tg.AuthAuthorization{User: b.user()}
 }
 
 func (s *Server) isAuthorized(req *tgtest.Request) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.authorized[authKey{dc: req.DC, id: req.Session.AuthKey.ID}]
+	return s.authorized[keyOf(req)]
 }
 
 // authImportBotAuthorization logs the connection's auth key in as the bot.
@@ -55,9 +59,7 @@ func (s *Server) authImportBotAuthorization(req *tgtest.Request) (bin.Encoder, e
 	s.logins++
 	b.loginTimes = append(b.loginTimes, now)
 	s.mu.Unlock()
-	s.authorize(req)
-	s.bindKey(req, b.id)
-	return &tg.AuthAuthorization{User: b.user()}, nil
+	return s.logIn(req, b), nil
 }
 
 // authExportAuthorization gives an authorized key random bytes that
@@ -97,9 +99,7 @@ func (s *Server) authImportAuthorization(req *tgtest.Request) (bin.Encoder, erro
 	if !ok || dc != req.DC || bot == nil || r.ID != bot.id {
 		return nil, tgerr.New(400, "AUTH_BYTES_INVALID")
 	}
-	s.authorize(req)
-	s.bindKey(req, bot.id)
-	return &tg.AuthAuthorization{User: bot.user()}, nil
+	return s.logIn(req, bot), nil
 }
 
 // usersGetUsers knows the bots (client.Self asks for the caller).

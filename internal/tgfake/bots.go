@@ -94,18 +94,11 @@ func (s *Server) botByToken(token string) *bot {
 	return found
 }
 
-// bindKey records that the request's auth key is logged in as bot id.
-func (s *Server) bindKey(req *tgtest.Request, id int64) {
-	s.mu.Lock()
-	s.keyBot[authKey{dc: req.DC, id: req.Session.AuthKey.ID}] = id
-	s.mu.Unlock()
-}
-
 // botOfLocked is the bot the request's key acts as: the one it logged in
 // as (the primary bot for a key authorized another way), nil if that bot
 // was revoked. Whether the key is authorized at all is onMessage's check.
 func (s *Server) botOfLocked(req *tgtest.Request) *bot {
-	b := s.bots[s.keyBot[authKey{dc: req.DC, id: req.Session.AuthKey.ID}]]
+	b := s.bots[s.keyBot[keyOf(req)]]
 	if b == nil {
 		b = s.botOrder[0]
 	}

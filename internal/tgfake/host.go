@@ -125,24 +125,17 @@ func (c *hostConn) check() error {
 	return nil
 }
 
-func (c *hostConn) Read(b []byte) (int, error) {
-	if err := c.check(); err != nil {
-		return 0, err
-	}
-	n, err := c.Conn.Read(b)
-	if err != nil {
-		if cerr := c.check(); cerr != nil {
-			return n, cerr
-		}
-	}
-	return n, err
-}
+func (c *hostConn) Read(b []byte) (int, error) { return c.do(c.Conn.Read, b) }
 
-func (c *hostConn) Write(b []byte) (int, error) {
+func (c *hostConn) Write(b []byte) (int, error) { return c.do(c.Conn.Write, b) }
+
+// do runs a Read or Write after check; when it fails, a freeze that broke
+// the connection meanwhile is the error reported.
+func (c *hostConn) do(op func([]byte) (int, error), b []byte) (int, error) {
 	if err := c.check(); err != nil {
 		return 0, err
 	}
-	n, err := c.Conn.Write(b)
+	n, err := op(b)
 	if err != nil {
 		if cerr := c.check(); cerr != nil {
 			return n, cerr

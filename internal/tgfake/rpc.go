@@ -83,7 +83,7 @@ func (s *Server) onMessage(srv *tgtest.Server, req *tgtest.Request) error {
 		delay = max(delay, 0) + s.latency
 	}
 	caller := s.botOfLocked(req) // nil: its bot was revoked
-	authorized := s.noAuth[id] || (s.authorized[authKey{dc: req.DC, id: req.Session.AuthKey.ID}] && caller != nil)
+	authorized := s.noAuth[id] || (s.authorized[keyOf(req)] && caller != nil)
 	dead := s.keyDeadLocked(req.DC, req.Session.AuthKey.ID) // AUTH_KEY_DUPLICATED (keys.go)
 	if injected == nil && !drop && !dead && authorized && id == tg.UploadGetFileRequestTypeID {
 		injected = s.lim.takeLocked(caller, time.Now()) // the per-bot rate (Limits)

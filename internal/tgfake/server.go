@@ -153,6 +153,11 @@ type authKey struct {
 	id [8]byte
 }
 
+// keyOf is the auth key req came with.
+func keyOf(req *tgtest.Request) authKey {
+	return authKey{dc: req.DC, id: req.Session.AuthKey.ID}
+}
+
 type injectedError struct {
 	err *tgerr.Error
 	n   int

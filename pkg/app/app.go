@@ -88,7 +88,7 @@ func New(cfg config.Config, opts Options) (*App, error) {
 		}
 		return nil, err
 	}
-	client, tgs, statuses := newTelegram(tgOpts, cfg.Capacity.BotTokens, botPools)
+	clients, tgs, statuses := newTelegram(tgOpts, cfg.Capacity.BotTokens, botPools)
 	files := stream.New(tgs, stream.Options{
 		ChannelID:    cfg.ChannelID,
 		Window:       cfg.Tuning.Window,
@@ -108,10 +108,10 @@ func New(cfg config.Config, opts Options) (*App, error) {
 		Version:               BuildVersion(),
 		Samples:               opts.Samples,
 		Bots:                  botStatus(statuses),
-		Sessions:              sessionReporter(client, sessionNote),
+		Sessions:              sessionReporter(clients, sessionNote),
 		Logger:                opts.Logger,
 	})
-	return &App{Telegram: client, Sessions: store, Files: files, Profile: profile, Bot: linkBot, Handler: handler, closeTelegram: tgs.Close}, nil
+	return &App{Telegram: clients[0], Sessions: store, Files: files, Profile: profile, Bot: linkBot, Handler: handler, closeTelegram: tgs.Close}, nil
 }
 
 // Close stops the Telegram clients (handing their sessions back to the

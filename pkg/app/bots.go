@@ -38,21 +38,22 @@ type telegramService interface {
 // newTelegram builds the client of every bot: with one token, that client
 // itself; with more, a fleet over one client per token. pools are each
 // bot's session pool by token (nil without REDIS_URL). It returns the
-// first bot's client, what the stream core uses and the bots' status.
-func newTelegram(opts tgclient.Options, tokens []string, pools map[string]*sessions.Pool) (*tgclient.Client, telegramService, func() []tgclient.Status) {
+// bots' clients (the first first), what the stream core uses and the bots'
+// status.
+func newTelegram(opts tgclient.Options, tokens []string, pools map[string]*sessions.Pool) ([]*tgclient.Client, telegramService, func() []tgclient.Status) {
 	if len(tokens) <= 1 {
 		if p := pools[opts.BotToken]; p != nil {
 			opts.Sessions = p
 		}
 		c := tgclient.New(opts)
-		return c, c, func() []tgclient.Status { return []tgclient.Status{c.Status()} }
+		return []*tgclient.Client{c}, c, func() []tgclient.Status { return []tgclient.Status{c.Status()} }
 	}
 	f := fleet.NewEach(opts, tokens, func(o *tgclient.Options) {
 		if p := pools[o.BotToken]; p != nil {
 			o.Sessions = p
 		}
 	})
-	return f.Clients()[0], f, f.Status
+	return f.Clients(), f, f.Status
 }
 
 // sessionPools opens each bot's session pool in store (nil: none): each

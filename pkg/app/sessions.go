@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"strings"
+	"sync"
 
 	"github.com/filetolink/filetolink/pkg/config"
 	"github.com/filetolink/filetolink/pkg/platform"
@@ -47,12 +48,20 @@ func openSessions(cfg config.Config, profile platform.Profile, opts Options) (*s
 	return store, "", nil
 }
 
-// sessionReporter is the status page's view of the session.
-func sessionReporter(c *tgclient.Client, note string) func(context.Context) sessions.Report {
-	return func(ctx context.Context) sessions.Report {
-		rep := c.SessionStatus(ctx)
-		rep.Note = note
-		return rep
+// sessionReporter is the status page's view of the sessions: one report
+// per bot, the first first, asked for at once (each may wait on the store).
+func sessionReporter(clients []*tgclient.Client, note string) func(context.Context) []sessions.Report {
+	return func(ctx context.Context) []sessions.Report {
+		reps := make([]sessions.Report, len(clients))
+		var wg sync.WaitGroup
+		for i, c := range clients {
+			wg.Go(func() {
+				reps[i] = c.SessionStatus(ctx)
+				reps[i].Note = note
+			})
+		}
+		wg.Wait()
+		return reps
 	}
 }
 

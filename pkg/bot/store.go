@@ -30,11 +30,27 @@ type Copy struct {
 type Memory struct {
 	mu      sync.Mutex
 	updates map[int64]struct{}
-	order   []int64 // ring of remembered update ids
-	next    int
+	order   ring[int64] // the remembered update ids, oldest first out
 	copies  map[string]Copy
-	keys    []string
-	nextKey int
+	keys    ring[string]
+}
+
+// ring remembers the last size keys pushed: once full, each push takes
+// the place of the oldest, which it returns.
+type ring[K comparable] struct {
+	keys []K
+	next int
+	size int
+}
+
+func (r *ring[K]) push(k K) (evicted K, full bool) {
+	if len(r.keys) < r.size {
+		r.keys = append(r.keys, k)
+		return evicted, false
+	}
+	evicted, r.keys[r.next] = r.keys[r.next], k
+	r.next = (r.next + 1) % r.size
+	return evicted, true
 }
 
 // Bounds of a Memory store.
@@ -45,7 +61,10 @@ const (
 
 // NewMemory returns an empty Memory store.
 func NewMemory() *Memory {
-	return &Memory{updates: map[int64]struct{}{}, copies: map[string]Copy{}}
+	return &Memory{
+		updates: map[int64]struct{}{}, order: ring[int64]{size: MemoryUpdates},
+		copies: map[string]Copy{}, keys: ring[string]{size: MemoryCopies},
+	}
 }
 
 // FirstDelivery implements Store.
@@ -55,12 +74,8 @@ func (m *Memory) FirstDelivery(_ context.Context, id int64) (bool, error) {
 	if _, seen := m.updates[id]; seen {
 		return false, nil
 	}
-	if len(m.order) < MemoryUpdates {
-		m.order = append(m.order, id)
-	} else {
-		delete(m.updates, m.order[m.next])
-		m.order[m.next] = id
-		m.next = (m.next + 1) % MemoryUpdates
+	if old, full := m.order.push(id); full {
+		delete(m.updates, old)
 	}
 	m.updates[id] = struct{}{}
 	return true, nil
@@ -79,12 +94,8 @@ func (m *Memory) PutCopy(_ context.Context, key string, c Copy) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if _, ok := m.copies[key]; !ok {
-		if len(m.keys) < MemoryCopies {
-			m.keys = append(m.keys, key)
-		} else {
-			delete(m.copies, m.keys[m.nextKey])
-			m.keys[m.nextKey] = key
-			m.nextKey = (m.nextKey + 1) % MemoryCopies
+		if old, full := m.keys.push(key); full {
+			delete(m.copies, old)
 		}
 	}
 	m.copies[key] = c

@@ -34,38 +34,30 @@ func serve(method string, handler func(w http.ResponseWriter)) *recorded {
 
 func TestStatusIsWrittenOnce(t *testing.T) {
 	for _, tt := range []struct {
-		name    string
-		handler func(w http.ResponseWriter)
-		status  int
+		name   string
+		calls  []any // in turn: an int is a WriteHeader, a string a Write of it, nil a Write(nil)
+		status int
 	}{
-		{"nothing written is 200", func(w http.ResponseWriter) {}, 200},
-		{"the first WriteHeader wins", func(w http.ResponseWriter) {
-			w.WriteHeader(404)
-			w.WriteHeader(200)
-			w.WriteHeader(500)
-		}, 404},
-		{"a Write without WriteHeader is 200", func(w http.ResponseWriter) {
-			io.WriteString(w, "x")
-			w.WriteHeader(404)
-		}, 200},
-		{"an empty Write commits too", func(w http.ResponseWriter) {
-			w.Write(nil)
-			w.WriteHeader(404)
-		}, 200},
-		{"1xx is ignored", func(w http.ResponseWriter) {
-			w.WriteHeader(100)
-			w.WriteHeader(103)
-			w.WriteHeader(206)
-		}, 206},
-		{"invalid codes are ignored", func(w http.ResponseWriter) {
-			w.WriteHeader(0)
-			w.WriteHeader(-1)
-			w.WriteHeader(1000)
-			w.WriteHeader(999)
-		}, 999},
+		{"nothing written is 200", nil, 200},
+		{"the first WriteHeader wins", []any{404, 200, 500}, 404},
+		{"a Write without WriteHeader is 200", []any{"x", 404}, 200},
+		{"an empty Write commits too", []any{nil, 404}, 200},
+		{"1xx is ignored", []any{100, 103, 206}, 206},
+		{"invalid codes are ignored", []any{0, -1, 1000, 999}, 999},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			rec := serve("GET", tt.handler)
+			rec := serve("GET", func(w http.ResponseWriter) {
+				for _, c := range tt.calls {
+					switch c := c.(type) {
+					case int:
+						w.WriteHeader(c)
+					case string:
+						io.WriteString(w, c)
+					case nil:
+						w.Write(nil)
+					}
+				}
+			})
 			if rec.w.Status() != tt.status || rec.status != tt.status || rec.commits != 1 {
 				t.Errorf("status %d, committed %d times with %d; want %d once", rec.w.Status(), rec.commits, rec.status, tt.status)
 			}
@@ -127,11 +119,9 @@ func TestContentTypeIsSniffed(t *testing.T) {
 
 func TestNoBodyForHEAD204304(t *testing.T) {
 	for _, tt := range []struct {
-		name    string
-		method  string
-		status  int
-		wantN   int
-		wantErr error
+		name, method  string
+		status, wantN int
+		wantErr       error
 	}{
 		{"GET 200 has a body", "GET", 200, 5, nil},
 		{"HEAD drops the body silently", "HEAD", 200, 5, nil},

@@ -2,7 +2,6 @@ package sessions
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"time"
 )
@@ -94,8 +93,6 @@ func (l *Lease) Revalidate(ctx context.Context) error {
 
 func (l *Lease) renew(ctx context.Context) error {
 	p := l.pool
-	ctx, cancel := context.WithTimeout(ctx, p.store.opts.OpTimeout)
-	defer cancel()
 	l.mu.Lock()
 	mode := ""
 	if !l.saved && l.NewLogin {
@@ -103,10 +100,10 @@ func (l *Lease) renew(ctx context.Context) error {
 	}
 	l.mu.Unlock()
 	sent := time.Now()
-	n, err := renewScript.Run(ctx, p.store.rdb, []string{p.key("l:" + l.id), p.key("s:" + l.id)},
+	n, err := p.run(ctx, "renew", renewScript, []string{p.key("l:" + l.id), p.key("s:" + l.id)},
 		l.token, p.store.opts.LeaseTTL.Milliseconds(), mode).Int()
 	if err != nil {
-		return fmt.Errorf("%w: renew: %w", ErrStoreUnreachable, scrub(err))
+		return err
 	}
 	if n == 0 {
 		l.markLost()
@@ -166,13 +163,11 @@ func (l *Lease) Save(ctx context.Context, data []byte) error {
 		return nil
 	}
 	p := l.pool
-	ctx, cancel := context.WithTimeout(ctx, p.store.opts.OpTimeout)
-	defer cancel()
 	name := p.key("s:" + l.id)
-	n, err := saveScript.Run(ctx, p.store.rdb, []string{p.key("l:" + l.id), name, p.key("ids")},
+	n, err := p.run(ctx, "save", saveScript, []string{p.key("l:" + l.id), name, p.key("ids")},
 		l.token, p.seal.seal(name, data), l.id).Int()
 	if err != nil {
-		return fmt.Errorf("%w: save: %w", ErrStoreUnreachable, scrub(err))
+		return err
 	}
 	if n == 0 {
 		l.markLost()
@@ -192,15 +187,8 @@ func (l *Lease) Release(ctx context.Context) error {
 		return nil
 	}
 	p := l.pool
-	ctx, cancel := context.WithTimeout(ctx, p.store.opts.OpTimeout)
-	defer cancel()
-	ttl := p.store.opts.LeaseTTL
-	err := releaseScript.Run(ctx, p.store.rdb, []string{p.key("l:" + l.id)},
-		l.token, p.store.instance, Gap(ttl).Milliseconds()).Err()
-	if err != nil {
-		return fmt.Errorf("%w: release: %w", ErrStoreUnreachable, scrub(err))
-	}
-	return nil
+	return p.run(ctx, "release", releaseScript, []string{p.key("l:" + l.id)},
+		l.token, p.store.instance, Gap(p.store.opts.LeaseTTL).Milliseconds()).Err()
 }
 
 // Remove deletes the session from the pool: Telegram rejected its key.
@@ -209,14 +197,8 @@ func (l *Lease) Remove(ctx context.Context) error {
 		return nil
 	}
 	p := l.pool
-	ctx, cancel := context.WithTimeout(ctx, p.store.opts.OpTimeout)
-	defer cancel()
-	err := removeScript.Run(ctx, p.store.rdb, []string{p.key("l:" + l.id), p.key("s:" + l.id), p.key("ids")},
+	return p.run(ctx, "remove", removeScript, []string{p.key("l:" + l.id), p.key("s:" + l.id), p.key("ids")},
 		l.token, l.id).Err()
-	if err != nil {
-		return fmt.Errorf("%w: remove: %w", ErrStoreUnreachable, scrub(err))
-	}
-	return nil
 }
 
 // end stops renewing; false if it had ended already.

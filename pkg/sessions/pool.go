@@ -57,10 +57,7 @@ func (p *Pool) Acquire(ctx context.Context, prefer string) (*Lease, error) {
 	for attempt := 0; ; attempt++ {
 		l, quiet, stored, err := p.tryAcquire(ctx, prefer)
 		if err != nil {
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
-			}
-			return p.localLogin(err)
+			return p.storeFailed(ctx, err)
 		}
 		if l != nil {
 			return l, nil
@@ -71,10 +68,7 @@ func (p *Pool) Acquire(ctx context.Context, prefer string) (*Lease, error) {
 			if refusal == nil {
 				l, refusal, err = p.grantLogin(ctx)
 				if err != nil {
-					if ctx.Err() != nil {
-						return nil, ctx.Err()
-					}
-					return p.localLogin(err)
+					return p.storeFailed(ctx, err)
 				}
 				if l != nil {
 					return l, nil
@@ -110,13 +104,11 @@ func (p *Pool) Acquire(ctx context.Context, prefer string) (*Lease, error) {
 func (p *Pool) tryAcquire(ctx context.Context, prefer string) (l *Lease, quiet time.Duration, stored int, err error) {
 	o := p.store.opts
 	for {
-		cctx, cancel := context.WithTimeout(ctx, o.OpTimeout)
 		sent := time.Now()
-		res, err := acquireScript.Run(cctx, p.store.rdb, []string{p.key("ids")},
+		res, err := p.run(ctx, "acquire", acquireScript, []string{p.key("ids")},
 			p.prefix, p.store.instance, prefer, o.LeaseTTL.Milliseconds()).Slice()
-		cancel()
 		if err != nil {
-			return nil, -1, 0, fmt.Errorf("%w: acquire: %w", ErrStoreUnreachable, scrub(err))
+			return nil, -1, 0, err
 		}
 		if id, _ := res[0].(string); id != "" {
 			token, _ := res[1].(string)
@@ -146,14 +138,12 @@ func (p *Pool) tryAcquire(ctx context.Context, prefer string) (l *Lease, quiet t
 // grantLogin asks the shared budget for one login.
 func (p *Pool) grantLogin(ctx context.Context) (*Lease, *UnavailableError, error) {
 	o := p.store.opts
-	cctx, cancel := context.WithTimeout(ctx, o.OpTimeout)
-	defer cancel()
 	id := newID()
 	sent := time.Now()
-	res, err := grantLoginScript.Run(cctx, p.store.rdb, []string{p.key("ids")},
+	res, err := p.run(ctx, "login budget", grantLoginScript, []string{p.key("ids")},
 		p.prefix, p.store.instance, o.LoginBudget, o.LeaseTTL.Milliseconds(), LoginWindow.Milliseconds(), id).Slice()
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w: login budget: %w", ErrStoreUnreachable, scrub(err))
+		return nil, nil, err
 	}
 	switch res[0] {
 	case "ok":
@@ -176,6 +166,15 @@ func (p *Pool) grantLogin(ctx context.Context) (*Lease, *UnavailableError, error
 			Wait:   min(wait, o.LeaseTTL),
 		}, nil
 	}
+}
+
+// storeFailed is Acquire's answer when a store call failed with err: the
+// caller's own cancellation, else a local login.
+func (p *Pool) storeFailed(ctx context.Context, err error) (*Lease, error) {
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	return p.localLogin(err)
 }
 
 // localLogin is the answer when the store is unreachable: a session of
@@ -212,12 +211,7 @@ func (p *Pool) BlockLogins(ctx context.Context, wait time.Duration, reason strin
 		p.local.times = append(p.local.times, time.Now().Add(wait-LoginWindow))
 	}
 	p.local.Unlock()
-	ctx, cancel := context.WithTimeout(ctx, p.store.opts.OpTimeout)
-	defer cancel()
-	if err := blockScript.Run(ctx, p.store.rdb, []string{p.key("block")}, reason, max(wait.Milliseconds(), 1)).Err(); err != nil {
-		return fmt.Errorf("%w: block logins: %w", ErrStoreUnreachable, scrub(err))
-	}
-	return nil
+	return p.run(ctx, "block logins", blockScript, []string{p.key("block")}, reason, max(wait.Milliseconds(), 1)).Err()
 }
 
 // RecordAuthError keeps the last auth error (an error code, no secret) for
@@ -243,12 +237,10 @@ func (p *Pool) Seed(ctx context.Context, data []byte) (bool, error) {
 	// blob below; on its own it does not reveal the session.
 	id := "seed-" + digest[:12]
 	name := p.key("s:" + id)
-	ctx, cancel := context.WithTimeout(ctx, p.store.opts.OpTimeout)
-	defer cancel()
-	n, err := seedScript.Run(ctx, p.store.rdb, []string{p.key("seed"), name, p.key("ids")},
+	n, err := p.run(ctx, "seed", seedScript, []string{p.key("seed"), name, p.key("ids")},
 		digest, p.seal.seal(name, data), id).Int()
 	if err != nil {
-		return false, fmt.Errorf("%w: seed: %w", ErrStoreUnreachable, scrub(err))
+		return false, err
 	}
 	return n == 1, nil
 }
@@ -322,6 +314,9 @@ func newID() string {
 // Telegram session: where it comes from and, with a pool, the pool's
 // figures. No secret.
 type Report struct {
+	// Bot is the bot whose session this is: its user id (public, the
+	// digits before the colon of its token; 0 if unknown).
+	Bot int64 `json:"bot,omitempty"`
 	// Source is "memory" (one session per process) or "pool" (REDIS_URL).
 	Source string `json:"source"`
 	// Note says what the operator should know (e.g. every cold start logs in).

@@ -1,6 +1,11 @@
 package sessions
 
-import "github.com/redis/go-redis/v9"
+import (
+	"context"
+	"fmt"
+
+	"github.com/redis/go-redis/v9"
+)
 
 // The store's rules run as Lua scripts so that each decision is atomic
 // across every instance sharing the store. Keys of one bot share the hash
@@ -15,6 +20,19 @@ import "github.com/redis/go-redis/v9"
 //	P block      a FLOOD_WAIT on login: its reason, PX = the wait
 //	P autherr    the last auth error an instance saw (no secret)
 //	P seed       digest of the TG_SESSION that seeded the pool
+
+// run runs script within Options.OpTimeout. A failure is
+// ErrStoreUnreachable naming op, with the store's reason scrubbed of
+// anything secret.
+func (p *Pool) run(ctx context.Context, op string, script *redis.Script, keys []string, args ...any) *redis.Cmd {
+	ctx, cancel := context.WithTimeout(ctx, p.store.opts.OpTimeout)
+	defer cancel()
+	cmd := script.Run(ctx, p.store.rdb, keys, args...)
+	if err := cmd.Err(); err != nil {
+		cmd.SetErr(fmt.Errorf("%w: %s: %w", ErrStoreUnreachable, op, scrub(err)))
+	}
+	return cmd
+}
 
 // acquireScript leases a stored session: the preferred one if free, else
 // any free one. A session in its quiet period is free only for the
@@ -102,10 +120,16 @@ end
 return 0
 `)
 
+// holderScript is a script that does body only for the holder of a lease:
+// KEYS[1] is the lease, ARGV[1] the holder's token. It returns 0 for
+// anyone else, else what body returns.
+func holderScript(body string) *redis.Script {
+	return redis.NewScript("if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end\n" + body)
+}
+
 // saveScript stores a session, only for the holder of its lease.
 // KEYS: lease, session, ids. ARGV: token, blob, id. Returns 1 or 0.
-var saveScript = redis.NewScript(`
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+var saveScript = holderScript(`
 redis.call('SET', KEYS[2], ARGV[2])
 redis.call('SADD', KEYS[3], ARGV[3])
 return 1
@@ -114,16 +138,14 @@ return 1
 // releaseScript ends a lease with a quiet period that keeps the key silent
 // for a while before another instance may use it.
 // KEYS: lease. ARGV: token, instance, quiet ms. Returns 1 or 0.
-var releaseScript = redis.NewScript(`
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+var releaseScript = holderScript(`
 redis.call('SET', KEYS[1], 'q:' .. ARGV[2], 'PX', ARGV[3])
 return 1
 `)
 
 // removeScript deletes a session whose key Telegram rejected, only for the
 // holder of its lease. KEYS: lease, session, ids. ARGV: token, id.
-var removeScript = redis.NewScript(`
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+var removeScript = holderScript(`
 redis.call('DEL', KEYS[2], KEYS[1])
 redis.call('SREM', KEYS[3], ARGV[2])
 return 1

@@ -1,4 +1,4 @@
-package stream_test
+package stream
 
 // Benchmarks against the in-process fake Telegram. The command and the
 // figures are in BENCHMARKS.md:
@@ -22,7 +22,6 @@ import (
 
 	"github.com/filetolink/filetolink/internal/testkit"
 	"github.com/filetolink/filetolink/internal/tgfake"
-	"github.com/filetolink/filetolink/pkg/stream"
 )
 
 var benchWindow = envInt("BENCH_WINDOW", 8)
@@ -33,28 +32,52 @@ var benchLatencies = []time.Duration{0, 20 * time.Millisecond, 50 * time.Millise
 // "of-ceiling" compares it with the bandwidth-delay ceiling
 // (window × 1 MiB / latency) where there is latency.
 func BenchmarkRangeRead(b *testing.B) {
-	e := newEnv(b, envOptions{stream: stream.Options{Window: benchWindow, BufferBudget: 512 << 20}})
-	const size = 64 * MiB
+	const size = 64 * mib
+	e, f := benchFile(b, Options{Window: benchWindow, BufferBudget: 512 << 20}, size)
+	eachLatency(b, e, f, func(b *testing.B, lat time.Duration, _ *tg.Client) {
+		b.SetBytes(size)
+		b.ResetTimer()
+		for range b.N {
+			readWhole(b, e.svc, f)
+		}
+		reportCeiling(b, lat, size)
+	})
+}
+
+// benchFile is an MTProto environment with a document of size bytes,
+// resolved.
+func benchFile(b *testing.B, opts Options, size int64) (*env, *File) {
+	e := newEnv(b, envOptions{stream: opts})
 	f, _ := e.add(b, "c", &tgfake.Media{Kind: "document", Name: "a", Content: tgfake.Pattern(1, size)})
+	return e, f
+}
+
+// eachLatency runs bench once for each of benchLatencies, with the fake
+// answering getFile after it, the pool of f's DC warm, and that pool's API.
+func eachLatency(b *testing.B, e *env, f *File, bench func(b *testing.B, lat time.Duration, api *tg.Client)) {
 	for _, lat := range benchLatencies {
 		b.Run("latency="+lat.String(), func(b *testing.B) {
 			e.fake.SetLatency(lat)
 			defer e.fake.SetLatency(0)
-			warm(b, e, f)
-			b.SetBytes(size)
-			b.ResetTimer()
-			for range b.N {
-				r, err := e.svc.Open(context.Background(), f, 0, size-1)
-				if err != nil {
-					b.Fatal(err)
-				}
-				if n, err := io.Copy(io.Discard, r); err != nil || n != size {
-					b.Fatalf("read %d: %v", n, err)
-				}
-				r.Close()
+			api, err := e.client.DC(context.Background(), f.DC)
+			if err != nil {
+				b.Fatal(err)
 			}
-			reportCeiling(b, lat, size)
+			warm(b, e, f)
+			bench(b, lat, api)
 		})
+	}
+}
+
+// readWhole reads all of f through svc's reader, or fails b.
+func readWhole(b *testing.B, svc *Service, f *File) {
+	r, err := svc.Open(context.Background(), f, 0, f.Size-1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	if n, err := io.Copy(io.Discard, r); err != nil || n != f.Size {
+		b.Fatalf("read %d of %d: %v", n, f.Size, err)
 	}
 }
 
@@ -62,28 +85,18 @@ func BenchmarkRangeRead(b *testing.B) {
 // 1 MiB upload.getFile calls back to back on the same pool, no ordering,
 // no copying.
 func BenchmarkRawGetFile(b *testing.B) {
-	e := newEnv(b, envOptions{})
-	const size = 64 * MiB
-	f, _ := e.add(b, "c", &tgfake.Media{Kind: "document", Name: "a", Content: tgfake.Pattern(1, size)})
-	for _, lat := range benchLatencies {
-		b.Run("latency="+lat.String(), func(b *testing.B) {
-			e.fake.SetLatency(lat)
-			defer e.fake.SetLatency(0)
-			api, err := e.client.DC(context.Background(), f.DC)
-			if err != nil {
+	const size = 64 * mib
+	e, f := benchFile(b, Options{}, size)
+	eachLatency(b, e, f, func(b *testing.B, lat time.Duration, api *tg.Client) {
+		b.SetBytes(size)
+		b.ResetTimer()
+		for range b.N {
+			if err := rawRead(api, f, size); err != nil {
 				b.Fatal(err)
 			}
-			warm(b, e, f)
-			b.SetBytes(size)
-			b.ResetTimer()
-			for range b.N {
-				if err := rawRead(api, f, size); err != nil {
-					b.Fatal(err)
-				}
-			}
-			reportCeiling(b, lat, size)
-		})
-	}
+		}
+		reportCeiling(b, lat, size)
+	})
 }
 
 // BenchmarkRangeVsRaw alternates one 64 MiB range through the reader with
@@ -91,48 +104,31 @@ func BenchmarkRawGetFile(b *testing.B) {
 // and reports reader time / raw time inverted ("of-raw": 1 is as fast as
 // the raw loop). On a busy machine this ratio is what to look at.
 func BenchmarkRangeVsRaw(b *testing.B) {
-	e := newEnv(b, envOptions{stream: stream.Options{Window: benchWindow, BufferBudget: 512 << 20}})
-	const size = 64 * MiB
-	f, _ := e.add(b, "c", &tgfake.Media{Kind: "document", Name: "a", Content: tgfake.Pattern(1, size)})
-	for _, lat := range benchLatencies {
-		b.Run("latency="+lat.String(), func(b *testing.B) {
-			e.fake.SetLatency(lat)
-			defer e.fake.SetLatency(0)
-			api, err := e.client.DC(context.Background(), f.DC)
-			if err != nil {
+	const size = 64 * mib
+	e, f := benchFile(b, Options{Window: benchWindow, BufferBudget: 512 << 20}, size)
+	eachLatency(b, e, f, func(b *testing.B, _ time.Duration, api *tg.Client) {
+		b.SetBytes(2 * size)
+		b.ResetTimer()
+		var reader, raw time.Duration
+		for range b.N {
+			start := time.Now()
+			readWhole(b, e.svc, f)
+			reader += time.Since(start)
+			start = time.Now()
+			if err := rawRead(api, f, size); err != nil {
 				b.Fatal(err)
 			}
-			warm(b, e, f)
-			b.SetBytes(2 * size)
-			b.ResetTimer()
-			var reader, raw time.Duration
-			for range b.N {
-				start := time.Now()
-				r, err := e.svc.Open(context.Background(), f, 0, size-1)
-				if err != nil {
-					b.Fatal(err)
-				}
-				if n, err := io.Copy(io.Discard, r); err != nil || n != size {
-					b.Fatalf("read %d: %v", n, err)
-				}
-				r.Close()
-				reader += time.Since(start)
-				start = time.Now()
-				if err := rawRead(api, f, size); err != nil {
-					b.Fatal(err)
-				}
-				raw += time.Since(start)
-			}
-			b.ReportMetric(raw.Seconds()/reader.Seconds(), "of-raw")
-			b.ReportMetric(float64(size)*float64(b.N)/reader.Seconds()/1e6, "reader-MB/s")
-			b.ReportMetric(float64(size)*float64(b.N)/raw.Seconds()/1e6, "raw-MB/s")
-		})
-	}
+			raw += time.Since(start)
+		}
+		b.ReportMetric(raw.Seconds()/reader.Seconds(), "of-raw")
+		b.ReportMetric(float64(size)*float64(b.N)/reader.Seconds()/1e6, "reader-MB/s")
+		b.ReportMetric(float64(size)*float64(b.N)/raw.Seconds()/1e6, "raw-MB/s")
+	})
 }
 
 // rawRead reads size bytes of f with benchWindow goroutines issuing 1 MiB
 // upload.getFile calls back to back, taking parts in any order.
-func rawRead(api *tg.Client, f *stream.File, size int64) error {
+func rawRead(api *tg.Client, f *File, size int64) error {
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	errs := make(chan error, benchWindow)
@@ -142,17 +138,17 @@ func rawRead(api *tg.Client, f *stream.File, size int64) error {
 			defer wg.Done()
 			for {
 				i := next.Add(1) - 1
-				if i*MiB >= size {
+				if i*mib >= size {
 					return
 				}
 				res, err := api.UploadGetFile(context.Background(), &tg.UploadGetFileRequest{
-					Precise: true, Location: f.Location(), Offset: i * MiB, Limit: MiB,
+					Precise: true, Location: f.Location(), Offset: i * mib, Limit: mib,
 				})
 				if err != nil {
 					errs <- err
 					return
 				}
-				if n := len(res.(*tg.UploadFile).Bytes); n != MiB {
+				if n := len(res.(*tg.UploadFile).Bytes); n != mib {
 					errs <- fmt.Errorf("part %d: %d bytes", i, n)
 					return
 				}
@@ -165,9 +161,9 @@ func rawRead(api *tg.Client, f *stream.File, size int64) error {
 }
 
 // warm opens the pool's connections so that key exchanges are not timed.
-func warm(b *testing.B, e *env, f *stream.File) {
+func warm(b *testing.B, e *env, f *File) {
 	b.Helper()
-	r, err := e.svc.Open(context.Background(), f, 0, int64(benchWindow)*MiB-1)
+	r, err := e.svc.Open(context.Background(), f, 0, int64(benchWindow)*mib-1)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -182,7 +178,7 @@ func reportCeiling(b *testing.B, lat time.Duration, size int64) {
 	mbps := float64(size) / perOp / 1e6
 	b.ReportMetric(mbps, "MB/s")
 	if lat > 0 {
-		ceiling := float64(benchWindow*MiB) / lat.Seconds() / 1e6
+		ceiling := float64(benchWindow*mib) / lat.Seconds() / 1e6
 		b.ReportMetric(mbps/ceiling, "of-ceiling")
 	}
 }
@@ -190,9 +186,8 @@ func reportCeiling(b *testing.B, lat time.Duration, size int64) {
 // BenchmarkConcurrentStreamsMemory runs 100 streams of 16 MiB at once and
 // reports the peak Go heap and the process's peak RSS.
 func BenchmarkConcurrentStreamsMemory(b *testing.B) {
-	e := newEnv(b, envOptions{stream: stream.Options{Window: benchWindow}})
-	const size = 16 * MiB
-	f, _ := e.add(b, "c", &tgfake.Media{Kind: "document", Name: "a", Content: tgfake.Pattern(1, size)})
+	const size = 16 * mib
+	e, f := benchFile(b, Options{Window: benchWindow}, size)
 	e.fake.SetLatency(5 * time.Millisecond)
 	warm(b, e, f)
 	runtime.GC()
@@ -242,8 +237,8 @@ func BenchmarkConcurrentStreamsMemory(b *testing.B) {
 	b.StopTimer()
 	close(stop)
 	<-sampled
-	b.ReportMetric(float64(peak.Load()-min(peak.Load(), base.HeapInuse))/MiB, "peak-heap-growth-MiB")
-	b.ReportMetric(float64(testkit.PeakRSS())/MiB, "peak-RSS-MiB")
+	b.ReportMetric(float64(peak.Load()-min(peak.Load(), base.HeapInuse))/mib, "peak-heap-growth-MiB")
+	b.ReportMetric(float64(testkit.PeakRSS())/mib, "peak-RSS-MiB")
 }
 
 // BenchmarkColdFirstByte measures a new client's first byte: connect, key
@@ -251,7 +246,7 @@ func BenchmarkConcurrentStreamsMemory(b *testing.B) {
 // resolve, first part.
 func BenchmarkColdFirstByte(b *testing.B) {
 	fake := tgfake.NewTest(b, tgfake.Options{})
-	id := fake.AddMessage("c", &tgfake.Media{Kind: "document", Name: "a", Content: tgfake.Pattern(1, 4*MiB)})
+	id := fake.AddMessage("c", &tgfake.Media{Kind: "document", Name: "a", Content: tgfake.Pattern(1, 4*mib)})
 	seed := newClient(b, fake, nil)
 	session, err := seed.ExportSession(context.Background())
 	if err != nil {
@@ -265,7 +260,7 @@ func BenchmarkColdFirstByte(b *testing.B) {
 					s = session
 				}
 				c := newClient(b, fake, s)
-				svc := stream.New(c, stream.Options{ChannelID: tgfake.DefaultChannelID})
+				svc := New(c, Options{ChannelID: tgfake.DefaultChannelID})
 				f, err := svc.Resolve(context.Background(), id)
 				if err != nil {
 					b.Fatal(err)
@@ -297,12 +292,11 @@ func envInt(name string, def int) int {
 // range: the message resolved and cached, the pool open; what remains is
 // one getFile round trip through the reader.
 func BenchmarkWarmFirstByte(b *testing.B) {
-	e := newEnv(b, envOptions{})
-	f, _ := e.add(b, "c", &tgfake.Media{Kind: "document", Name: "a", Content: tgfake.Pattern(1, 64*MiB)})
+	e, f := benchFile(b, Options{}, 64*mib)
 	warm(b, e, f)
 	b.ResetTimer()
 	for i := range b.N {
-		first := int64(i%64) * MiB
+		first := int64(i%64) * mib
 		r, err := e.svc.Open(context.Background(), f, first, f.Size-1)
 		if err != nil {
 			b.Fatal(err)

@@ -1,16 +1,13 @@
-package stream_test
+package stream
 
 import (
 	"context"
 	"fmt"
-	"io"
 	"testing"
 	"time"
 
 	"github.com/gotd/td/bin"
 	"github.com/gotd/td/tg"
-
-	"github.com/filetolink/filetolink/pkg/stream"
 )
 
 // latencyTelegram answers upload.getFile after a fixed latency with bytes
@@ -47,22 +44,15 @@ func (l *latencyTelegram) Invoke(ctx context.Context, input bin.Encoder, output 
 // BenchmarkRangeReadPipeline reads 64 MiB through the windowed reader over
 // latencyTelegram; "of-ceiling" is against window × 1 MiB / latency.
 func BenchmarkRangeReadPipeline(b *testing.B) {
-	const size = 64 * MiB
+	const size = 64 * mib
 	for _, lat := range []time.Duration{20 * time.Millisecond, 50 * time.Millisecond} {
 		b.Run("latency="+lat.String(), func(b *testing.B) {
-			t := &latencyTelegram{latency: lat, block: make([]byte, MiB)}
-			svc := stream.New(t, stream.Options{ChannelID: 1, Window: benchWindow})
-			f := stream.NewFile(stream.File{MessageID: 1, Size: size, DC: 2}, &tg.InputDocumentFileLocation{ID: 1})
+			t := &latencyTelegram{latency: lat, block: make([]byte, mib)}
+			svc := New(t, Options{ChannelID: 1, Window: benchWindow})
+			f := NewFile(File{MessageID: 1, Size: size, DC: 2}, &tg.InputDocumentFileLocation{ID: 1})
 			b.SetBytes(size)
 			for range b.N {
-				r, err := svc.Open(context.Background(), f, 0, size-1)
-				if err != nil {
-					b.Fatal(err)
-				}
-				if n, err := io.Copy(io.Discard, r); err != nil || n != size {
-					b.Fatalf("read %d: %v", n, err)
-				}
-				r.Close()
+				readWhole(b, svc, f)
 			}
 			reportCeiling(b, lat, size)
 		})

@@ -12,8 +12,6 @@ import (
 	"github.com/gotd/td/tgerr"
 )
 
-const mib = 1 << 20
-
 // settle waits until a memTelegram's served bytes stop changing for a
 // while: what a stream fetches on its own, without reads, has been fetched.
 func settle(m *memTelegram) int64 {
@@ -28,17 +26,6 @@ func settle(m *memTelegram) int64 {
 	}
 }
 
-func waitUntil(within time.Duration, cond func() bool) bool {
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	return true
-}
-
 // TestWindowIsEarned checks how far a stream fetches ahead of its client:
 // two parts before the client drains any, the whole window after two parts
 // drained at full speed, no growth for a client slower than Telegram, and
@@ -46,9 +33,7 @@ func waitUntil(within time.Duration, cond func() bool) bool {
 func TestWindowIsEarned(t *testing.T) {
 	const size = 64 * mib
 	open := func(t *testing.T, opts Options) (*Service, *memTelegram, *File, io.ReadCloser) {
-		svc, m := newMemService(opts)
-		m.add(1, size, 0)
-		f := resolveMem(t, svc, 1)
+		svc, m, f := memWithFile(t, opts, size)
 		r, err := svc.Open(context.Background(), f, 0, size-1)
 		if err != nil {
 			t.Fatal(err)
@@ -68,12 +53,10 @@ func TestWindowIsEarned(t *testing.T) {
 	})
 
 	t.Run("full speed reaches the window in two round trips", func(t *testing.T) {
-		svc, m := newMemService(Options{})
-		m.add(1, size, 0)
+		svc, m, f := memWithFile(t, Options{}, size)
 		// Long enough that draining a part is faster, however busy the
 		// machine.
 		m.latency = 150 * time.Millisecond
-		f := resolveMem(t, svc, 1)
 		r, err := svc.Open(context.Background(), f, 0, 24*mib-1)
 		if err != nil {
 			t.Fatal(err)
@@ -83,7 +66,7 @@ func TestWindowIsEarned(t *testing.T) {
 		if n, err := io.ReadFull(r, got); err != nil {
 			t.Fatalf("read %d: %v", n, err)
 		}
-		checkMemBytes(t, got, 0)
+		checkMemBytes(t, f, got, 0)
 		m.mu.Lock()
 		startedAt := m.startedAt
 		m.mu.Unlock()
@@ -96,7 +79,7 @@ func TestWindowIsEarned(t *testing.T) {
 	})
 
 	t.Run("a slow client keeps a short lead", func(t *testing.T) {
-		_, m, _, r := open(t, Options{})
+		_, m, f, r := open(t, Options{})
 		const parts = 6
 		got := make([]byte, 0, parts*mib)
 		buf := make([]byte, 64<<10)
@@ -110,14 +93,14 @@ func TestWindowIsEarned(t *testing.T) {
 				time.Sleep(200 * time.Millisecond) // drained long after it came; < StallTimeout
 			}
 		}
-		checkMemBytes(t, got, 0)
+		checkMemBytes(t, f, got, 0)
 		if n := settle(m); n > (parts+2)*mib {
 			t.Errorf("fetched %d MiB for a slow client that drained %d, want ≤ %d", n/mib, parts, parts+2)
 		}
 	})
 
 	t.Run("a stalled stream gives its budget back and resumes", func(t *testing.T) {
-		svc, _, _, r := open(t, Options{StallTimeout: 100 * time.Millisecond})
+		svc, _, f, r := open(t, Options{StallTimeout: 100 * time.Millisecond})
 		head := make([]byte, 8*mib+5) // fast: the window grows
 		if _, err := io.ReadFull(r, head); err != nil {
 			t.Fatal(err)
@@ -138,7 +121,7 @@ func TestWindowIsEarned(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		checkMemBytes(t, append(head, rest...), 0)
+		checkMemBytes(t, f, append(head, rest...), 0)
 		r.Close()
 		if used := svc.BufferInUse(); used != 0 {
 			t.Errorf("%d bytes of buffer budget still held after Close", used)
@@ -151,9 +134,7 @@ func TestWindowIsEarned(t *testing.T) {
 // met by every part in flight is followed once.
 func TestFileMigrateLoop(t *testing.T) {
 	t.Run("forever", func(t *testing.T) {
-		svc, m := newMemService(Options{})
-		m.add(1, 4*mib, 0)
-		f := resolveMem(t, svc, 1)
+		svc, m, f := memWithFile(t, Options{}, 4*mib)
 		m.getFile = func(dc int, _ *tg.UploadGetFileRequest) error {
 			return tgerr.New(303, fmt.Sprintf("FILE_MIGRATE_%d", dc%2+4)) // 4 ↔ 5
 		}
@@ -180,7 +161,7 @@ func TestFileMigrateLoop(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		checkMemBytes(t, got, 0)
+		checkMemBytes(t, f, got, 0)
 	})
 }
 

@@ -23,6 +23,20 @@ func chain(next tg.Invoker, opts Options, limit *rateLimiter) tg.Invoker {
 	}
 }
 
+// waitInvoker makes every call wait for ready first (the link to be up,
+// the lease to be held) and fail with its error instead.
+type waitInvoker struct {
+	next  tg.Invoker
+	ready func(context.Context) error
+}
+
+func (w *waitInvoker) Invoke(ctx context.Context, input bin.Encoder, output bin.Decoder) error {
+	if err := w.ready(ctx); err != nil {
+		return err
+	}
+	return w.next.Invoke(ctx, input, output)
+}
+
 // deadlineInvoker bounds one call, so that a dead connection (a thawed
 // Lambda, a dropped socket) is noticed and the call can be retried.
 type deadlineInvoker struct {

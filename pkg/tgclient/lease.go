@@ -7,7 +7,6 @@ import (
 
 	"github.com/gotd/td/bin"
 	"github.com/gotd/td/telegram/dcs"
-	"github.com/gotd/td/tg"
 	"github.com/gotd/td/transport"
 
 	"github.com/filetolink/filetolink/pkg/sessions"
@@ -19,7 +18,7 @@ var ErrLeaseNotHeld = errors.New("session lease not held")
 
 // leaseGate keeps a run silent on its key unless its lease is known valid.
 // It guards three places, so that nothing reaches Telegram on a lapsed
-// lease: every call (leaseInvoker), every dial (gatedResolver) and every
+// lease: every call (a waitInvoker on acquire), every dial (gatedResolver) and every
 // packet gotd sends by itself, pings and acks included (gatedConn). A nil
 // gate (the in-memory session) is always open.
 type leaseGate struct {
@@ -43,21 +42,6 @@ func (g *leaseGate) acquire(ctx context.Context) error {
 		return fmt.Errorf("%w: %w", ErrLeaseNotHeld, err)
 	}
 	return nil
-}
-
-// leaseInvoker refuses a call unless the lease is held. It is the last
-// policy before gotd, so that time spent in the others (flood waits, the
-// link) is covered.
-type leaseInvoker struct {
-	next tg.Invoker
-	gate *leaseGate
-}
-
-func (l *leaseInvoker) Invoke(ctx context.Context, input bin.Encoder, output bin.Decoder) error {
-	if err := l.gate.acquire(ctx); err != nil {
-		return err
-	}
-	return l.next.Invoke(ctx, input, output)
 }
 
 // gatedResolver dials only while the lease is held, and gates what is sent

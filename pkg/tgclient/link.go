@@ -6,9 +6,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gotd/td/bin"
 	"github.com/gotd/td/telegram"
-	"github.com/gotd/td/tg"
 )
 
 // link follows the state of a run's primary connection, so that calls do
@@ -75,17 +73,4 @@ func (l *link) wait(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-}
-
-// linkInvoker makes every call wait for the link first.
-type linkInvoker struct {
-	next tg.Invoker
-	link *link
-}
-
-func (i *linkInvoker) Invoke(ctx context.Context, input bin.Encoder, output bin.Decoder) error {
-	if err := i.link.wait(ctx); err != nil {
-		return err
-	}
-	return i.next.Invoke(ctx, input, output)
 }

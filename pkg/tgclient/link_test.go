@@ -75,7 +75,7 @@ func TestLinkWaitStopsOnCancel(t *testing.T) {
 func TestLinkInvokerDoesNotCallWhileDown(t *testing.T) {
 	l := newLink(time.Millisecond)
 	next := &scriptedInvoker{}
-	inv := &linkInvoker{next: next, link: l}
+	inv := &waitInvoker{next: next, ready: l.wait}
 	time.Sleep(5 * time.Millisecond)
 	if err := inv.Invoke(context.Background(), nil, nil); !errors.Is(err, ErrNotConnected) || next.calls != 0 {
 		t.Fatalf("down: err %v, %d calls; want ErrNotConnected and none", err, next.calls)

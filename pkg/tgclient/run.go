@@ -186,10 +186,11 @@ func (r *run) source() string {
 }
 
 // policies wraps an invoker in the per-attempt policies, the lease gate
-// last (closest to the wire).
+// last (closest to the wire), so that time spent in the others (flood
+// waits, the link) is covered.
 func (r *run) policies(inv tg.Invoker, dc int) tg.Invoker {
 	if r.gate != nil {
-		inv = &leaseInvoker{next: inv, gate: r.gate}
+		inv = &waitInvoker{next: inv, ready: r.gate.acquire}
 	}
 	return chain(inv, r.opts, r.rates.dc(dc))
 }
@@ -343,9 +344,9 @@ func (r *run) createPool(dc int, p *pool) {
 // gate comes first as well: a run whose lease is gone must not wait for a
 // connection its gate keeps down, but fail at once (and be replaced).
 func (r *run) linked(inv tg.Invoker) tg.Invoker {
-	inv = &linkInvoker{next: inv, link: r.link}
+	inv = &waitInvoker{next: inv, ready: r.link.wait}
 	if r.gate != nil {
-		inv = &leaseInvoker{next: inv, gate: r.gate}
+		inv = &waitInvoker{next: inv, ready: r.gate.acquire}
 	}
 	return inv
 }

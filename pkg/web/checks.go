@@ -17,18 +17,11 @@ import (
 // in plain ASCII digits (no sign, no spaces).
 func checkMessageID(s string) (int, *httpError) {
 	bad := &httpError{status: http.StatusBadRequest, reason: "invalid message id: want a positive 32-bit integer", class: "bad_id"}
-	if s == "" || len(s) > 10 {
+	if len(s) > 10 {
 		return 0, bad
 	}
-	var n int64
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < '0' || c > '9' {
-			return 0, bad
-		}
-		n = n*10 + int64(c-'0')
-	}
-	if n < 1 || n > math.MaxInt32 {
+	n, ok := parseDigits(s)
+	if !ok || n < 1 || n > math.MaxInt32 {
 		return 0, bad
 	}
 	return int(n), nil

@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"net/url"
 	"path"
-	"strconv"
 	"strings"
 )
 
@@ -33,11 +32,7 @@ func withCleanPaths(next http.Handler) http.Handler {
 		h.Set("Content-Type", "text/plain; charset=utf-8")
 		h.Set("X-Content-Type-Options", "nosniff")
 		const body = "this address has a canonical form: see Location\n"
-		h.Set("Content-Length", strconv.Itoa(len(body)))
-		w.WriteHeader(http.StatusTemporaryRedirect) // keeps the method, as ServeMux does
-		if r.Method != http.MethodHead {
-			_, _ = w.Write([]byte(body))
-		}
+		writeBody(w, r, http.StatusTemporaryRedirect, []byte(body)) // 307 keeps the method, as ServeMux does
 	})
 }
 

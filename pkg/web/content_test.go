@@ -84,31 +84,32 @@ func equalCalls(a, b []openCall) bool {
 	return true
 }
 
+// A body that ends early, with the store's error or without one, is a
+// short body: the reader gets io.ErrUnexpectedEOF and the result tells it.
 func TestContentShortBody(t *testing.T) {
-	files := newMemFiles()
-	files.failAfter = 10
-	f := files.add(stubFile(1), 100)
-	c := newContent(t.Context(), files, f, &rangePlan{size: f.Size})
-	defer c.Close()
-	got, err := io.ReadAll(c)
-	if !errors.Is(err, io.ErrUnexpectedEOF) || len(got) != 10 {
-		t.Errorf("read %d bytes, err %v", len(got), err)
+	tests := []struct {
+		name string
+		edit func(*memFiles)
+		want int
+	}{
+		{"read error", func(m *memFiles) { m.failAfter = 10 }, 10},
+		{"early EOF", func(m *memFiles) { m.eofAfter = 30 }, 30},
 	}
-	if n, err := c.result(); n != 10 || err == nil {
-		t.Errorf("result %d, %v", n, err)
-	}
-}
-
-// A body that ends early without an error is still a short body.
-func TestContentEarlyEOF(t *testing.T) {
-	files := newMemFiles()
-	files.eofAfter = 30
-	f := files.add(stubFile(1), 100)
-	c := newContent(t.Context(), files, f, &rangePlan{size: f.Size})
-	defer c.Close()
-	got, err := io.ReadAll(c)
-	if !errors.Is(err, io.ErrUnexpectedEOF) || len(got) != 30 {
-		t.Errorf("read %d bytes, err %v", len(got), err)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			files := newMemFiles()
+			tt.edit(files)
+			f := files.add(stubFile(1), 100)
+			c := newContent(t.Context(), files, f, &rangePlan{size: f.Size})
+			defer c.Close()
+			got, err := io.ReadAll(c)
+			if !errors.Is(err, io.ErrUnexpectedEOF) || len(got) != tt.want {
+				t.Errorf("read %d bytes, err %v", len(got), err)
+			}
+			if n, err := c.result(); n != int64(tt.want) || err == nil {
+				t.Errorf("result %d, %v", n, err)
+			}
+		})
 	}
 }
 

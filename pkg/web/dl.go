@@ -234,11 +234,7 @@ func redirect(w http.ResponseWriter, r *http.Request, location string) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")
 	const body = "see the player page\n"
-	h.Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(http.StatusSeeOther)
-	if r.Method != http.MethodHead {
-		_, _ = w.Write([]byte(body))
-	}
+	writeBody(w, r, http.StatusSeeOther, []byte(body))
 }
 
 // acquireStream takes one of MaxStreams slots, waiting at most streamWait.

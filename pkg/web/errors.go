@@ -156,16 +156,9 @@ func writeError(w http.ResponseWriter, r *http.Request, e *httpError) {
 	h.Set("Content-Type", "text/plain; charset=utf-8")
 	if page, ok := errorPage(r, e); ok {
 		body = page
-		h.Set("Content-Type", "text/html; charset=utf-8")
-		h.Set("Content-Security-Policy", pageCSP(""))
-		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("X-Frame-Options", "DENY")
+		setPageHeaders(h, "")
 	}
-	h.Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(e.status)
-	if r.Method != http.MethodHead {
-		_, _ = w.Write(body)
-	}
+	writeBody(w, r, e.status, body)
 }
 
 // errorPage renders error.html for a browser navigation; ok is false for

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -289,9 +288,8 @@ func (e *env) checkNoPanics() {
 	}
 }
 
-func dl(id int, code string) string {
-	return fmt.Sprintf("/dl/%d?code=%s", id, url.QueryEscape(code))
-}
+// dl is the download path of message id with code (the links' one grammar).
+func dl(id int, code string) string { return DownloadURL("", id, code) }
 
 // capped returns a platform profile with a response cap.
 func capped(n int64) platform.Profile {

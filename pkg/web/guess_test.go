@@ -38,6 +38,24 @@ func TestGuessLimits(t *testing.T) {
 		return w.Code
 	}
 	const guesser, neighbour = "198.51.100.1:1111", "198.51.100.1:2222" // one NAT
+	type step struct {
+		from, target string
+		want         int
+		what         string
+	}
+	// check runs steps; with noResolve none of them may reach Resolve.
+	check := func(noResolve string, steps ...step) {
+		t.Helper()
+		resolves := files.resolveCalls()
+		for _, s := range steps {
+			if c := from(s.from, s.target); c != s.want {
+				t.Errorf("%s: %d, want %d", s.what, c, s.want)
+			}
+		}
+		if noResolve != "" && files.resolveCalls() != resolves {
+			t.Error(noResolve + " reached Resolve")
+		}
+	}
 
 	// Three wrong codes for message 1 lock (address, message 1).
 	for range 3 {
@@ -45,20 +63,11 @@ func TestGuessLimits(t *testing.T) {
 			t.Fatalf("wrong code: %d", c)
 		}
 	}
-	resolves := files.resolveCalls()
-	if c := from(guesser, dl(1, "guess")); c != 429 {
-		t.Errorf("fourth guess: %d, want 429", c)
-	}
-	if c := from(neighbour, dl(1, codeSmall)); c != 429 {
-		t.Errorf("right code for the guessed message from the same address: %d, want 429 (the trade-off)", c)
-	}
-	if files.resolveCalls() != resolves {
-		t.Error("a locked link reached Resolve")
-	}
-	// Other messages still open with the right code.
-	if c := from(neighbour, dl(5, codeSmall)); c != 200 {
-		t.Errorf("right code for another message from the same address: %d, want 200", c)
-	}
+	check("a locked link",
+		step{guesser, dl(1, "guess"), 429, "fourth guess"},
+		step{neighbour, dl(1, codeSmall), 429, "right code for the guessed message from the same address (the trade-off)"},
+	)
+	check("", step{neighbour, dl(5, codeSmall), 200, "right code for another message from the same address"})
 
 	// Unknown ids count in the address's budget (2 × 3 failures in all):
 	// three misses more use it up.
@@ -67,25 +76,15 @@ func TestGuessLimits(t *testing.T) {
 			t.Fatalf("unknown id %d: %d", id, c)
 		}
 	}
-	resolves = files.resolveCalls()
-	if c := from(guesser, dl(2000, "x")); c != 429 {
-		t.Errorf("an unknown id over the budget: %d, want 429", c)
-	}
-	if c := from(neighbour, dl(5, codeSmall)); c != 429 {
-		t.Errorf("a right code for an uncached message over the budget: %d, want 429", c)
-	}
-	if files.resolveCalls() != resolves {
-		t.Error("an address over its budget reached Resolve")
-	}
-	// A right code for a cached message still passes; a wrong one does not.
-	if c := from(neighbour, dl(4, codeSmall)); c != 200 {
-		t.Errorf("right code for a cached message over the budget: %d, want 200", c)
-	}
-	if c := from(guesser, dl(4, "guess")); c != 429 {
-		t.Errorf("wrong code for a cached message over the budget: %d, want 429", c)
-	}
-	// Another address is not affected.
-	if c := from("198.51.100.2:1", dl(5, codeSmall)); c != 200 {
-		t.Errorf("other address: %d", c)
-	}
+	check("an address over its budget",
+		step{guesser, dl(2000, "x"), 429, "an unknown id over the budget"},
+		step{neighbour, dl(5, codeSmall), 429, "a right code for an uncached message over the budget"},
+	)
+	check("",
+		// A right code for a cached message still passes; a wrong one does not.
+		step{neighbour, dl(4, codeSmall), 200, "right code for a cached message over the budget"},
+		step{guesser, dl(4, "guess"), 429, "wrong code for a cached message over the budget"},
+		// Another address is not affected.
+		step{"198.51.100.2:1", dl(5, codeSmall), 200, "other address"},
+	)
 }

@@ -42,7 +42,7 @@ func (s *server) serveIndex(w http.ResponseWriter, r *http.Request) {
 		MaxResponseBytes: s.profile.MaxResponseBytes,
 		Bots:             s.bots(),
 		Samples:          s.samples,
-		Sessions:         sessionFacts(s.sessionReport(r)),
+		Sessions:         sessionsCard(s.sessionReports(r)),
 	})
 }
 
@@ -53,14 +53,18 @@ type health struct {
 	Platform  string `json:"platform"`
 	Connected bool   `json:"telegramConnected"`
 	// Telegram is the health class (stream.Health*), Hint what to do.
-	Telegram         string           `json:"telegram"`
-	Hint             string           `json:"hint,omitempty"`
-	BaseURL          string           `json:"baseURL"`
-	MaxResponseBytes int64            `json:"maxResponseBytes"`
-	UptimeSeconds    int64            `json:"uptimeSeconds"`
-	Goroutines       int              `json:"goroutines"` // for operators and load tests: a leak shows as growth
-	Bots             []BotStatus      `json:"bots,omitempty"`
-	Sessions         *sessions.Report `json:"sessions,omitempty"`
+	Telegram         string      `json:"telegram"`
+	Hint             string      `json:"hint,omitempty"`
+	BaseURL          string      `json:"baseURL"`
+	MaxResponseBytes int64       `json:"maxResponseBytes"`
+	UptimeSeconds    int64       `json:"uptimeSeconds"`
+	Goroutines       int         `json:"goroutines"` // for operators and load tests: a leak shows as growth
+	Bots             []BotStatus `json:"bots,omitempty"`
+	// Sessions is the first bot's (BOT_TOKEN's) session report, as it was
+	// before BOT_TOKENS; BotSessions every bot's, the first first, when
+	// there are several.
+	Sessions    *sessions.Report  `json:"sessions,omitempty"`
+	BotSessions []sessions.Report `json:"botSessions,omitempty"`
 }
 
 // serveHealth is the status page as JSON: 200 whenever the process is up
@@ -72,7 +76,7 @@ func (s *server) serveHealth(w http.ResponseWriter, r *http.Request) {
 	if hs.Broken {
 		status = "broken"
 	}
-	body, err := json.Marshal(health{
+	h := health{
 		Status:           status,
 		Version:          s.version,
 		Platform:         s.profile.Name,
@@ -84,23 +88,25 @@ func (s *server) serveHealth(w http.ResponseWriter, r *http.Request) {
 		UptimeSeconds:    int64(time.Since(s.started).Seconds()),
 		Goroutines:       runtime.NumGoroutine(),
 		Bots:             s.bots(),
-		Sessions:         s.sessionReport(r),
-	})
+	}
+	if reps := s.sessionReports(r); len(reps) > 0 {
+		h.Sessions = &reps[0]
+		if len(reps) > 1 {
+			h.BotSessions = reps
+		}
+	}
+	body, err := json.Marshal(h)
 	if err != nil {
 		writeError(w, r, &httpError{status: http.StatusInternalServerError, reason: "internal error", class: "json", err: err})
 		return
 	}
 	body = append(body, '\n')
-	h := w.Header()
-	setCORS(h)
-	h.Set("Content-Type", "application/json")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Cache-Control", "no-store")
-	h.Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(http.StatusOK)
-	if r.Method != http.MethodHead {
-		_, _ = w.Write(body)
-	}
+	hdr := w.Header()
+	setCORS(hdr)
+	hdr.Set("Content-Type", "application/json")
+	hdr.Set("X-Content-Type-Options", "nosniff")
+	hdr.Set("Cache-Control", "no-store")
+	writeBody(w, r, http.StatusOK, body)
 }
 
 // servePlayer answers /stream/{id}?code=C with the player page, after the
@@ -157,17 +163,10 @@ func (s *server) renderStatus(w http.ResponseWriter, r *http.Request, status int
 		return
 	}
 	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Security-Policy", pageCSP(originOf(base)))
+	setPageHeaders(h, originOf(base))
 	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("X-Frame-Options", "DENY")
 	h.Set("Cache-Control", "no-store")
-	h.Set("Content-Length", strconv.Itoa(buf.Len()))
-	w.WriteHeader(status)
-	if r.Method != http.MethodHead {
-		_, _ = w.Write(buf.Bytes())
-	}
+	writeBody(w, r, status, buf.Bytes())
 }
 
 // pageCSP is the Content-Security-Policy of the HTML pages: scripts and

@@ -9,21 +9,34 @@ import (
 	"github.com/filetolink/filetolink/templates"
 )
 
-// sessionReport asks for the session report, if there is one.
-func (s *server) sessionReport(r *http.Request) *sessions.Report {
+// sessionReports asks for each bot's session report, if there are any.
+func (s *server) sessionReports(r *http.Request) []sessions.Report {
 	if s.sessions == nil {
 		return nil
 	}
-	rep := s.sessions(r.Context())
-	return &rep
+	return s.sessions(r.Context())
 }
 
-// sessionFacts is the report as the status page shows it.
-func sessionFacts(rep *sessions.Report) *templates.Facts {
-	if rep == nil {
+// sessionsCard is the reports as the status page shows them: a group of
+// facts per bot, labelled as the Bots card labels it (its public id), and
+// the note once.
+func sessionsCard(reps []sessions.Report) *templates.Sessions {
+	if len(reps) == 0 {
 		return nil
 	}
-	f := &templates.Facts{Note: rep.Note}
+	card := &templates.Sessions{Note: reps[0].Note}
+	for i := range reps {
+		card.Bots = append(card.Bots, sessionFacts(&reps[i]))
+	}
+	return card
+}
+
+// sessionFacts is one bot's report as the status page shows it.
+func sessionFacts(rep *sessions.Report) templates.Facts {
+	var f templates.Facts
+	if rep.Bot != 0 {
+		f.Title = "Bot " + strconv.FormatInt(rep.Bot, 10)
+	}
 	add := func(label, value string, warn bool) {
 		f.Items = append(f.Items, templates.Fact{Label: label, Value: value, Warn: warn})
 	}

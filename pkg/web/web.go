@@ -49,8 +49,9 @@ type Options struct {
 	Bots func() []BotStatus
 	// Samples are files the index page links to (the demo's).
 	Samples []Sample
-	// Sessions reports the Telegram session for / and /healthz (nil: not shown).
-	Sessions func(context.Context) sessions.Report
+	// Sessions reports the Telegram session of each bot, the first first,
+	// for / and /healthz (nil: not shown).
+	Sessions func(context.Context) []sessions.Report
 	// Logger receives one line per request. nil means slog.Default().
 	Logger *slog.Logger
 }
@@ -75,7 +76,7 @@ type server struct {
 	static        *staticFiles
 	started       time.Time
 	botStatus     func() []BotStatus
-	sessions      func(context.Context) sessions.Report
+	sessions      func(context.Context) []sessions.Report
 }
 
 // New returns the handler serving every route of the service.

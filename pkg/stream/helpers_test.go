@@ -1,4 +1,9 @@
-package stream_test
+package stream
+
+// Helpers shared by this package's tests and benchmarks: the in-memory
+// Telegram's setup (memtg_test.go has the fake itself), the MTProto
+// environment of the integration tests and benchmarks, and checks of the
+// reader's goroutines.
 
 import (
 	"context"
@@ -10,19 +15,29 @@ import (
 
 	"github.com/filetolink/filetolink/internal/tgfake"
 	"github.com/filetolink/filetolink/internal/tgfake/tgfakeclient"
-	"github.com/filetolink/filetolink/pkg/stream"
 	"github.com/filetolink/filetolink/pkg/tgclient"
 )
+
+const mib = 1 << 20
+
+// memWithFile is a Service over a fresh memTelegram holding message 1, a
+// document of size bytes on the home DC, resolved.
+func memWithFile(tb testing.TB, opts Options, size int64) (*Service, *memTelegram, *File) {
+	tb.Helper()
+	svc, m := newMemService(opts)
+	m.add(1, size, 0)
+	return svc, m, resolveMem(tb, svc, 1)
+}
 
 // env is a real gotd client logged in to the in-process fake Telegram.
 type env struct {
 	fake   *tgfake.Server
 	client *tgclient.Client
-	svc    *stream.Service
+	svc    *Service
 }
 
 type envOptions struct {
-	stream  stream.Options
+	stream  Options
 	session []byte
 }
 
@@ -44,10 +59,10 @@ func newEnv(tb testing.TB, o envOptions) *env {
 	fake := tgfake.NewTest(tb, tgfake.Options{})
 	client := newClient(tb, fake, o.session)
 	o.stream.ChannelID = tgfake.DefaultChannelID
-	return &env{fake: fake, client: client, svc: stream.New(client, o.stream)}
+	return &env{fake: fake, client: client, svc: New(client, o.stream)}
 }
 
-func (e *env) add(tb testing.TB, caption string, m *tgfake.Media) (*stream.File, int) {
+func (e *env) add(tb testing.TB, caption string, m *tgfake.Media) (*File, int) {
 	tb.Helper()
 	id := e.fake.AddMessage(caption, m)
 	f, err := e.svc.Resolve(context.Background(), id)
@@ -58,7 +73,7 @@ func (e *env) add(tb testing.TB, caption string, m *tgfake.Media) (*stream.File,
 }
 
 // readRange opens first..last and reads it all.
-func readRange(ctx context.Context, svc *stream.Service, f *stream.File, first, last int64) ([]byte, error) {
+func readRange(ctx context.Context, svc *Service, f *File, first, last int64) ([]byte, error) {
 	r, err := svc.Open(ctx, f, first, last)
 	if err != nil {
 		return nil, err
@@ -83,11 +98,19 @@ func readerGoroutines() int {
 
 func waitNoReaderGoroutines(tb testing.TB, within time.Duration) {
 	tb.Helper()
-	deadline := time.Now().Add(within)
-	for readerGoroutines() > 0 {
-		if time.Now().After(deadline) {
-			tb.Fatalf("%d reader goroutines still running %s after Close", readerGoroutines(), within)
-		}
-		time.Sleep(10 * time.Millisecond)
+	if !waitUntil(within, func() bool { return readerGoroutines() == 0 }) {
+		tb.Fatalf("%d reader goroutines still running %s after Close", readerGoroutines(), within)
 	}
+}
+
+// waitUntil polls cond until it holds (true) or within has passed (false).
+func waitUntil(within time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return true
 }

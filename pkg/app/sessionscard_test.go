@@ -1,0 +1,93 @@
+package app_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/filetolink/filetolink/internal/tgfake"
+	"github.com/filetolink/filetolink/pkg/config"
+	"github.com/filetolink/filetolink/pkg/sessions"
+	"github.com/filetolink/filetolink/pkg/tgclient"
+)
+
+// With BOT_TOKENS and REDIS_URL the status page and /healthz show every
+// bot's session pool, each labelled by the bot's public id, each with its
+// own pool's figures, and no token.
+func TestSessionsCardShowsEveryBot(t *testing.T) {
+	f := newFleetBots(t, 1, 8*time.Second, 5, []tgfake.Bot{{Token: "7770001:worker-one"}, {Token: "7770002:worker-two"}})
+	f.registerFiles()
+	tokens := f.fake.BotTokens()
+	in := f.start(0, func(c *config.Config) { c.Capacity.BotTokens = tokens })
+	defer in.close()
+	for _, file := range f.files {
+		checkRange(t, in.get(t, file, 0, 2*mib), file, 0, 2*mib)
+	}
+
+	fetch := func(path string) string {
+		t.Helper()
+		resp, err := http.Get(in.srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(body)
+	}
+	// A bot may still be logging in: its pool's figures are read before
+	// and after the pages, and what they show must lie in between.
+	pools := make([]*sessions.Pool, len(tokens))
+	before := make([]sessions.Status, len(tokens))
+	for i, token := range tokens {
+		p, err := in.app.Sessions.Pool(strconv.FormatInt(tgclient.BotID(token), 10), []byte(token+"\x00"+tgfake.DefaultAPIHash))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pools[i], before[i] = p, p.Status(context.Background())
+	}
+	page, healthz := fetch("/"), fetch("/healthz")
+	var h struct {
+		Sessions    *sessions.Report  `json:"sessions"`
+		BotSessions []sessions.Report `json:"botSessions"`
+	}
+	if err := json.Unmarshal([]byte(healthz), &h); err != nil {
+		t.Fatalf("/healthz: %v\n%s", err, healthz)
+	}
+	_, card, _ := strings.Cut(page, `id="sessions"`)
+	card, _, _ = strings.Cut(card, "</section>")
+	if len(h.BotSessions) != len(tokens) {
+		t.Fatalf("/healthz has %d session reports for %d bots:\n%s", len(h.BotSessions), len(tokens), healthz)
+	}
+	if h.Sessions == nil || h.Sessions.Bot != tgclient.BotID(tokens[0]) {
+		t.Errorf("/healthz sessions %+v, want the first bot's report", h.Sessions)
+	}
+	for i, token := range tokens {
+		id := tgclient.BotID(token)
+		rep := h.BotSessions[i]
+		after := pools[i].Status(context.Background())
+		if rep.Bot != id || rep.Source != "pool" || rep.Pool == nil || !rep.Pool.Reachable ||
+			rep.Pool.Stored < before[i].Stored || rep.Pool.Stored > after.Stored {
+			t.Errorf("report %d: %+v (pool %+v), want bot %d's pool with %d to %d stored", i, rep, rep.Pool, id, before[i].Stored, after.Stored)
+		}
+		if !strings.Contains(card, "<h3>Bot "+strconv.FormatInt(id, 10)+"</h3>") {
+			t.Errorf("the Sessions card lacks bot %d:\n%s", id, card)
+		}
+		_, secret, _ := strings.Cut(token, ":")
+		for name, body := range map[string]string{"/": page, "/healthz": healthz} {
+			if strings.Contains(body, secret) {
+				t.Errorf("%s shows bot %d's token", name, id)
+			}
+		}
+	}
+	if n := strings.Count(card, "<dl class=\"stats\">"); n != len(tokens) {
+		t.Errorf("the Sessions card has %d groups of facts for %d bots", n, len(tokens))
+	}
+}
