@@ -140,27 +140,6 @@ func photoOf(ctx context.Context, api *tg.Client, ch *tg.InputChannel, id int) (
 	return mediaOf[*tg.MessageMediaPhoto, *tg.Photo](ctx, api, ch, id, func(m *tg.MessageMediaPhoto) any { return m.Photo })
 }
 
-// photoOf returns the photo of message id.
-func photoOf(ctx context.Context, api *tg.Client, ch *tg.InputChannel, id int) (*tg.Photo, error) {
-	m, err := getMessage(ctx, api, ch, id)
-	if err != nil {
-		return nil, err
-	}
-	msg, ok := m.(*tg.Message)
-	if !ok {
-		return nil, fmt.Errorf("message %d: %T", id, m)
-	}
-	media, ok := msg.Media.(*tg.MessageMediaPhoto)
-	if !ok {
-		return nil, fmt.Errorf("message %d media: %T", id, msg.Media)
-	}
-	p, ok := media.Photo.(*tg.Photo)
-	if !ok {
-		return nil, fmt.Errorf("message %d photo: %T", id, media.Photo)
-	}
-	return p, nil
-}
-
 // channelDocument returns the document of message id of the log channel.
 func channelDocument(ctx context.Context, api *tg.Client, id int) (*tg.Document, error) {
 	ch, err := inputChannel(ctx, api, DefaultChannelID)
