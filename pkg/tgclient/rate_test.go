@@ -250,8 +250,13 @@ func testRateConverges(t *testing.T, fakeRate, rate float64) {
 		t.Fatalf("no flood wait at %v/s against a %v/s limit: the fake did not limit", rate, fakeRate)
 	}
 	st := c.Status()
-	if st.FloodWaits != int64(learned) || st.Rate >= fakeRate || st.Parts != int64(40*batches) {
-		t.Errorf("status %+v: want %d flood waits seen, a rate under %v/s, %d parts", st, learned, fakeRate, 40*batches)
+	// The learned ceiling is 0.9 of the rate observed when the flood came,
+	// and that observation includes the fake's burst: near the fake's rate,
+	// not necessarily under it (20.25/s was seen against 20/s). What must
+	// hold is that the flood brought it down to about the fake's rate, and
+	// (below) that it then meets no flood.
+	if st.FloodWaits != int64(learned) || st.Rate <= 0 || st.Rate > 1.25*fakeRate || st.Parts != int64(40*batches) {
+		t.Errorf("status %+v: want %d flood waits seen, a rate near %v/s, %d parts", st, learned, fakeRate, 40*batches)
 	}
 	for i := range 2 {
 		if err := calls(40); err != nil {
