@@ -56,14 +56,22 @@ func newSite(t *testing.T, tune func(*config.Config)) *site {
 	if tune != nil {
 		tune(&cfg)
 	}
-	logs := &tgfake.LogBuffer{}
-	a, err := app.New(cfg, app.Options{
+	return startSite(t, fake, botAPI, cfg, app.Options{
 		Telegram: func(o *tgclient.Options) {
 			f := tgfakeclient.Options(fake)
 			o.DCList, o.PublicKeys, o.Resolver, o.DC = f.DCList, f.PublicKeys, f.Resolver, f.DC
 		},
-		Logger: slog.New(slog.NewTextHandler(logs, nil)),
 	})
+}
+
+// startSite starts an App of cfg with opts (and a logger of its own) over
+// fake and botAPI, logged in; at the end of the test it closes it and
+// fails the test if a secret reached its log.
+func startSite(t *testing.T, fake *tgfake.Server, botAPI *botapifake.Server, cfg config.Config, opts app.Options) *site {
+	t.Helper()
+	logs := &tgfake.LogBuffer{}
+	opts.Logger = slog.New(slog.NewTextHandler(logs, nil))
+	a, err := app.New(cfg, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,6 @@ package bot_test
 // log channel a second time, and a file sent again must reuse its copy.
 
 import (
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -21,7 +20,6 @@ import (
 	"github.com/filetolink/filetolink/internal/redistest"
 	"github.com/filetolink/filetolink/internal/tgfake"
 	"github.com/filetolink/filetolink/pkg/app"
-	"github.com/filetolink/filetolink/pkg/bot"
 	"github.com/filetolink/filetolink/pkg/config"
 	"github.com/filetolink/filetolink/pkg/sessions"
 	"github.com/filetolink/filetolink/pkg/tgclient"
@@ -48,8 +46,7 @@ func sharedSites(t *testing.T, n int) ([]*site, *redistest.Server) {
 			Bot:      config.Bot{APIURL: apiSrv.URL},
 			Sessions: config.Sessions{RedisURL: redis.URL()},
 		}
-		logs := &tgfake.LogBuffer{}
-		a, err := app.New(cfg, app.Options{
+		s := startSite(t, fake, botAPI, cfg, app.Options{
 			Telegram: func(o *tgclient.Options) {
 				o.DCList, o.PublicKeys, o.DC = fake.DCList(), fake.PublicKeys(), fake.HomeDC()
 				o.Resolver = fake.ResolverWith(host.Dial)
@@ -58,19 +55,6 @@ func sharedSites(t *testing.T, n int) ([]*site, *redistest.Server) {
 				o.Dial = host.Dial
 				o.Instance = "host" + strconv.Itoa(i+1)
 			},
-			Logger: slog.New(slog.NewTextHandler(logs, nil)).With("host", i+1),
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		login(t, a)
-		s := &site{fake: fake, botAPI: botAPI, app: a, srv: httptest.NewServer(a.Handler), logs: logs, secret: bot.WebhookSecret(cfg.BotToken)}
-		t.Cleanup(func() {
-			s.srv.Close()
-			a.Close()
-			if strings.Contains(logs.String(), cfg.BotToken) || strings.Contains(logs.String(), s.secret) {
-				t.Errorf("a secret reached host %d's log:\n%s", i+1, logs.String())
-			}
 		})
 		sites = append(sites, s)
 	}
