@@ -10,14 +10,21 @@ import (
 	"github.com/filetolink/filetolink/pkg/config"
 )
 
+// newTwoWorkerFleet is a fleet of hosts whose fake has two more bots, their
+// files registered; tokens are every bot's (BOT_TOKENS), withBots sets them.
+func newTwoWorkerFleet(t *testing.T, hosts int) (f *fleet, tokens []string, withBots func(*config.Config)) {
+	t.Helper()
+	f = newFleetBots(t, hosts, 8*time.Second, 5, []tgfake.Bot{{Token: "7770001:worker-one"}, {Token: "7770002:worker-two"}})
+	f.registerFiles()
+	tokens = f.fake.BotTokens()
+	return f, tokens, func(c *config.Config) { c.Capacity.BotTokens = tokens }
+}
+
 // With BOT_TOKENS and REDIS_URL each bot keeps its own sessions: a cold
 // start after the first takes every bot's session from the pool (no new
 // login), and no key is used twice at once.
 func TestSessionPoolPerBot(t *testing.T) {
-	f := newFleetBots(t, 2, 8*time.Second, 5, []tgfake.Bot{{Token: "7770001:worker-one"}, {Token: "7770002:worker-two"}})
-	f.registerFiles()
-	tokens := f.fake.BotTokens()
-	withBots := func(c *config.Config) { c.Capacity.BotTokens = tokens }
+	f, tokens, withBots := newTwoWorkerFleet(t, 2)
 	serve := func(in *instance) {
 		for round := range 3 {
 			for _, file := range f.files {

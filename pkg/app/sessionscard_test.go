@@ -8,10 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/filetolink/filetolink/internal/tgfake"
-	"github.com/filetolink/filetolink/pkg/config"
 	"github.com/filetolink/filetolink/pkg/sessions"
 	"github.com/filetolink/filetolink/pkg/tgclient"
 )
@@ -20,10 +18,8 @@ import (
 // bot's session pool, each labelled by the bot's public id, each with its
 // own pool's figures, and no token.
 func TestSessionsCardShowsEveryBot(t *testing.T) {
-	f := newFleetBots(t, 1, 8*time.Second, 5, []tgfake.Bot{{Token: "7770001:worker-one"}, {Token: "7770002:worker-two"}})
-	f.registerFiles()
-	tokens := f.fake.BotTokens()
-	in := f.start(0, func(c *config.Config) { c.Capacity.BotTokens = tokens })
+	f, tokens, withBots := newTwoWorkerFleet(t, 1)
+	in := f.start(0, withBots)
 	defer in.close()
 	for _, file := range f.files {
 		checkRange(t, in.get(t, file, 0, 2*mib), file, 0, 2*mib)

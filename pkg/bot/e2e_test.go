@@ -41,17 +41,11 @@ type site struct {
 
 func newSite(t *testing.T, tune func(*config.Config)) *site {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("integration test against the fake Telegram")
-	}
-	fake := tgfake.NewTest(t, tgfake.Options{})
-	botAPI := botapifake.New(fake, "", 0)
-	apiSrv := httptest.NewServer(botAPI)
-	t.Cleanup(apiSrv.Close)
+	fake, botAPI, apiURL := fakes(t)
 	cfg := config.Config{
 		APIID: tgfake.DefaultAPIID, APIHash: tgfake.DefaultAPIHash, BotToken: tgfake.DefaultBotToken,
 		ChannelID: tgfake.DefaultChannelID, DC: fake.HomeDC(),
-		Bot: config.Bot{APIURL: apiSrv.URL},
+		Bot: config.Bot{APIURL: apiURL},
 	}
 	if tune != nil {
 		tune(&cfg)
@@ -62,6 +56,20 @@ func newSite(t *testing.T, tune func(*config.Config)) *site {
 			o.DCList, o.PublicKeys, o.Resolver, o.DC = f.DCList, f.PublicKeys, f.Resolver, f.DC
 		},
 	})
+}
+
+// fakes starts a fake Telegram and a fake Bot API over it (at apiURL) for
+// the test; -short skips the test.
+func fakes(t *testing.T) (*tgfake.Server, *botapifake.Server, string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("integration test against the fake Telegram")
+	}
+	fake := tgfake.NewTest(t, tgfake.Options{})
+	botAPI := botapifake.New(fake, "", 0)
+	apiSrv := httptest.NewServer(botAPI)
+	t.Cleanup(apiSrv.Close)
+	return fake, botAPI, apiSrv.URL
 }
 
 // startSite starts an App of cfg with opts (and a logger of its own) over
@@ -572,14 +580,8 @@ func TestFastLinks(t *testing.T) {
 // Long polling: the same bot, replies sent as Bot API calls; and the
 // webhook registration -set-webhook does.
 func TestPollAndSetWebhook(t *testing.T) {
-	if testing.Short() {
-		t.Skip("integration test against the fake Telegram")
-	}
-	fake := tgfake.NewTest(t, tgfake.Options{})
-	botAPI := botapifake.New(fake, "", 0)
-	apiSrv := httptest.NewServer(botAPI)
-	defer apiSrv.Close()
-	b := bot.New(bot.Options{Token: tgfake.DefaultBotToken, APIURL: apiSrv.URL, ChannelID: tgfake.DefaultChannelID,
+	_, botAPI, apiURL := fakes(t)
+	b := bot.New(bot.Options{Token: tgfake.DefaultBotToken, APIURL: apiURL, ChannelID: tgfake.DefaultChannelID,
 		PublicBaseURL: "https://files.example.com", Logger: slog.New(slog.DiscardHandler)})
 
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -653,14 +655,8 @@ func TestFdlInLogChannel(t *testing.T) {
 // Polling: a reply whose buttons Telegram refuses is sent again without
 // them (the links are in the text).
 func TestPollReplyWithoutButtons(t *testing.T) {
-	if testing.Short() {
-		t.Skip("integration test against the fake Telegram")
-	}
-	fake := tgfake.NewTest(t, tgfake.Options{})
-	botAPI := botapifake.New(fake, "", 0)
-	apiSrv := httptest.NewServer(botAPI)
-	defer apiSrv.Close()
-	b := bot.New(bot.Options{Token: tgfake.DefaultBotToken, APIURL: apiSrv.URL, ChannelID: tgfake.DefaultChannelID, Logger: slog.New(slog.DiscardHandler)})
+	_, botAPI, apiURL := fakes(t)
+	b := bot.New(bot.Options{Token: tgfake.DefaultBotToken, APIURL: apiURL, ChannelID: tgfake.DefaultChannelID, Logger: slog.New(slog.DiscardHandler)})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	botAPI.FailNext("sendMessage", 400, "Bad Request: BUTTON_URL_INVALID", 1)

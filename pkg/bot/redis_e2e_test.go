@@ -8,7 +8,6 @@ package bot_test
 
 import (
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -29,21 +28,15 @@ import (
 // one redis-server, each on its own simulated host.
 func sharedSites(t *testing.T, n int) ([]*site, *redistest.Server) {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("integration test against the fake Telegram and redis-server")
-	}
+	fake, botAPI, apiURL := fakes(t)
 	redis := redistest.Start(t)
-	fake := tgfake.NewTest(t, tgfake.Options{})
-	botAPI := botapifake.New(fake, "", 0)
-	apiSrv := httptest.NewServer(botAPI)
-	t.Cleanup(apiSrv.Close)
 	var sites []*site
 	for i := range n {
 		host := tgfake.NewHost(i + 1)
 		cfg := config.Config{
 			APIID: tgfake.DefaultAPIID, APIHash: tgfake.DefaultAPIHash, BotToken: tgfake.DefaultBotToken,
 			ChannelID: tgfake.DefaultChannelID, DC: fake.HomeDC(),
-			Bot:      config.Bot{APIURL: apiSrv.URL},
+			Bot:      config.Bot{APIURL: apiURL},
 			Sessions: config.Sessions{RedisURL: redis.URL()},
 		}
 		s := startSite(t, fake, botAPI, cfg, app.Options{
