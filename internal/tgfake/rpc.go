@@ -82,6 +82,10 @@ func (s *Server) onMessage(srv *tgtest.Server, req *tgtest.Request) error {
 	if id == tg.UploadGetFileRequestTypeID {
 		delay = max(delay, 0) + s.latency
 	}
+	finish := func() {}
+	if id == tg.UploadGetFileRequestTypeID {
+		finish = s.enterGetFileLocked()
+	}
 	caller := s.botOfLocked(req) // nil: its bot was revoked
 	authorized := s.noAuth[id] || (s.authorized[keyOf(req)] && caller != nil)
 	dead := s.keyDeadLocked(req.DC, req.Session.AuthKey.ID) // AUTH_KEY_DUPLICATED (keys.go)
@@ -92,6 +96,7 @@ func (s *Server) onMessage(srv *tgtest.Server, req *tgtest.Request) error {
 
 	if drop {
 		s.log.Debug("tgfake: dropping connection", "dc", req.DC, "method", methodName(id))
+		finish()
 		return errDropped
 	}
 
@@ -107,6 +112,7 @@ func (s *Server) onMessage(srv *tgtest.Server, req *tgtest.Request) error {
 	case !known:
 		// Not something the fake implements: the cluster answers (help.getCDNConfig,
 		// or 400 INPUT_METHOD_INVALID for the rest), synchronously.
+		defer finish()
 		if !s.sleep(delay) {
 			return nil
 		}
@@ -135,12 +141,14 @@ func (s *Server) onMessage(srv *tgtest.Server, req *tgtest.Request) error {
 	}
 
 	if delay <= 0 {
+		defer finish()
 		return s.send(srv, req, result, err)
 	}
 	s.replies.Add(1)
 	go func() {
 		// Owned by the Server: Close cancels s.ctx and waits on s.replies.
 		defer s.replies.Done()
+		defer finish()
 		if !s.sleep(delay) {
 			return
 		}
@@ -149,6 +157,18 @@ func (s *Server) onMessage(srv *tgtest.Server, req *tgtest.Request) error {
 		}
 	}()
 	return nil
+}
+
+// enterGetFileLocked counts an upload.getFile call in flight (from its
+// arrival to its answer, latency included); the func it returns ends it.
+func (s *Server) enterGetFileLocked() func() {
+	s.getFileInFlight++
+	s.maxGetFileInFlight = max(s.maxGetFileInFlight, s.getFileInFlight)
+	return func() {
+		s.mu.Lock()
+		s.getFileInFlight--
+		s.mu.Unlock()
+	}
 }
 
 func (s *Server) send(srv *tgtest.Server, req *tgtest.Request, result bin.Encoder, err error) error {

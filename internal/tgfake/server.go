@@ -121,13 +121,16 @@ type Server struct {
 	closeErr error
 	once     sync.Once
 
-	mu          sync.Mutex
-	messages    []*message // messages[i] has id i+1
-	refGen      uint32     // current file_reference generation
-	authorized  map[authKey]bool
-	exported    map[string]int   // exported authorization bytes → DC it is for
-	exportedBy  map[string]int64 // exported authorization bytes → bot user id
-	latency     time.Duration
+	mu         sync.Mutex
+	messages   []*message // messages[i] has id i+1
+	refGen     uint32     // current file_reference generation
+	authorized map[authKey]bool
+	exported   map[string]int   // exported authorization bytes → DC it is for
+	exportedBy map[string]int64 // exported authorization bytes → bot user id
+	latency    time.Duration
+	// upload.getFile calls in flight now and at most (rpc.go).
+	getFileInFlight, maxGetFileInFlight int
+
 	pausedUntil time.Time
 	fail        map[uint32]*injectedError
 	drop        map[uint32]int
@@ -478,6 +481,7 @@ func (s *Server) ResetCalls() {
 	s.mu.Lock()
 	clear(s.calls)
 	s.fileBytes = 0
+	s.maxGetFileInFlight = s.getFileInFlight
 	s.lim.resetStatsLocked()
 	s.mu.Unlock()
 }
@@ -489,6 +493,16 @@ func (s *Server) FileBytes() int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.fileBytes
+}
+
+// MaxGetFileInFlight reports the most upload.getFile calls that were in
+// flight at once (arrived, not yet answered; over every DC and connection)
+// since Start or the last ResetCalls: how parallel the clients' downloads
+// were, whatever the machine's speed.
+func (s *Server) MaxGetFileInFlight() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.maxGetFileInFlight
 }
 
 // Logins reports the successful auth.importBotAuthorization calls.

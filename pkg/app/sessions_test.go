@@ -273,8 +273,12 @@ func TestSessionPoolColdStarts(t *testing.T) {
 	if dups != 0 {
 		t.Errorf("%d duplicate-key events, want 0", dups)
 	}
-	if int64(logins) > peak.Load() {
-		t.Errorf("%d logins for at most %d instances at once", logins, peak.Load())
+	// One login per session, not per cold start (that would be ~200). On a
+	// loaded machine (-race) a login can be redone: its import timed out,
+	// or the store did not answer in time and the instance logged in on
+	// its own (by design, within its budget); allow one redo per session.
+	if int64(logins) > 2*peak.Load() {
+		t.Errorf("%d logins for at most %d instances at once over %d cold starts: sessions are not reused", logins, peak.Load(), coldStarts)
 	}
 	// One export per session's other DC, not one per cold start (that
 	// would be ~200): a transfer whose import timed out on a loaded
