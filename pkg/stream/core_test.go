@@ -347,7 +347,7 @@ func TestCloseStopsFetching(t *testing.T) {
 		t.Fatal("no fetch in flight to stop")
 	}
 	r.Close() // returns once the fetches have: nobody answers them
-	waitNoReaderGoroutines(t, 0)
+	waitNoReaderGoroutines(t)
 	heldCallsEnded(t, m)
 	if calls := m.count(mGetFile); calls > 4+1+1 {
 		t.Errorf("%d getFile calls for 1 MiB read with window 4", calls)
@@ -379,7 +379,7 @@ func TestCancelContextStopsFetching(t *testing.T) {
 		t.Fatalf("read after cancel: %v", err)
 	}
 	r.Close()
-	waitNoReaderGoroutines(t, 0)
+	waitNoReaderGoroutines(t)
 	heldCallsEnded(t, m)
 	if used := svc.BufferInUse(); used != 0 {
 		t.Errorf("%d bytes of buffer budget still held", used)
@@ -433,7 +433,7 @@ func TestConcurrentStreams(t *testing.T) {
 	if used := svc.BufferInUse(); used != 0 {
 		t.Errorf("%d bytes of buffer budget still held", used)
 	}
-	waitNoReaderGoroutines(t, 0)
+	waitNoReaderGoroutines(t)
 }
 
 // TestCloseBoundedByDeadline: after a freeze in which the connection to
@@ -466,7 +466,7 @@ func TestCloseBoundedByDeadline(t *testing.T) {
 	// The fetches end when gotd gives up the drops; then their budget
 	// comes back.
 	m.release(mGetFile)
-	waitNoReaderGoroutines(t, 10*time.Second)
+	waitNoReaderGoroutines(t)
 	if !waitUntil(10*time.Second, func() bool { return svc.BufferInUse() == 0 }) {
 		t.Fatalf("%d bytes of buffer budget still held after the fetches ended", svc.BufferInUse())
 	}

@@ -96,8 +96,13 @@ func readerGoroutines() int {
 	return count
 }
 
-func waitNoReaderGoroutines(tb testing.TB, within time.Duration) {
+// waitNoReaderGoroutines fails tb unless the reader goroutines are gone
+// within 10 s. Close waits for them (its WaitGroup), but one that has run
+// its deferred Done is still on the stack until it returns: a poll, not a
+// snapshot, so that a busy machine (-race) does not fail it.
+func waitNoReaderGoroutines(tb testing.TB) {
 	tb.Helper()
+	const within = 10 * time.Second
 	if !waitUntil(within, func() bool { return readerGoroutines() == 0 }) {
 		tb.Fatalf("%d reader goroutines still running %s after Close", readerGoroutines(), within)
 	}
