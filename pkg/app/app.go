@@ -39,8 +39,9 @@ type App struct {
 
 // Options adjust New beyond the configuration; tests and the demo use them.
 type Options struct {
-	// Telegram overrides the client settings derived from cfg (the demo's
-	// in-process fake Telegram sets DCList, PublicKeys and Resolver here).
+	// Telegram overrides the client settings derived from cfg (tests point
+	// the client at the fake Telegram here: DCList, PublicKeys, Resolver;
+	// the demo sets the environment, as a deployment does).
 	Telegram func(*tgclient.Options)
 	// Sessions overrides the session store settings derived from cfg
 	// (tests give each simulated host its own dialer).
