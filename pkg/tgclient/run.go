@@ -14,6 +14,7 @@ import (
 	"github.com/gotd/td/tgerr"
 
 	"github.com/filetolink/filetolink/pkg/sessions"
+	"github.com/filetolink/filetolink/pkg/tgerrclass"
 )
 
 // retryDelay is how long a failed login is reported before a new attempt.
@@ -103,7 +104,7 @@ func (r *run) loop(ctx context.Context, c *Client) {
 	})
 	r.closePools()
 	r.wg.Wait()
-	if rejectedKey(err) {
+	if tgerrclass.Of(err).KeyDead() {
 		r.rejected.Store(true)
 	}
 	r.endLease(loggedIn)
@@ -133,7 +134,7 @@ func (r *run) fail(err error) {
 	var unavailable *sessions.UnavailableError
 	switch {
 	case errors.As(err, &unavailable):
-	case tgerr.Is(err, "ACCESS_TOKEN_INVALID", "API_ID_INVALID", "API_ID_PUBLISHED_FLOOD", "ACCESS_TOKEN_EXPIRED"):
+	case tgerrclass.Of(err).Login():
 		err = fmt.Errorf("%w: %w", ErrLogin, err)
 	case !errors.Is(err, ErrNotConnected):
 		err = fmt.Errorf("%w: %w", ErrNotConnected, err)
