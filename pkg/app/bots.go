@@ -1,6 +1,9 @@
 package app
 
 import (
+	"strconv"
+
+	"github.com/filetolink/filetolink/pkg/bottoken"
 	"github.com/filetolink/filetolink/pkg/fleet"
 	"github.com/filetolink/filetolink/pkg/sessions"
 	"github.com/filetolink/filetolink/pkg/stream"
@@ -67,7 +70,7 @@ func sessionPools(store *sessions.Store, opts tgclient.Options, tokens []string)
 	}
 	pools := map[string]*sessions.Pool{}
 	for _, token := range tokens {
-		p, err := store.Pool(botID(token), []byte(token+"\x00"+opts.APIHash))
+		p, err := store.Pool(strconv.FormatInt(bottoken.ID(token), 10), []byte(token+"\x00"+opts.APIHash))
 		if err != nil {
 			return nil, err
 		}

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"strings"
 	"sync"
 
 	"github.com/filetolink/filetolink/pkg/config"
@@ -63,11 +62,4 @@ func sessionReporter(clients []*tgclient.Client, note string) func(context.Conte
 		wg.Wait()
 		return reps
 	}
-}
-
-// botID is the bot's id, the part of its token before the colon (public:
-// it is the bot's user id). It keys the bot's sessions in the store.
-func botID(token string) string {
-	id, _, _ := strings.Cut(token, ":")
-	return id
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/gotd/td/tg"
 	"github.com/gotd/td/tgerr"
 
+	"github.com/filetolink/filetolink/pkg/bottoken"
 	"github.com/filetolink/filetolink/pkg/tgclient"
 	"github.com/filetolink/filetolink/pkg/tgerrclass"
 )
@@ -182,7 +183,7 @@ type location struct {
 }
 
 func newBot(c *tgclient.Client, token string) *bot {
-	return &bot{client: c, id: tgclient.BotID(token), channels: map[int64]*tg.InputChannel{}, locs: map[int64]location{}, teaching: map[int64]bool{}}
+	return &bot{client: c, id: bottoken.ID(token), channels: map[int64]*tg.InputChannel{}, locs: map[int64]location{}, teaching: map[int64]bool{}}
 }
 
 func (b *bot) out(now time.Time) (string, time.Time) {
