@@ -23,6 +23,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/filetolink/filetolink/pkg/bottoken"
 	"github.com/filetolink/filetolink/pkg/stream"
 	"github.com/filetolink/filetolink/pkg/web"
 	"github.com/filetolink/filetolink/templates"
@@ -104,11 +105,9 @@ func New(o Options) *Bot {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	id, _, _ := strings.Cut(o.Token, ":")
-	botID, _ := strconv.ParseInt(id, 10, 64)
 	return &Bot{
 		opts:    o,
-		botID:   botID,
+		botID:   bottoken.ID(o.Token),
 		api:     &api{base: o.APIURL, token: o.Token, http: o.HTTPClient},
 		store:   o.Store,
 		limiter: newLimiter(o.LinksPerMinute, time.Minute),
