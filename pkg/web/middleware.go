@@ -3,11 +3,11 @@ package web
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
-	"runtime/debug"
 	"time"
+
+	"github.com/filetolink/filetolink/pkg/httpresponse"
 )
 
 // requestInfo is what handlers tell the log line about their request.
@@ -118,8 +118,7 @@ func (s *server) withRecover(h http.Handler) http.Handler {
 			if err, ok := v.(error); ok && errors.Is(err, http.ErrAbortHandler) {
 				panic(v)
 			}
-			s.log.Error("panic serving request", "method", r.Method, "route", infoFrom(r.Context()).route,
-				"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			httpresponse.LogPanic(s.log, r, v, "route", infoFrom(r.Context()).route)
 			if rec.status != 0 {
 				// Part of the answer is out: only cutting it off is honest.
 				panic(http.ErrAbortHandler)
