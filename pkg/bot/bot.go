@@ -23,6 +23,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/filetolink/filetolink/pkg/links"
 	"github.com/filetolink/filetolink/pkg/stream"
 	"github.com/filetolink/filetolink/pkg/web"
 	"github.com/filetolink/filetolink/templates"
@@ -408,8 +409,8 @@ func linkIn(m *Message) (id int, code string, ok bool) {
 	}
 	candidates = append(candidates, strings.Fields(m.Text)...)
 	for _, c := range candidates {
-		if id, code, ok := web.ParseLink(c); ok {
-			return id, code, true
+		if id, g, ok := links.Parse(c); ok {
+			return id, g.Code, true
 		}
 	}
 	return 0, "", false
