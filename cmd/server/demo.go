@@ -13,6 +13,7 @@ import (
 	"slices"
 
 	"github.com/filetolink/filetolink/internal/tgfake"
+	"github.com/filetolink/filetolink/pkg/links"
 	"github.com/filetolink/filetolink/pkg/stream"
 	"github.com/filetolink/filetolink/pkg/web"
 )
@@ -94,8 +95,8 @@ func (d *demoTelegram) links(base string) []demoLink {
 		out[i] = demoLink{
 			MessageID: it.MessageID, Caption: it.Caption, Name: served.Name, Kind: it.Kind,
 			MIMEType: served.MIMEType, Size: it.Size, SHA256: it.SHA256,
-			StreamURL:   web.PlayerURL(base, it.MessageID, it.Caption),
-			DownloadURL: web.DownloadURL(base, it.MessageID, it.Caption),
+			StreamURL:   links.Player(base, it.MessageID, links.Code(it.Caption)),
+			DownloadURL: links.Download(base, it.MessageID, links.Code(it.Caption)),
 		}
 	}
 	return out

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/filetolink/filetolink/pkg/bottoken"
+	"github.com/filetolink/filetolink/pkg/links"
 	"github.com/filetolink/filetolink/pkg/stream"
 	"github.com/filetolink/filetolink/pkg/web"
 	"github.com/filetolink/filetolink/templates"
@@ -407,8 +408,8 @@ func linkIn(m *Message) (id int, code string, ok bool) {
 	}
 	candidates = append(candidates, strings.Fields(m.Text)...)
 	for _, c := range candidates {
-		if id, code, ok := web.ParseLink(c); ok {
-			return id, code, true
+		if id, g, ok := links.Parse(c); ok {
+			return id, g.Code, true
 		}
 	}
 	return 0, "", false

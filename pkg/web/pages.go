@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/filetolink/filetolink/pkg/links"
 	"github.com/filetolink/filetolink/pkg/sessions"
 	"github.com/filetolink/filetolink/pkg/stream"
 	"github.com/filetolink/filetolink/templates"
@@ -112,22 +113,22 @@ func (s *server) serveHealth(w http.ResponseWriter, r *http.Request) {
 // servePlayer answers /stream/{id}?code=C with the player page, after the
 // same checks as /dl.
 func (s *server) servePlayer(w http.ResponseWriter, r *http.Request) {
-	id, code, ok := s.checkRequest(w, r)
+	id, g, ok := s.checkRequest(w, r)
 	if !ok {
 		return
 	}
-	f, herr := s.resolve(r, id, code)
+	f, herr := s.resolve(r, id, g)
 	if herr != nil {
 		writeError(w, r, herr)
 		return
 	}
 	base := s.baseURL(r)
-	s.render(w, r, "player.html", base, playerData(f, code, base, s.profile.MaxResponseBytes))
+	s.render(w, r, "player.html", base, playerData(f, g, base, s.profile.MaxResponseBytes))
 }
 
 // playerData is what the player page shows of f; links start with base
-// ("" for relative links) and carry code.
-func playerData(f *stream.File, code, base string, maxBytes int64) templates.Player {
+// ("" for relative links) and carry g.
+func playerData(f *stream.File, g links.Grant, base string, maxBytes int64) templates.Player {
 	var resolution, duration string
 	if f.Width > 0 && f.Height > 0 {
 		resolution = strconv.Itoa(f.Width) + "×" + strconv.Itoa(f.Height)
@@ -143,8 +144,8 @@ func playerData(f *stream.File, code, base string, maxBytes int64) templates.Pla
 		SizeText:         templates.FormatBytes(f.Size),
 		MIMEType:         contentType(f),
 		Media:            mediaFor(f),
-		DownloadURL:      DownloadURL(base, f.MessageID, code),
-		StreamURL:        PlayerURL(base, f.MessageID, code),
+		DownloadURL:      links.Download(base, f.MessageID, g),
+		StreamURL:        links.Player(base, f.MessageID, g),
 		MaxResponseBytes: maxBytes,
 	}
 }
