@@ -40,6 +40,7 @@ func (s *server) serveIndex(w http.ResponseWriter, r *http.Request) {
 		Hint:             health.Hint,
 		Broken:           health.Broken,
 		MaxResponseBytes: s.profile.MaxResponseBytes,
+		WorkerBaseURL:    s.worker,
 		Bots:             s.bots(),
 		Samples:          s.samples,
 		Sessions:         sessionsCard(s.sessionReports(r)),
@@ -122,7 +123,11 @@ func (s *server) servePlayer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	base := s.baseURL(r)
-	s.render(w, r, "player.html", base, playerData(f, code, base, s.profile.MaxResponseBytes))
+	p := playerData(f, code, base, s.profile.MaxResponseBytes)
+	if whole := s.wholeBase(f, base); whole != base {
+		p.LinkURL, p.SaveURL, p.ViaWorker = DownloadURL(whole, f.MessageID, code), SaveURL(whole, f.MessageID, code), true
+	}
+	s.render(w, r, "player.html", base, p)
 }
 
 // playerData is what the player page shows of f; links start with base
@@ -135,7 +140,7 @@ func playerData(f *stream.File, code, base string, maxBytes int64) templates.Pla
 	if f.Duration > 0 {
 		duration = templates.FormatDuration(f.Duration)
 	}
-	return templates.Player{
+	p := templates.Player{
 		Name:             fileName(f),
 		Resolution:       resolution,
 		Duration:         duration,
@@ -144,9 +149,16 @@ func playerData(f *stream.File, code, base string, maxBytes int64) templates.Pla
 		MIMEType:         contentType(f),
 		Media:            mediaFor(f),
 		DownloadURL:      DownloadURL(base, f.MessageID, code),
+		LinkURL:          DownloadURL(base, f.MessageID, code),
+		SaveURL:          DownloadURL(base, f.MessageID, code),
 		StreamURL:        PlayerURL(base, f.MessageID, code),
 		MaxResponseBytes: maxBytes,
 	}
+	if p.Sliced() {
+		// Only a plain link over the cap is redirected to this page.
+		p.SaveURL = SaveURL(base, f.MessageID, code)
+	}
+	return p
 }
 
 // render executes page into a buffer (a template error then is a clean
