@@ -25,6 +25,7 @@ import (
 
 	"github.com/filetolink/filetolink/pkg/app"
 	"github.com/filetolink/filetolink/pkg/config"
+	"github.com/filetolink/filetolink/pkg/httpresponse"
 	"github.com/filetolink/filetolink/pkg/stream"
 	"github.com/filetolink/filetolink/pkg/tgclient"
 	"github.com/filetolink/filetolink/pkg/web"
@@ -120,10 +121,10 @@ func run() int {
 		return 1
 	}
 	srv := &http.Server{
-		// A client that takes no bytes for 30s is ended (its stream's
-		// Telegram calls and buffers with it); WriteTimeout would bound
-		// the whole download instead.
-		Handler:           web.WriteIdleTimeout(handler, 30*time.Second),
+		// A client that takes no bytes for WriteIdleTimeout is ended (its
+		// stream's Telegram calls and buffers with it); WriteTimeout would
+		// bound the whole download instead.
+		Handler:           web.WriteIdleTimeout(handler, httpresponse.WriteIdleTimeout),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),

@@ -97,12 +97,13 @@ func New(cfg config.Config, opts Options) (*App, error) {
 		CacheTTL:     cfg.Tuning.CacheTTL,
 		CacheSize:    cfg.Tuning.CacheSize,
 	})
-	linkBot := newBot(cfg, files, cfg.Platform.PublicBaseURL, botPools[firstToken(tgOpts.BotToken, cfg.Capacity.BotTokens)], opts.Logger)
+	linkBot := newBot(cfg, profile, files, cfg.Platform.PublicBaseURL, botPools[firstToken(tgOpts.BotToken, cfg.Capacity.BotTokens)], opts.Logger)
 	handler := web.New(web.Options{
 		Webhook:               linkBot,
 		Files:                 files,
 		Profile:               profile,
 		PublicBaseURL:         cfg.Platform.PublicBaseURL,
+		WorkerBaseURL:         cfg.Bot.WorkerBaseURL,
 		MaxStreams:            cfg.HTTP.MaxStreams,
 		CodeFailuresPerMinute: cfg.HTTP.CodeFailuresPerMinute,
 		ClientIPHeader:        cfg.Platform.ClientIPHeader,

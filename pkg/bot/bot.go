@@ -49,8 +49,11 @@ type Options struct {
 	// PublicBaseURL is the base of the links; "" takes it from each webhook
 	// request (web.BaseURL). The poller needs it.
 	PublicBaseURL string
-	// WorkerBaseURL adds "fast" links on a CDN Worker when set.
+	// WorkerBaseURL adds "fast" links on a CDN Worker when set; the
+	// Download link of a file over MaxResponseBytes goes there too.
 	WorkerBaseURL string
+	// MaxResponseBytes is the deployment's response cap (0: none).
+	MaxResponseBytes int64
 	// AllowedUsers may make and revoke links; empty: everyone may make them.
 	AllowedUsers []int64
 	// LinksPerMinute one user may ask for (default DefaultLinksPerMinute).
@@ -322,7 +325,8 @@ func (b *Bot) link(ctx context.Context, m, src *Message, base string) Outcome {
 		return b.reply(m, "The file is stored, but this deployment does not know its public URL: the operator must set PUBLIC_BASE_URL. "+
 			"Message "+strconv.Itoa(c.MessageID)+" of the log channel.", "no base URL")
 	}
-	links := MakeLinks(base, b.opts.WorkerBaseURL, c.MessageID, c.Code, md.kind)
+	links := MakeLinks(base, b.opts.WorkerBaseURL, c.MessageID, c.Code, md.kind).
+		WholeOnWorker(md.file.FileSize, b.opts.MaxResponseBytes)
 	name := web.FileName(stream.NewFile(stream.File{MessageID: c.MessageID, Name: md.file.FileName, MIMEType: md.file.MIMEType, Kind: md.kind}, nil))
 	out := b.reply(m, linkText(name, md.file.FileSize, links), "link")
 	if reused {

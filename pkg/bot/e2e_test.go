@@ -676,3 +676,21 @@ func TestPollReplyWithoutButtons(t *testing.T) {
 		t.Errorf("resent %+v", sent[0].Params)
 	}
 }
+
+// On a capped deployment with a Worker, the Download link of a file over
+// the cap is the Worker's (which serves it whole); one within stays here.
+func TestDownloadOnWorkerOverCap(t *testing.T) {
+	const worker = "https://edge.example.workers.dev"
+	s := newSite(t, func(c *config.Config) {
+		c.Bot.WorkerBaseURL = worker
+		c.Platform.MaxResponseBytes = 1000
+	})
+	big := buttons(t, s.sendFile(t, sample(tgfake.KindDocument, "big.bin", 5000, 11)))
+	if !strings.HasPrefix(big["Download"], worker+"/dl/") || big["Fast Download"] != "" {
+		t.Errorf("over the cap: %v", big)
+	}
+	small := buttons(t, s.sendFile(t, sample(tgfake.KindDocument, "small.bin", 1000, 12)))
+	if !strings.HasPrefix(small["Download"], s.srv.URL+"/dl/") || !strings.HasPrefix(small["Fast Download"], worker+"/dl/") {
+		t.Errorf("within the cap: %v", small)
+	}
+}

@@ -34,6 +34,19 @@ func MakeGrantLinks(base, worker string, id int, g links.Grant, kind stream.Kind
 	return l
 }
 
+// WholeOnWorker moves the Download link to the Worker when one response
+// here cannot carry the file: size (0 when Telegram did not say) over
+// maxBytes, the deployment's cap (0: none). The Worker serves such files
+// whole; a plain tool (curl, wget) given the origin's link would get a
+// redirect or a slice. Fast Download, then the same link, is dropped.
+func (l Links) WholeOnWorker(size, maxBytes int64) Links {
+	if l.FastDownload == "" || maxBytes <= 0 || (size > 0 && size <= maxBytes) {
+		return l
+	}
+	l.Download, l.FastDownload = l.FastDownload, ""
+	return l
+}
+
 // Link is one labelled link.
 type Link struct{ Label, URL string }
 

@@ -141,6 +141,28 @@ func Player(base string, id int, g Grant) string {
 	return base + PlayerPrefix + strconv.Itoa(id) + "?" + g.query()
 }
 
+// SaveMark is the query parameter of a download link's save form (Save):
+// a request that is a download whatever the browser says of it. Chromium's
+// "Save link as" and <a download> send navigation-like headers, which on a
+// plain link over a response cap would save the player page, not the file.
+const SaveMark = "dl=1"
+
+// Save is the Download button's link: Download with SaveMark. A server
+// never redirects it to the player page.
+func Save(base string, id int, g Grant) string {
+	return Download(base, id, g) + "&" + SaveMark
+}
+
+// IsSave reports whether a raw query string is a save form's (Save).
+func IsSave(rawQuery string) bool {
+	for pair := range strings.SplitSeq(rawQuery, "&") {
+		if pair == SaveMark {
+			return true
+		}
+	}
+	return false
+}
+
 // Parse reads the message id and grant of a link made here (any of the
 // three forms, any base). ok is false for anything else.
 func Parse(link string) (id int, g Grant, ok bool) {

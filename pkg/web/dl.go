@@ -194,13 +194,17 @@ func (s *server) sendFile(w http.ResponseWriter, r *http.Request, f *stream.File
 }
 
 // refuseWhole answers a request for the whole of a file larger than the
-// response cap: a browser navigation goes to the player page, whose
-// Download button fetches ranges; any other client gets 413 saying how.
+// response cap: a browser navigation (not the save form) goes to the player
+// page, whose Download button fetches ranges; any other client goes to the
+// Worker (see cap.go), or without one gets 413 saying how.
 func (s *server) refuseWhole(w http.ResponseWriter, r *http.Request, f *stream.File, g links.Grant) *httpError {
 	w.Header().Del("Content-Length")
-	if isNavigation(r) {
+	if isNavigation(r) && !isSave(r) {
 		infoFrom(r.Context()).class = "over_cap_redirect"
 		redirect(w, r, links.Player("", f.MessageID, g))
+		return nil
+	}
+	if s.toWorker(w, r) {
 		return nil
 	}
 	maxBytes := s.profile.MaxResponseBytes

@@ -41,6 +41,7 @@ func (s *server) serveIndex(w http.ResponseWriter, r *http.Request) {
 		Hint:             health.Hint,
 		Broken:           health.Broken,
 		MaxResponseBytes: s.profile.MaxResponseBytes,
+		WorkerBaseURL:    s.worker,
 		Bots:             s.bots(),
 		Samples:          s.samples,
 		Sessions:         sessionsCard(s.sessionReports(r)),
@@ -123,7 +124,11 @@ func (s *server) servePlayer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	base := s.baseURL(r)
-	s.render(w, r, "player.html", base, playerData(f, g, base, s.profile.MaxResponseBytes))
+	p := playerData(f, g, base, s.profile.MaxResponseBytes)
+	if whole := s.wholeBase(f, base); whole != base {
+		p.LinkURL, p.SaveURL, p.ViaWorker = links.Download(whole, f.MessageID, g), links.Save(whole, f.MessageID, g), true
+	}
+	s.render(w, r, "player.html", base, p)
 }
 
 // playerData is what the player page shows of f; links start with base
@@ -136,7 +141,8 @@ func playerData(f *stream.File, g links.Grant, base string, maxBytes int64) temp
 	if f.Duration > 0 {
 		duration = templates.FormatDuration(f.Duration)
 	}
-	return templates.Player{
+	dl := links.Download(base, f.MessageID, g)
+	p := templates.Player{
 		Name:             fileName(f),
 		Resolution:       resolution,
 		Duration:         duration,
@@ -144,10 +150,17 @@ func playerData(f *stream.File, g links.Grant, base string, maxBytes int64) temp
 		SizeText:         templates.FormatBytes(f.Size),
 		MIMEType:         contentType(f),
 		Media:            mediaFor(f),
-		DownloadURL:      links.Download(base, f.MessageID, g),
+		DownloadURL:      dl,
+		LinkURL:          dl,
+		SaveURL:          dl,
 		StreamURL:        links.Player(base, f.MessageID, g),
 		MaxResponseBytes: maxBytes,
 	}
+	if p.Sliced() {
+		// Only a plain link over the cap is redirected to this page.
+		p.SaveURL = links.Save(base, f.MessageID, g)
+	}
+	return p
 }
 
 // render executes page into a buffer (a template error then is a clean

@@ -28,6 +28,10 @@ type Options struct {
 	// PublicBaseURL is the configured or platform base URL, such as
 	// "https://files.example.com"; "" derives it from each request.
 	PublicBaseURL string
+	// WorkerBaseURL is the Cloudflare Worker in front (WORKER_BASE_URL),
+	// such as "https://files.example.workers.dev"; "" if none. On a capped
+	// deployment, files over the cap are linked and redirected there.
+	WorkerBaseURL string
 	// MaxStreams bounds the /dl bodies sent at once; excess requests get
 	// 503 with Retry-After. 0 means 100.
 	MaxStreams int
@@ -67,6 +71,7 @@ type server struct {
 	files         Files
 	profile       platform.Profile
 	publicBaseURL string // configured base URL without a trailing slash, or ""
+	worker        string // WorkerBaseURL without a trailing slash, or ""
 	streams       chan struct{}
 	limiter       *guessLimiter // nil: no limit
 	ipHeader      string
@@ -97,6 +102,7 @@ func New(o Options) http.Handler {
 		files:         o.Files,
 		profile:       o.Profile,
 		publicBaseURL: strings.TrimRight(o.PublicBaseURL, "/"),
+		worker:        strings.TrimRight(o.WorkerBaseURL, "/"),
 		streams:       make(chan struct{}, o.MaxStreams),
 		version:       o.Version,
 		samples:       samplesFor(o.Samples),
