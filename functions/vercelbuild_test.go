@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -73,45 +72,6 @@ func vercelCLI(t *testing.T) string {
 	return bin
 }
 
-// copyTree copies the repository at src to dst, without what git and npm
-// keep (.git, node_modules) and any earlier .vercel output. The builder
-// rewrites go.mod and moves files in place: it must never run in the
-// working tree.
-func copyTree(t *testing.T, src, dst string) {
-	t.Helper()
-	err := filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(src, path)
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			switch d.Name() {
-			case ".git", "node_modules", ".vercel":
-				return filepath.SkipDir
-			}
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		if !d.Type().IsRegular() {
-			return nil
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), data, info.Mode().Perm())
-	})
-	if err != nil {
-		t.Fatalf("copy the repository: %v", err)
-	}
-}
-
 // goProxy is GOPROXY for the build: the file proxy ../shared/goproxy
 // (next to the repository; it holds github.com/vercel/go-bridge, which the
 // module proxy here does not serve) first when that folder exists, then
@@ -137,26 +97,19 @@ type vercelOutput struct {
 	took       time.Duration
 }
 
-// buildWithVercel runs `vercel build --yes` on a scratch copy of the
-// repository and checks its output: the routes of config.json are
-// vercel.json's, and each function is a provided.al2023 bootstrap.
+// buildWithVercel runs the README's by-hand build, docs/recipes/vercel-build.sh
+// (`vercel build --yes` on a scratch copy of the working tree), and checks
+// its output: the routes of config.json are vercel.json's, and each
+// function is a provided.al2023 bootstrap.
 func buildWithVercel(t *testing.T) *vercelOutput {
 	t.Helper()
 	vercel := vercelCLI(t)
+	requireTool(t, "git", "the recipe copies the files git knows (apt-get install git)")
 	repo, err := filepath.Abs("..")
 	if err != nil {
 		t.Fatal(err)
 	}
 	root := filepath.Join(t.TempDir(), "repo")
-	copyTree(t, repo, root)
-	if err := os.MkdirAll(filepath.Join(root, ".vercel"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	// A linked project without login: the build needs no more.
-	project := `{"projectId":"prj_local","orgId":"team_local","settings":{"framework":null}}`
-	if err := os.WriteFile(filepath.Join(root, ".vercel", "project.json"), []byte(project), 0o644); err != nil {
-		t.Fatal(err)
-	}
 	tmp := filepath.Join(root, ".tmp") // the builder puts the bootstraps in os.tmpdir()
 	if err := os.MkdirAll(tmp, 0o755); err != nil {
 		t.Fatal(err)
@@ -164,9 +117,11 @@ func buildWithVercel(t *testing.T) *vercelOutput {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, vercel, "build", "--yes")
-	cmd.Dir = root
+	cmd := exec.CommandContext(ctx, "bash", "-e", filepath.Join("docs", "recipes", "vercel-build.sh"), root)
+	cmd.Dir = repo
 	cmd.Env = append(os.Environ(),
+		// The CLI vercelCLI installed: <dir>/node_modules/.bin/vercel.
+		"VERCEL_CLI_DIR="+filepath.Dir(filepath.Dir(filepath.Dir(vercel))),
 		"TMPDIR="+tmp,
 		"GOPROXY="+goProxy(t, repo),
 		"VERCEL_TELEMETRY_DISABLED=1",

@@ -2,17 +2,20 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/filetolink/filetolink/pkg/app"
 	"github.com/filetolink/filetolink/pkg/bot"
 	"github.com/filetolink/filetolink/pkg/config"
+	"github.com/filetolink/filetolink/pkg/platform"
 	"github.com/filetolink/filetolink/pkg/stream"
 	"github.com/filetolink/filetolink/pkg/tgclient"
 )
@@ -65,22 +68,83 @@ func printLinks(ctx context.Context, a *app.App, id int, base, worker string, w 
 	return 0
 }
 
-// setWebhook is `server -set-webhook`: registers base/telegram with the
-// secret and the update types the bot reads.
-func setWebhook(ctx context.Context, a *app.App, base string) int {
-	if base == "" {
-		fmt.Fprintln(os.Stderr, "-set-webhook: no public base URL: set PUBLIC_BASE_URL=https://your.host (Telegram needs HTTPS)")
+// webhookFlags are the flags of the webhook commands, which call the Bot
+// API only: they need BOT_TOKEN and no Telegram login.
+type webhookFlags struct {
+	set        bool   // -set-webhook
+	printOnly  bool   // -print-webhook-secret
+	url        string // -url: the service's public URL, instead of PUBLIC_BASE_URL
+	showSecret bool   // -show-secret: the printed curl carries the secret
+}
+
+// webhookCommand is `server -set-webhook` and `server -print-webhook-secret`.
+func webhookCommand(ctx context.Context, f webhookFlags, getenv func(string) string, stdout, stderr io.Writer) int {
+	cfg, err := config.Parse(getenv, config.Webhook)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
 		return 2
 	}
+	b := bot.New(bot.Options{Token: cfg.BotToken, APIURL: cfg.Bot.APIURL, Secret: cfg.Bot.WebhookSecret})
+	if f.printOnly {
+		fmt.Fprintln(stdout, b.Secret())
+		return 0
+	}
+	base, err := webhookBase(cfg, f.url)
+	if err != nil {
+		fmt.Fprintln(stderr, "-set-webhook:", err)
+		return 2
+	}
+	hook := base + "/telegram"
+	secret := "********"
+	if f.showSecret {
+		secret = b.Secret()
+	}
+	by := "The same call by hand"
+	if !f.showSecret {
+		by += " (secret masked: add -show-secret, or read it with -print-webhook-secret)"
+	}
+	curl := by + ":\n  " + webhookCurl(cfg.Bot.APIURL, hook, secret) + "\n"
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
-	url := base + "/telegram"
-	if err := a.Bot.SetWebhook(ctx, url); err != nil {
-		fmt.Fprintln(os.Stderr, "-set-webhook:", err)
+	if err := b.SetWebhook(ctx, hook); err != nil {
+		fmt.Fprintln(stderr, "-set-webhook:", err)
+		fmt.Fprint(stderr, curl)
 		return 1
 	}
-	fmt.Printf("webhook set: %s (updates: %v; secret token derived from BOT_TOKEN unless BOT_WEBHOOK_SECRET is set)\n", url, bot.AllowedUpdates)
+	fmt.Fprintf(stdout, "webhook set: %s (updates: %s; secret token: BOT_WEBHOOK_SECRET, else derived from BOT_TOKEN)\n", hook, strings.Join(bot.AllowedUpdates, ", "))
+	fmt.Fprint(stdout, curl)
 	return 0
+}
+
+// webhookBase is the base URL the webhook is registered on: the -url flag,
+// else PUBLIC_BASE_URL or the platform's. Telegram posts updates to
+// https:// URLs only, so anything else is refused here, with a reason.
+func webhookBase(cfg config.Config, flagURL string) (string, error) {
+	base := cfg.Platform.PublicBaseURL
+	if flagURL != "" {
+		var err error
+		if base, err = platform.HostBaseURL(flagURL); err != nil {
+			return "", fmt.Errorf("-url %w", err)
+		}
+	}
+	switch {
+	case base == "":
+		return "", errors.New("no public URL: set PUBLIC_BASE_URL=https://your.host or pass -url https://your.host")
+	case !strings.HasPrefix(base, "https://"):
+		return "", fmt.Errorf("the URL must start with https:// (Telegram posts webhooks over HTTPS only), not %s; no public HTTPS? run `server -bot-poll` instead", base)
+	}
+	return base, nil
+}
+
+// webhookCurl is the Bot API call SetWebhook makes, as a curl command:
+// the token stays the shell's $BOT_TOKEN. Every value in the body is
+// quote-free (a validated URL, a secret of [A-Za-z0-9_-] or the mask).
+func webhookCurl(apiURL, hook, secret string) string {
+	if apiURL == "" {
+		apiURL = bot.DefaultAPIURL
+	}
+	body, _ := json.Marshal(map[string]any{"url": hook, "secret_token": secret, "allowed_updates": bot.AllowedUpdates})
+	return fmt.Sprintf(`curl -sS "%s/bot$BOT_TOKEN/setWebhook" -H 'Content-Type: application/json' -d '%s'`, strings.TrimRight(apiURL, "/"), body)
 }
 
 // startPolling is `server -bot-poll`: the bot by long polling, alongside

@@ -107,21 +107,87 @@ func fakeBotAPI(t *testing.T) (*botapifake.Server, map[string]string) {
 	return botAPI, env
 }
 
+// -set-webhook and -print-webhook-secret need BOT_TOKEN and the public
+// https URL only: env holds nothing of MTProto or the channel.
 func TestSetWebhookFlag(t *testing.T) {
 	t.Parallel()
-	botAPI, env := fakeBotAPI(t)
-	env["PUBLIC_BASE_URL"] = "https://files.example.com"
+	botAPI, fakeEnv := fakeBotAPI(t)
+	env := map[string]string{"BOT_TOKEN": tgfake.DefaultBotToken, "BOT_API_URL": fakeEnv["BOT_API_URL"], "PUBLIC_BASE_URL": "https://files.example.com"}
+	secret := bot.WebhookSecret(tgfake.DefaultBotToken)
 	code, out, errOut := runServer(t, env, "-set-webhook")
 	wh := botAPI.Webhook()
-	if code != 0 || wh.URL != "https://files.example.com/telegram" || wh.Secret != bot.WebhookSecret(tgfake.DefaultBotToken) {
+	if code != 0 || wh.URL != "https://files.example.com/telegram" || wh.Secret != secret || strings.Join(wh.AllowedUpdates, ",") != "message,channel_post" {
 		t.Errorf("-set-webhook: exit %d %q %q, webhook %+v", code, out, errOut, wh)
 	}
-	if strings.Contains(out+errOut, wh.Secret) || strings.Contains(out+errOut, tgfake.DefaultBotToken) {
-		t.Error("-set-webhook printed a secret")
+	if strings.Contains(out+errOut, secret) || strings.Contains(out+errOut, tgfake.DefaultBotToken) {
+		t.Errorf("-set-webhook printed a secret:\n%s%s", out, errOut)
 	}
-	botAPI.FailNext("setWebhook", 400, "Bad Request: bad webhook: HTTPS url must be provided for webhook", 1)
-	if code, _, errOut := runServer(t, env, "-set-webhook"); code != 1 || !strings.Contains(errOut, "HTTPS url must be provided") || strings.Contains(errOut, tgfake.DefaultBotToken) {
-		t.Errorf("-set-webhook refused: exit %d %q", code, errOut)
+	if !strings.Contains(out, `"secret_token":"********"`) {
+		t.Errorf("-set-webhook printed no masked curl:\n%s", out)
+	}
+
+	// The curl it prints with -show-secret makes the same call.
+	code, out, errOut = runServer(t, env, "-set-webhook", "-show-secret", "-url", "https://other.example.com")
+	curl := regexp.MustCompile(`(?m)^  (curl .*)$`).FindStringSubmatch(out)
+	if code != 0 || curl == nil || !strings.Contains(curl[1], secret) || botAPI.Webhook().URL != "https://other.example.com/telegram" {
+		t.Fatalf("-set-webhook -show-secret -url: exit %d\n%s%s", code, out, errOut)
+	}
+	calls := botAPI.Calls("setWebhook")
+	sh := exec.Command("sh", "-c", curl[1])
+	sh.Env = []string{"PATH=" + os.Getenv("PATH"), "BOT_TOKEN=" + tgfake.DefaultBotToken}
+	if res, err := sh.CombinedOutput(); err != nil || !strings.Contains(string(res), `"ok":true`) || botAPI.Calls("setWebhook") != calls+1 {
+		t.Errorf("the printed curl: %v %s (setWebhook calls %d, want %d)", err, res, botAPI.Calls("setWebhook"), calls+1)
+	}
+	if wh := botAPI.Webhook(); wh.URL != "https://other.example.com/telegram" || wh.Secret != secret || len(wh.AllowedUpdates) != 2 {
+		t.Errorf("after the printed curl: webhook %+v", wh)
+	}
+
+	for _, c := range []struct {
+		name string
+		env  map[string]string
+		args []string
+		code int
+		want string
+	}{
+		{"plain http", map[string]string{"PUBLIC_BASE_URL": "http://files.example.com"}, nil, 2, "must start with https://"},
+		{"http flag", nil, []string{"-url", "http://files.example.com"}, 2, "must start with https://"},
+		{"bad flag", nil, []string{"-url", "https://files.example.com/path"}, 2, "-url must be"},
+		{"no URL", map[string]string{"PUBLIC_BASE_URL": ""}, nil, 2, "no public URL"},
+		{"no token", map[string]string{"BOT_TOKEN": ""}, nil, 2, "BOT_TOKEN"},
+		{"refused", nil, nil, 1, "HTTPS url must be provided"},
+	} {
+		e := map[string]string{}
+		for k, v := range env {
+			e[k] = v
+		}
+		for k, v := range c.env {
+			e[k] = v
+		}
+		if c.name == "refused" {
+			botAPI.FailNext("setWebhook", 400, "Bad Request: bad webhook: HTTPS url must be provided for webhook", 1)
+		}
+		code, out, errOut := runServer(t, e, append([]string{"-set-webhook"}, c.args...)...)
+		if code != c.code || !strings.Contains(errOut, c.want) || strings.Contains(out+errOut, tgfake.DefaultBotToken) || strings.Contains(out+errOut, secret) {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q; want %d and %q", c.name, code, out, errOut, c.code, c.want)
+		}
+		if c.code == 2 && strings.Count(strings.TrimSpace(errOut), "\n") != 0 {
+			t.Errorf("%s: not one line: %q", c.name, errOut)
+		}
+	}
+}
+
+func TestPrintWebhookSecretFlag(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"BOT_TOKEN": tgfake.DefaultBotToken}, bot.WebhookSecret(tgfake.DefaultBotToken)},
+		{map[string]string{"BOT_TOKEN": tgfake.DefaultBotToken, "BOT_WEBHOOK_SECRET": "rotated_1"}, "rotated_1"},
+	} {
+		if code, out, errOut := runServer(t, c.env, "-print-webhook-secret"); code != 0 || out != c.want+"\n" {
+			t.Errorf("-print-webhook-secret with %v: exit %d %q %q, want %q", c.env, code, out, errOut, c.want)
+		}
 	}
 }
 

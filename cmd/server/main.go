@@ -6,7 +6,8 @@
 //	server -demo -print-env run only the fake Telegram and print the variables that point a process at it
 //	server -export-session  log in once and print a TG_SESSION value
 //	server -link N          print the links of log-channel message N (its caption is the code)
-//	server -set-webhook     register POST /telegram as the link bot's webhook
+//	server -set-webhook     register POST /telegram as the link bot's webhook (needs BOT_TOKEN and the https URL only)
+//	server -print-webhook-secret  print the webhook's secret token (for Bot API calls by hand)
 //	server -bot-poll        serve, and run the link bot by long polling
 package main
 
@@ -44,7 +45,11 @@ func run() int {
 	fixtures := flag.Bool("demo-test-fixtures", false, "with -demo: also post the browser tests' fixtures (a hostile file name, a file on another DC, ...)")
 	exportSession := flag.Bool("export-session", false, "log in once, print a TG_SESSION value for serverless cold starts, and exit")
 	link := flag.Int("link", 0, "print the download and stream links of log-channel message `N` and exit")
-	setHook := flag.Bool("set-webhook", false, "register PUBLIC_BASE_URL/telegram as the bot's webhook and exit")
+	var hook webhookFlags
+	flag.BoolVar(&hook.set, "set-webhook", false, "register PUBLIC_BASE_URL/telegram (or -url's) as the bot's webhook, print the same call as curl, and exit; needs only BOT_TOKEN")
+	flag.BoolVar(&hook.printOnly, "print-webhook-secret", false, "print the webhook's secret token (BOT_WEBHOOK_SECRET, else derived from BOT_TOKEN) and exit")
+	flag.StringVar(&hook.url, "url", "", "with -set-webhook: the service's public `https://host` (instead of PUBLIC_BASE_URL)")
+	flag.BoolVar(&hook.showSecret, "show-secret", false, "with -set-webhook: print the secret token in the curl command instead of a mask")
 	botPoll := flag.Bool("bot-poll", false, "also run the link bot by long polling (no public HTTPS needed)")
 	flag.Parse()
 
@@ -68,6 +73,10 @@ func run() int {
 			return 1
 		}
 		defer d.Close()
+	}
+
+	if hook.set || hook.printOnly {
+		return webhookCommand(ctx, hook, os.Getenv, os.Stdout, os.Stderr)
 	}
 
 	purpose := config.Serve
@@ -107,8 +116,6 @@ func run() int {
 	switch {
 	case *link != 0:
 		return printLinks(ctx, a, *link, publicBase(cfg, fallbackBase), cfg.Bot.WorkerBaseURL, os.Stdout)
-	case *setHook:
-		return setWebhook(ctx, a, publicBase(cfg, fallbackBase))
 	}
 
 	handler := a.Handler

@@ -66,6 +66,9 @@ const (
 	Serve Purpose = 1 << iota
 	// ExportSession: `server -export-session`, a login and no channel.
 	ExportSession
+	// Webhook: `server -set-webhook` and `-print-webhook-secret`: Bot API
+	// calls only, no MTProto and no channel.
+	Webhook
 )
 
 // Var is one environment variable.

@@ -155,6 +155,20 @@ func TestExportSessionNeedsNoChannel(t *testing.T) {
 	}
 }
 
+// -set-webhook and -print-webhook-secret call the Bot API only: they need
+// the bot token and nothing of MTProto or the channel.
+func TestWebhookNeedsOnlyTheBotToken(t *testing.T) {
+	if _, err := Parse(only(map[string]string{"BOT_TOKEN": "1:a"}), Webhook); err != nil {
+		t.Errorf("webhook: %v", err)
+	}
+	if _, err := Parse(only(nil), Webhook); !problemNames(t, err)["BOT_TOKEN"] {
+		t.Error("webhook without BOT_TOKEN accepted")
+	}
+	if got := strings.Join(Required(Webhook), ","); got != "BOT_TOKEN" {
+		t.Errorf("Required(Webhook) = %s", got)
+	}
+}
+
 func TestParsePublicKeysFile(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "keys.pem")

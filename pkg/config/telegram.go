@@ -47,7 +47,7 @@ var credentialVars = []Var{
 			c.APIHash = v
 			return nil
 		}},
-	{Name: "BOT_TOKEN", Required: Serve | ExportSession, Hint: "from @BotFather",
+	{Name: "BOT_TOKEN", Required: Serve | ExportSession | Webhook, Hint: "from @BotFather",
 		Parse: func(c *Config, v string) error {
 			if !bottoken.Valid(v) {
 				return errors.New("must look like 123456:ABC-def (digits, colon, token)")

@@ -26,7 +26,13 @@ func sessionsCard(reps []sessions.Report) *templates.Sessions {
 	}
 	card := &templates.Sessions{Note: reps[0].Note}
 	for i := range reps {
-		card.Bots = append(card.Bots, sessionFacts(&reps[i]))
+		f := sessionFacts(&reps[i])
+		// A note is a warning about the source (serverless without
+		// REDIS_URL): the source is marked for it.
+		if card.Note != "" && len(f.Items) > 0 {
+			f.Items[0].Warn = true
+		}
+		card.Bots = append(card.Bots, f)
 	}
 	return card
 }
