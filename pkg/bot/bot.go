@@ -185,6 +185,10 @@ func (b *Bot) Handle(ctx context.Context, u *Update, base string) Outcome {
 		if src == nil {
 			return b.reply(m, "Reply to a file with /fdl to get its links.", "no file")
 		}
+		if src.Chat.ID != m.Chat.ID {
+			// Telegram only replies within a chat; anything else is forged.
+			return b.reply(m, "Reply to a file in this chat with /fdl.", "fdl: file of another chat")
+		}
 		return b.link(ctx, m, src, base)
 	case cmd == "revoke":
 		return b.revoke(ctx, m)
@@ -296,7 +300,8 @@ func (b *Bot) link(ctx context.Context, m, src *Message, base string) Outcome {
 	if out, limited := b.limited(m); limited {
 		return out
 	}
-	c, reused := b.reuse(ctx, md.file.FileUniqueID)
+	key := CopyKey(actor(m), md.file.FileUniqueID)
+	c, reused := b.reuse(ctx, key)
 	if !reused {
 		code := NewCode()
 		var res struct {
@@ -317,7 +322,7 @@ func (b *Bot) link(ctx context.Context, m, src *Message, base string) Outcome {
 				"). Please send it again in a minute.", "copy failed")
 		}
 		c = Copy{MessageID: res.MessageID, Code: code}
-		if err := b.store.PutCopy(ctx, md.file.FileUniqueID, c); err != nil {
+		if err := b.store.PutCopy(ctx, key, c); err != nil {
 			b.log.Warn("bot: copy store", "err", err)
 		}
 	}
@@ -336,10 +341,19 @@ func (b *Bot) link(ctx context.Context, m, src *Message, base string) Outcome {
 	return out
 }
 
-// reuse returns the remembered copy of a file if it is still in the log
+// CopyKey names the copy of the file with fileUniqueID made for actor (a
+// user, or a channel for its posts). Copies are per actor so that /revoke,
+// which deletes the copy, stops only links its sender made: a shared copy
+// would have one URL and code for every user, which no revoke by one of
+// them could stop without stopping the others'.
+func CopyKey(actor int64, fileUniqueID string) string {
+	return strconv.FormatInt(actor, 10) + ":" + fileUniqueID
+}
+
+// reuse returns the remembered copy under key if it is still in the log
 // channel with its code (a revoke deletes it or changes its caption).
-func (b *Bot) reuse(ctx context.Context, fileUniqueID string) (Copy, bool) {
-	c, ok, err := b.store.Copy(ctx, fileUniqueID)
+func (b *Bot) reuse(ctx context.Context, key string) (Copy, bool) {
+	c, ok, err := b.store.Copy(ctx, key)
 	if err != nil {
 		b.log.Warn("bot: copy store", "err", err)
 		return Copy{}, false

@@ -210,7 +210,7 @@ func (r *run) login(ctx context.Context) error {
 		r.c.noteAuthError(err)
 		if d, ok := tgerr.AsFloodWait(err); ok && r.opts.Sessions != nil {
 			bctx, bcancel := context.WithTimeout(context.Background(), 2*time.Second)
-			if berr := r.opts.Sessions.BlockLogins(bctx, d, "FLOOD_WAIT on auth.importBotAuthorization"); berr != nil {
+			if berr := r.opts.Sessions.BlockLogins(bctx, d, sessions.BlockFloodWait); berr != nil {
 				r.opts.Logger.Warn("login block not recorded in the session store", "err", berr)
 			}
 			bcancel()

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -10,10 +9,6 @@ import (
 	"github.com/filetolink/filetolink/pkg/links"
 	"github.com/filetolink/filetolink/pkg/stream"
 )
-
-// streamWait is how long a download waits for a free stream slot before
-// it is turned away with 503.
-const streamWait = 250 * time.Millisecond
 
 // handleErrors adapts a handler that returns its failure instead of
 // writing it: the one place such handlers' errors are written.
@@ -159,9 +154,9 @@ func (s *server) sendFile(w http.ResponseWriter, r *http.Request, f *stream.File
 	if r.Method == http.MethodHead {
 		files = nil // HEAD never reads a byte
 	} else {
-		release, ok := s.acquireStream(r.Context())
-		if !ok {
-			return &httpError{status: http.StatusServiceUnavailable, reason: "too many downloads at once; retry shortly", retryAfter: retryBusy, class: "streams_full"}
+		release, herr := s.slots.acquire(r.Context(), clientKey(r, s.ipHeader))
+		if herr != nil {
+			return herr
 		}
 		defer release()
 	}
@@ -233,24 +228,4 @@ func redirect(w http.ResponseWriter, r *http.Request, location string) {
 	h.Set("Referrer-Policy", "no-referrer")
 	const body = "see the player page\n"
 	writeBody(w, r, http.StatusSeeOther, []byte(body))
-}
-
-// acquireStream takes one of MaxStreams slots, waiting at most streamWait.
-func (s *server) acquireStream(ctx context.Context) (release func(), ok bool) {
-	release = func() { <-s.streams }
-	select {
-	case s.streams <- struct{}{}:
-		return release, true
-	default:
-	}
-	t := time.NewTimer(streamWait)
-	defer t.Stop()
-	select {
-	case s.streams <- struct{}{}:
-		return release, true
-	case <-t.C:
-		return nil, false
-	case <-ctx.Done():
-		return nil, false
-	}
 }
