@@ -5,6 +5,7 @@ package app_test
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -24,7 +25,17 @@ import (
 // buffer before it connects (so the TCP window is that small).
 func (s *site) rawRequest(t *testing.T, path string, rcvbuf int) net.Conn {
 	t.Helper()
-	u, _ := url.Parse(s.srv.URL)
+	u, _ := url.Parse(s.base)
+	if s.dial != nil {
+		c, err := s.dial(context.Background(), "tcp", u.Host)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := fmt.Fprintf(c, "GET %s HTTP/1.1\r\nHost: %s\r\n\r\n", path, u.Host); err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
 	d := net.Dialer{}
 	if rcvbuf > 0 {
 		d.Control = func(_, _ string, rc syscall.RawConn) error {

@@ -42,8 +42,8 @@ func TestFourGiBFile(t *testing.T) {
 		checkExact(t, res, http.StatusPartialContent, tgfake.ReadRange(t, content, size-4096, size-1))
 	})
 	t.Run("HEAD has the full length", func(t *testing.T) {
-		req, _ := http.NewRequest(http.MethodHead, s.srv.URL+path, nil)
-		resp, err := http.DefaultClient.Do(req)
+		req, _ := http.NewRequest(http.MethodHead, s.base+path, nil)
+		resp, err := s.client().Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -129,7 +129,7 @@ func (i *instance) close() {
 
 // get fetches a range of a file through the instance.
 func (i *instance) get(t *testing.T, f fleetFile, first, last int64) result {
-	s := &site{srv: i.srv}
+	s := &site{srv: i.srv, base: i.srv.URL}
 	return s.get(t, requestTimeout, dlPath(f.id, "code"+strconv.Itoa(indexOf(f))), "Range", fmt.Sprintf("bytes=%d-%d", first, last))
 }
 
