@@ -24,85 +24,104 @@ import (
 // FLOOD_WAIT_BUDGET (5 s by default) are waited out and the download is
 // byte-exact; longer ones are a 503 whose Retry-After is the wait, at once.
 // Either way the next request works: nothing is left broken or cached.
+// In memory, in fake time: the calls of the stream core.
 func TestFloodWait(t *testing.T) {
-	const (
-		size  = 3*mib + 5
-		short = time.Second       // within FLOOD_WAIT_BUDGET
-		long  = 120 * time.Second // beyond it
-	)
+	tests := []floodWaitCase{
+		{tg.ChannelsGetChannelsRequestTypeID, floodShort, false, "", 1},
+		{tg.ChannelsGetChannelsRequestTypeID, floodLong, false, "", 1},
+		{tg.ChannelsGetMessagesRequestTypeID, floodShort, false, "", 1},
+		{tg.ChannelsGetMessagesRequestTypeID, floodLong, false, "", 1},
+		{tg.UploadGetFileRequestTypeID, floodShort, false, "", 4},
+		{tg.UploadGetFileRequestTypeID, floodLong, false, floodOnePart, 1},
+		{tg.UploadGetFileRequestTypeID, floodShort, true, "", 4},
+		{tg.UploadGetFileRequestTypeID, floodLong, true, floodOnePart, 1},
+	}
+	t.Parallel()
+	inMemory(t, len(tests), func(i int) string { return tests[i].String() }, func(t *testing.T, i int) {
+		tests[i].run(t, newMemSite(t, nil), i)
+	})
+}
+
+// TestFloodWait over MTProto: the calls of the client's own moving of the
+// authorization to another DC.
+func TestFloodWaitOnAuthTransfer(t *testing.T) {
+	tests := []floodWaitCase{
+		{tg.AuthExportAuthorizationRequestTypeID, floodShort, true, "", 1},
+		{tg.AuthExportAuthorizationRequestTypeID, floodLong, true, "", 1},
+		{tg.AuthImportAuthorizationRequestTypeID, floodShort, true, "", 1},
+		{tg.AuthImportAuthorizationRequestTypeID, floodLong, true, "", 1},
+	}
+	t.Parallel()
+	runAll(t, len(tests), func(i int) string { return tests[i].String() }, func(t *testing.T, i int) {
+		tests[i].run(t, newSite(t, nil), i)
+	})
+}
+
+const (
+	floodSize  = 3*mib + 5
+	floodShort = time.Second       // within FLOOD_WAIT_BUDGET
+	floodLong  = 120 * time.Second // beyond it
 	// A range inside the first MiB makes exactly one getFile call: the
 	// flooded one. A whole-file download makes four at once; any of them
 	// may be the flooded one.
-	const onePart = "bytes=100-500000"
-	tests := []struct {
-		method uint32
-		wait   time.Duration
-		other  bool   // the file lives on the other DC: its first use exports the authorization
-		rng    string // Range header ("" = the whole file)
-		calls  int    // calls of method a clean download makes
-	}{
-		{tg.ChannelsGetChannelsRequestTypeID, short, false, "", 1},
-		{tg.ChannelsGetChannelsRequestTypeID, long, false, "", 1},
-		{tg.ChannelsGetMessagesRequestTypeID, short, false, "", 1},
-		{tg.ChannelsGetMessagesRequestTypeID, long, false, "", 1},
-		{tg.UploadGetFileRequestTypeID, short, false, "", 4},
-		{tg.UploadGetFileRequestTypeID, long, false, onePart, 1},
-		{tg.UploadGetFileRequestTypeID, short, true, "", 4},
-		{tg.UploadGetFileRequestTypeID, long, true, onePart, 1},
-		{tg.AuthExportAuthorizationRequestTypeID, short, true, "", 1},
-		{tg.AuthExportAuthorizationRequestTypeID, long, true, "", 1},
-		{tg.AuthImportAuthorizationRequestTypeID, short, true, "", 1},
-		{tg.AuthImportAuthorizationRequestTypeID, long, true, "", 1},
+	floodOnePart = "bytes=100-500000"
+)
+
+type floodWaitCase struct {
+	method uint32
+	wait   time.Duration
+	other  bool   // the file lives on the other DC: its first use exports the authorization
+	rng    string // Range header ("" = the whole file)
+	calls  int    // calls of method a clean download makes
+}
+
+func (tt floodWaitCase) String() string {
+	name := fmt.Sprintf("%s %s", methodName(tt.method), tt.wait)
+	if tt.other {
+		name += " other DC"
 	}
-	t.Parallel()
-	runAll(t, len(tests), func(i int) string {
-		tt := tests[i]
-		name := fmt.Sprintf("%s %s", methodName(tt.method), tt.wait)
-		if tt.other {
-			name += " other DC"
-		}
-		return name
-	}, func(t *testing.T, i int) {
-		tt := tests[i]
-		s := newSite(t, nil)
-		content := tgfake.Pattern(uint64(i), size)
-		m := &tgfake.Media{Kind: tgfake.KindDocument, Name: "f.bin", Content: content}
-		if tt.other {
-			m.DC = s.fake.OtherDC()
-		}
-		id := s.add("flood code", m)
-		status, first, last := http.StatusOK, int64(0), int64(size-1)
-		if tt.rng != "" {
-			status, first, last = http.StatusPartialContent, 100, 500000
-		}
-		body := tgfake.ReadRange(t, content, first, last)
-		s.fake.FailNext(tt.method, tgerr.New(420, "FLOOD_WAIT_"+strconv.Itoa(int(tt.wait/time.Second))), 1)
+	return name
+}
 
-		res := s.get(t, requestTimeout, dlPath(id, "flood code"), "Range", tt.rng)
-		if tt.wait <= defaultConfig(s.fake.HomeDC()).Tuning.FloodWaitBudget {
-			checkExact(t, res, status, body)
-			if res.elapsed < tt.wait {
-				t.Errorf("answered after %s: the %s wait was not honoured", res.elapsed, tt.wait)
-			}
-			// Met once, then retried.
-			if got, want := s.fake.Calls(tt.method), tt.calls+1; got != want {
-				t.Errorf("%d calls, want %d (one flooded, then the clean ones)", got, want)
-			}
-		} else {
-			checkUnavailable(t, res, tt.wait)
-			// Reported, not waited out: one call, and the answer came
-			// before the wait was over (however loaded the machine).
-			if res.elapsed >= tt.wait {
-				t.Errorf("the 503 took %s: the %s wait was waited out", res.elapsed, tt.wait)
-			}
-			if got := s.fake.Calls(tt.method); got != 1 {
-				t.Errorf("%d calls, want 1: a wait over the budget is not waited out", got)
-			}
-		}
+func (tt floodWaitCase) run(t *testing.T, s *site, i int) {
+	const size = floodSize
+	content := tgfake.Pattern(uint64(i), size)
+	m := &tgfake.Media{Kind: tgfake.KindDocument, Name: "f.bin", Content: content}
+	if tt.other {
+		m.DC = s.fake.OtherDC()
+	}
+	id := s.add("flood code", m)
+	status, first, last := http.StatusOK, int64(0), int64(size-1)
+	if tt.rng != "" {
+		status, first, last = http.StatusPartialContent, 100, 500000
+	}
+	body := tgfake.ReadRange(t, content, first, last)
+	s.fake.FailNext(tt.method, tgerr.New(420, "FLOOD_WAIT_"+strconv.Itoa(int(tt.wait/time.Second))), 1)
 
-		// Nothing stays broken or cached: the same link works now.
-		checkExact(t, s.get(t, requestTimeout, dlPath(id, "flood code"), "Range", tt.rng), status, body)
-	})
+	res := s.get(t, requestTimeout, dlPath(id, "flood code"), "Range", tt.rng)
+	if tt.wait <= defaultConfig(s.fake.HomeDC()).Tuning.FloodWaitBudget {
+		checkExact(t, res, status, body)
+		if res.elapsed < tt.wait {
+			t.Errorf("answered after %s: the %s wait was not honoured", res.elapsed, tt.wait)
+		}
+		// Met once, then retried.
+		if got, want := s.fake.Calls(tt.method), tt.calls+1; got != want {
+			t.Errorf("%d calls, want %d (one flooded, then the clean ones)", got, want)
+		}
+	} else {
+		checkUnavailable(t, res, tt.wait)
+		// Reported, not waited out: one call, and the answer came
+		// before the wait was over (however loaded the machine).
+		if res.elapsed >= tt.wait {
+			t.Errorf("the 503 took %s: the %s wait was waited out", res.elapsed, tt.wait)
+		}
+		if got := s.fake.Calls(tt.method); got != 1 {
+			t.Errorf("%d calls, want 1: a wait over the budget is not waited out", got)
+		}
+	}
+
+	// Nothing stays broken or cached: the same link works now.
+	checkExact(t, s.get(t, requestTimeout, dlPath(id, "flood code"), "Range", tt.rng), status, body)
 }
 
 // Faults that hit a download after its status and first mebibyte went

@@ -19,6 +19,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 
 	"github.com/gotd/td/tg"
 
@@ -202,5 +203,17 @@ func (l *pipeListener) dial(ctx context.Context, _, _ string) (net.Conn, error) 
 		return nil, net.ErrClosed
 	case <-ctx.Done():
 		return nil, ctx.Err()
+	}
+}
+
+// inMemory runs n cases as parallel subtests named name(i), each in a
+// synctest bubble of its own.
+func inMemory(t *testing.T, n int, name func(i int) string, run func(t *testing.T, i int)) {
+	t.Helper()
+	for i := range n {
+		t.Run(name(i), func(t *testing.T) {
+			t.Parallel()
+			synctest.Test(t, func(t *testing.T) { run(t, i) })
+		})
 	}
 }
