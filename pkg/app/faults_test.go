@@ -129,25 +129,48 @@ func (tt floodWaitCase) run(t *testing.T, s *site, i int) {
 // (it follows FILE_MIGRATE, refreshes an expired file reference, retries
 // a dropped connection); when it cannot, the response ends with a
 // transport error the client sees — never wrong bytes, never a clean end
-// short of Content-Length.
+// short of Content-Length. In memory, in fake time: the faults the stream
+// core meets in Telegram's answers.
 func TestMidStreamFaults(t *testing.T) {
-	const size = 32 * mib
-	type midStreamFault struct {
-		name string
-		// fault is injected after the client read the first MiB; read
-		// reads and checks n more bytes of the body.
-		fault func(t *testing.T, s *site, id int, read func(n int64))
-		// complete: the body must arrive whole; otherwise it must break.
-		complete bool
-		// method is a call the fault must have caused (0: none checked):
-		// at least (exact: exactly) extra calls of it after the fault,
-		// beyond those of a clean download.
-		method uint32
-		extra  int
-		exact  bool
-		// other: the file lives on the other DC.
-		other bool
-	}
+	tests := midStreamFaults(false)
+	t.Parallel()
+	inMemory(t, len(tests), func(i int) string { return tests[i].name }, func(t *testing.T, i int) {
+		tests[i].run(t, newMemSite(t, nil), i)
+	})
+}
+
+// TestMidStreamFaults over MTProto: the faults of the connection itself.
+func TestMidStreamFaultsOnTheWire(t *testing.T) {
+	tests := midStreamFaults(true)
+	t.Parallel()
+	runAll(t, len(tests), func(i int) string { return tests[i].name }, func(t *testing.T, i int) {
+		tests[i].run(t, newSite(t, nil), i)
+	})
+}
+
+type midStreamFault struct {
+	name string
+	// fault is injected after the client read the first MiB; read
+	// reads and checks n more bytes of the body.
+	fault func(t *testing.T, s *site, id int, read func(n int64))
+	// complete: the body must arrive whole; otherwise it must break.
+	complete bool
+	// method is a call the fault must have caused (0: none checked):
+	// at least (exact: exactly) extra calls of it after the fault,
+	// beyond those of a clean download.
+	method uint32
+	extra  int
+	exact  bool
+	// other: the file lives on the other DC.
+	other bool
+	// wire: a fault of the MTProto connection, not of an answer.
+	wire bool
+}
+
+const midStreamSize = 32 * mib
+
+// midStreamFaults are the faults of the wire (wire) or the others.
+func midStreamFaults(wire bool) []midStreamFault {
 	// recovered: inject makes the next getFile calls fail in a way the
 	// reader recovers from, with extra getFile calls.
 	recovered := func(name string, extra int, inject func(s *site)) midStreamFault {
@@ -159,6 +182,7 @@ func TestMidStreamFaults(t *testing.T) {
 			extra:    extra,
 		}
 	}
+	onWire := func(f midStreamFault) midStreamFault { f.wire = true; return f }
 	tests := []midStreamFault{
 		recovered("FILE_MIGRATE to the other DC and back", 2, func(s *site) {
 			// The home DC's file, but Telegram says it moved: the reader
@@ -176,7 +200,7 @@ func TestMidStreamFaults(t *testing.T) {
 			extra:    1, // one refresh for every part that met the expiry
 			exact:    true,
 		},
-		recovered("connection dropped", 1, func(s *site) { s.fake.DropNext(tg.UploadGetFileRequestTypeID, 1) }),
+		onWire(recovered("connection dropped", 1, func(s *site) { s.fake.DropNext(tg.UploadGetFileRequestTypeID, 1) })),
 		{
 			// A freeze while streaming: answers come 10 s late, within
 			// the RPC timeout.
@@ -184,7 +208,7 @@ func TestMidStreamFaults(t *testing.T) {
 			fault:    func(t *testing.T, s *site, id int, read func(int64)) { s.fake.Pause(10 * time.Second) },
 			complete: true,
 		},
-		recovered("connections dropped three times", 3, func(s *site) { s.fake.DropNext(tg.UploadGetFileRequestTypeID, 3) }),
+		onWire(recovered("connections dropped three times", 3, func(s *site) { s.fake.DropNext(tg.UploadGetFileRequestTypeID, 3) })),
 		{
 			name: "FILE_REFERENCE_EXPIRED twice",
 			fault: func(t *testing.T, s *site, id int, read func(int64)) {
@@ -218,6 +242,7 @@ func TestMidStreamFaults(t *testing.T) {
 				t.Cleanup(func() { s.fake.SetReachable(true) })
 			},
 			complete: false,
+			wire:     true,
 		},
 	}
 	// Two of them also on a file of the other DC (its own connections, its
@@ -230,75 +255,81 @@ func TestMidStreamFaults(t *testing.T) {
 			}
 		}
 	}
-	t.Parallel()
-	runAll(t, len(tests), func(i int) string { return tests[i].name }, func(t *testing.T, i int) {
-		tt := tests[i]
-		s := newSite(t, nil)
-		content := tgfake.Pattern(uint64(100+i), size)
-		m := &tgfake.Media{Kind: tgfake.KindVideo, Name: "v.mp4", MIMEType: "video/mp4", Content: content}
-		if tt.other {
-			m.DC = s.fake.OtherDC()
+	var out []midStreamFault
+	for _, tt := range tests {
+		if tt.wire == wire {
+			out = append(out, tt)
 		}
-		id := s.add("mid code", m)
-		// Warm up: login, channel, message; then count from zero.
-		checkExact(t, s.get(t, requestTimeout, dlPath(id, "mid code"), "Range", "bytes=0-0"), http.StatusPartialContent, tgfake.ReadRange(t, content, 0, 0))
-		s.fake.ResetCalls()
+	}
+	return out
+}
 
-		// Long enough for any recovery; a failure must show well before.
-		ctx, cancel := context.WithTimeout(context.Background(), (2*tgclient.DefaultRPCTimeout+time.Minute)*slowFactor)
-		defer cancel()
-		resp, err := s.open(ctx, t, dlPath(id, "mid code"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		if resp.StatusCode != http.StatusOK || resp.ContentLength != size {
-			t.Fatalf("%d, Content-Length %d; want 200, %d", resp.StatusCode, resp.ContentLength, size)
-		}
-		head, err := compareBody(io.LimitReader(resp.Body, mib), content, 0)
-		if err != nil || head != mib {
-			t.Fatalf("first MiB: %d bytes, %v", head, err)
-		}
-		// Let the window fill: the reader stops after STREAM_WINDOW
-		// parts nobody reads, far from the end of the file.
-		time.Sleep(200 * time.Millisecond)
-		if fetched := s.fake.Calls(tg.UploadGetFileRequestTypeID); fetched >= size/mib-4 {
-			t.Fatalf("%d of %d parts fetched before the fault: it would not be mid-stream", fetched, size/mib)
-		}
-		read := func(n int64) {
-			got, err := compareBody(io.LimitReader(resp.Body, n), content, head)
-			if err != nil || got != head+n {
-				t.Fatalf("bytes %d-%d: got to %d: %v", head, head+n-1, got, err)
-			}
-			head = got
-		}
-		tt.fault(t, s, id, read)
+func (tt midStreamFault) run(t *testing.T, s *site, i int) {
+	const size = midStreamSize
+	content := tgfake.Pattern(uint64(100+i), size)
+	m := &tgfake.Media{Kind: tgfake.KindVideo, Name: "v.mp4", MIMEType: "video/mp4", Content: content}
+	if tt.other {
+		m.DC = s.fake.OtherDC()
+	}
+	id := s.add("mid code", m)
+	// Warm up: login, channel, message; then count from zero.
+	checkExact(t, s.get(t, requestTimeout, dlPath(id, "mid code"), "Range", "bytes=0-0"), http.StatusPartialContent, tgfake.ReadRange(t, content, 0, 0))
+	s.fake.ResetCalls()
 
-		n, err := compareBody(resp.Body, content, head)
-		switch {
-		case errors.Is(err, errWrongBytes):
-			t.Fatal(err)
-		case err == nil && n != size:
-			t.Fatalf("silently short: the body ended cleanly after %d of %d bytes", n, size)
-		case err == nil && !tt.complete:
-			t.Fatalf("the body arrived whole; want it broken")
-		case err != nil && tt.complete:
-			t.Fatalf("the body broke after %d of %d bytes: %v", n, size, err)
-		case err != nil && (n == size || errors.Is(err, context.DeadlineExceeded)):
-			t.Fatalf("after %d of %d bytes: %v; want a transport error before the end", n, size, err)
+	// Long enough for any recovery; a failure must show well before.
+	ctx, cancel := context.WithTimeout(context.Background(), (2*tgclient.DefaultRPCTimeout+time.Minute)*slowFactor)
+	defer cancel()
+	resp, err := s.open(ctx, t, dlPath(id, "mid code"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.ContentLength != size {
+		t.Fatalf("%d, Content-Length %d; want 200, %d", resp.StatusCode, resp.ContentLength, size)
+	}
+	head, err := compareBody(io.LimitReader(resp.Body, mib), content, 0)
+	if err != nil || head != mib {
+		t.Fatalf("first MiB: %d bytes, %v", head, err)
+	}
+	// Let the window fill: the reader stops after STREAM_WINDOW
+	// parts nobody reads, far from the end of the file.
+	time.Sleep(200 * time.Millisecond)
+	if fetched := s.fake.Calls(tg.UploadGetFileRequestTypeID); fetched >= size/mib-4 {
+		t.Fatalf("%d of %d parts fetched before the fault: it would not be mid-stream", fetched, size/mib)
+	}
+	read := func(n int64) {
+		got, err := compareBody(io.LimitReader(resp.Body, n), content, head)
+		if err != nil || got != head+n {
+			t.Fatalf("bytes %d-%d: got to %d: %v", head, head+n-1, got, err)
 		}
-		if tt.method != 0 {
-			normal := 0 // calls of a clean download since ResetCalls
-			if tt.method == tg.UploadGetFileRequestTypeID {
-				normal = size / mib
-			}
-			got := s.fake.Calls(tt.method) - normal
-			if got < tt.extra || (tt.exact && got != tt.extra) {
-				t.Errorf("%d calls of %s beyond a clean download's, want %d: the fault was not met as planned",
-					got, methodName(tt.method), tt.extra)
-			}
+		head = got
+	}
+	tt.fault(t, s, id, read)
+
+	n, err := compareBody(resp.Body, content, head)
+	switch {
+	case errors.Is(err, errWrongBytes):
+		t.Fatal(err)
+	case err == nil && n != size:
+		t.Fatalf("silently short: the body ended cleanly after %d of %d bytes", n, size)
+	case err == nil && !tt.complete:
+		t.Fatalf("the body arrived whole; want it broken")
+	case err != nil && tt.complete:
+		t.Fatalf("the body broke after %d of %d bytes: %v", n, size, err)
+	case err != nil && (n == size || errors.Is(err, context.DeadlineExceeded)):
+		t.Fatalf("after %d of %d bytes: %v; want a transport error before the end", n, size, err)
+	}
+	if tt.method != 0 {
+		normal := 0 // calls of a clean download since ResetCalls
+		if tt.method == tg.UploadGetFileRequestTypeID {
+			normal = size / mib
 		}
-	})
+		got := s.fake.Calls(tt.method) - normal
+		if got < tt.extra || (tt.exact && got != tt.extra) {
+			t.Errorf("%d calls of %s beyond a clean download's, want %d: the fault was not met as planned",
+				got, methodName(tt.method), tt.extra)
+		}
+	}
 }
 
 // Telegram down when the first request arrives (a cold start during an
