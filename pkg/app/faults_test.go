@@ -389,49 +389,78 @@ func TestOutageWhileWarm(t *testing.T) {
 
 // A "freeze": the process is suspended between two invocations (Lambda)
 // and Telegram answers nothing meanwhile. The next request succeeds, also
-// when Telegram dropped the connections during the freeze.
+// when Telegram dropped the connections during the freeze. The pause alone
+// in memory, in fake time; with dropped connections over MTProto.
 func TestFreeze(t *testing.T) {
-	const pause = 10 * time.Second
-	tests := []struct {
-		name   string
-		freeze func(s *site)
-		// slow: the request must wait for the end of the pause.
-		slow bool
-	}{
-		{"paused", func(s *site) { s.fake.Pause(pause) }, true},
+	tests := freezes(false)
+	t.Parallel()
+	inMemory(t, len(tests), func(i int) string { return tests[i].name }, func(t *testing.T, i int) {
+		tests[i].run(t, newMemSite(t, nil), i)
+	})
+}
+
+func TestFreezeOnTheWire(t *testing.T) {
+	tests := freezes(true)
+	t.Parallel()
+	runAll(t, len(tests), func(i int) string { return tests[i].name }, func(t *testing.T, i int) {
+		tests[i].run(t, newSite(t, nil), i)
+	})
+}
+
+const freezePause = 10 * time.Second
+
+type freeze struct {
+	name   string
+	freeze func(s *site)
+	// slow: the request must wait for the end of the pause.
+	slow bool
+	// wire: the connections drop.
+	wire bool
+}
+
+func freezes(wire bool) []freeze {
+	const pause = freezePause
+	tests := []freeze{
+		{"paused", func(s *site) { s.fake.Pause(pause) }, true, false},
 		{"connections dropped", func(s *site) {
 			s.fake.SetReachable(false)
 			time.Sleep(100 * time.Millisecond)
 			s.fake.SetReachable(true)
-		}, false},
+		}, false, true},
 		{"paused and connections dropped", func(s *site) {
 			s.fake.Pause(pause)
 			s.fake.SetReachable(false)
 			time.Sleep(100 * time.Millisecond)
 			s.fake.SetReachable(true)
-		}, true},
+		}, true, true},
 	}
-	t.Parallel()
-	runAll(t, len(tests), func(i int) string { return tests[i].name }, func(t *testing.T, i int) {
-		tt := tests[i]
-		s := newSite(t, nil)
-		content := tgfake.Pattern(uint64(200+i), 3*mib+1)
-		home := s.add("freeze code", &tgfake.Media{Kind: tgfake.KindVideo, Name: "v.mp4", Content: content})
-		other := s.add("freeze code", &tgfake.Media{Kind: tgfake.KindVideo, Name: "w.mp4", Content: content, DC: s.fake.OtherDC()})
-		whole := tgfake.ReadRange(t, content, 0, content.Size()-1)
-		for _, id := range []int{home, other} {
-			checkExact(t, s.get(t, requestTimeout, dlPath(id, "freeze code")), http.StatusOK, whole)
+	var out []freeze
+	for _, tt := range tests {
+		if tt.wire == wire {
+			out = append(out, tt)
 		}
+	}
+	return out
+}
 
-		frozen := time.Now()
-		tt.freeze(s)
-		for _, id := range []int{home, other} {
-			res := s.get(t, pause+requestTimeout, dlPath(id, "freeze code"), "Range", "bytes=1000-2099999")
-			checkExact(t, res, http.StatusPartialContent, whole[1000:2100000])
-			t.Logf("message %d after the freeze: %s", id, res)
-			if tt.slow && time.Since(frozen) < pause-time.Second {
-				t.Errorf("answered %s after the freeze began: the pause of %s was not met", time.Since(frozen), pause)
-			}
+func (tt freeze) run(t *testing.T, s *site, i int) {
+	const pause = freezePause
+	content := tgfake.Pattern(uint64(200+i), 3*mib+1)
+	home := s.add("freeze code", &tgfake.Media{Kind: tgfake.KindVideo, Name: "v.mp4", Content: content})
+	other := s.add("freeze code", &tgfake.Media{Kind: tgfake.KindVideo, Name: "w.mp4", Content: content, DC: s.fake.OtherDC()})
+	whole := tgfake.ReadRange(t, content, 0, content.Size()-1)
+	for _, id := range []int{home, other} {
+		checkExact(t, s.get(t, requestTimeout, dlPath(id, "freeze code")), http.StatusOK, whole)
+	}
+
+	frozen := time.Now()
+	tt.freeze(s)
+	for _, id := range []int{home, other} {
+		res := s.get(t, pause+requestTimeout, dlPath(id, "freeze code"), "Range", "bytes=1000-2099999")
+		checkExact(t, res, http.StatusPartialContent, whole[1000:2100000])
+		t.Logf("message %d after the freeze: %s", id, res)
+		if tt.slow && time.Since(frozen) < pause-time.Second {
+			t.Errorf("answered %s after the freeze began: the pause of %s was not met", time.Since(frozen), pause)
 		}
-	})
+	}
 }
