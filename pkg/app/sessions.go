@@ -7,7 +7,6 @@ import (
 	"github.com/filetolink/filetolink/pkg/config"
 	"github.com/filetolink/filetolink/pkg/platform"
 	"github.com/filetolink/filetolink/pkg/sessions"
-	"github.com/filetolink/filetolink/pkg/tgclient"
 )
 
 // noPoolOnServerless is what the log and the status page say on Vercel
@@ -49,7 +48,7 @@ func openSessions(cfg config.Config, profile platform.Profile, opts Options) (*s
 
 // sessionReporter is the status page's view of the sessions: one report
 // per bot, the first first, asked for at once (each may wait on the store).
-func sessionReporter(clients []*tgclient.Client, note string) func(context.Context) []sessions.Report {
+func sessionReporter(clients []Telegram, note string) func(context.Context) []sessions.Report {
 	return func(ctx context.Context) []sessions.Report {
 		reps := make([]sessions.Report, len(clients))
 		var wg sync.WaitGroup
