@@ -128,7 +128,8 @@ async function serveFile(request, url, origin, env, ctx) {
   let got = parseContentRange(first.status === 206 ? first.headers.get("content-range") : null);
   if (got && ifRange !== null && !ifRangeHolds(ifRange, first.headers)) {
     range = null; // a changed file: the client gets all of it (RFC 9110 §13.1.5)
-    if (got.first !== 0) {
+    const asked = resolveRange(ask, got.size);
+    if (!asked || asked.first !== 0 || asked.last !== got.size - 1) {
       await cancel(first);
       ask = "bytes=0-";
       budget.take();
