@@ -13,7 +13,7 @@
 // functions, Lambda BUFFERED: 4-6 MiB per response) answers a 206 slice
 // instead of 413. When that slice ends before what the client asked for,
 // the Worker fetches the following slices itself, the first answer's size
-// apart, up to AHEAD at a time, each with If-Range set to the first
+// apart, a few at a time, each with If-Range set to the first
 // answer's strong ETag, and streams ONE response: 200 with the whole
 // file's Content-Length for a request without Range, 206 with exactly the
 // requested range otherwise; HEAD gets the same headers. A slice that
@@ -32,7 +32,7 @@
 //     the cut (wget and aria2c do so by themselves, curl with -C -), and
 //     each resumption has a budget of its own. Paid: 10,000 slices, 39 GiB.
 //   - Simultaneous outgoing connections: 6 (more wait). The Worker keeps
-//     at most 6 slices open: the one being sent and AHEAD = 5 more.
+//     the slice being sent and SLICES_AHEAD more (3, at most 5) open.
 //   - CPU time (10 ms on Free, up to 5 min on Paid) counts only work, not
 //     waiting; slices are piped stream to stream inside the runtime, so
 //     the JavaScript cost is per slice, not per byte.
@@ -43,6 +43,7 @@
 //   ORIGIN           https://your-app.vercel.app   (required; no path)
 //   CACHE_MAX_BYTES  largest body kept in the cache (default 33554432)
 //   MAX_SUBREQUESTS  subrequests per request: 50 (Free, default) or 10000 (Paid)
+//   SLICES_AHEAD     slices requested ahead of the one being sent (default 3, 1-5)
 //
 // See deploy/README.md and docs/worker.md.
 
@@ -63,9 +64,12 @@ const DEFAULT_CACHE_MAX_BYTES = 32 << 20;
 // Cloudflare's Free plan allows 50 subrequests per request (Paid: 10,000).
 const DEFAULT_MAX_SUBREQUESTS = 50;
 
-// AHEAD slices are requested while one is being sent: 6 connections, the
-// most Cloudflare keeps open at once for one request.
-const AHEAD = 5;
+// SLICES_AHEAD slices are requested while one is being sent: 3 by default
+// (each may be an invocation of a serverless origin, with its own
+// Telegram session), at most 5: 6 connections are the most Cloudflare
+// keeps open at once for one request.
+const DEFAULT_AHEAD = 3;
+const MAX_AHEAD = 5;
 
 // Range-keyed entries live under this path, which no client request can
 // reach (it matches no route), so a client cannot plant one.
@@ -171,22 +175,24 @@ async function serveFile(request, url, origin, env, ctx) {
     return mark(reshape(first, null, whole, want, got.size), state);
   }
   const out = new FixedLengthStream(want.last - want.first + 1);
+  const answer = keep(ctx, cache, url, reshape(first, out.readable, whole, want, got.size), range, cacheMax, budget);
   const slice = (from, to, signal) => fetchSlice(request, url, origin, { from, to, size: got.size, etag }, signal);
-  ctx.waitUntil(stitch(first.body, got.last + 1, want.last, length, slice, budget, out.writable));
-  return mark(keep(ctx, cache, url, reshape(first, out.readable, whole, want, got.size), range, cacheMax, budget), state);
+  const ahead = Math.min(positiveInt(env.SLICES_AHEAD, DEFAULT_AHEAD), MAX_AHEAD);
+  ctx.waitUntil(stitch(first.body, got.last + 1, want.last, length, ahead, slice, budget, out.writable));
+  return mark(answer, state);
 }
 
 // stitch writes first, then the origin's slices [from, to] of step bytes
-// each, in order, into writable; up to AHEAD of them are requested while
+// each, in order, into writable; up to ahead of them are requested while
 // one is being written. Any failure (a slice that cannot be fetched or does
 // not match, the subrequest budget, the client going away) aborts writable,
 // which cuts the client's connection.
-async function stitch(first, from, to, step, slice, budget, writable) {
+async function stitch(first, from, to, step, ahead, slice, budget, writable) {
   const queue = []; // requested slices, in order: {to, answer}
   const abort = new AbortController();
   let next = from;
   const launch = () => {
-    while (next <= to && queue.length < AHEAD && budget.take(false)) {
+    while (next <= to && queue.length < ahead && budget.take()) {
       const end = Math.min(next + step - 1, to);
       const answer = slice(next, end, abort.signal);
       answer.catch(() => {}); // handled in its turn
@@ -206,7 +212,7 @@ async function stitch(first, from, to, step, slice, budget, writable) {
         await part.body.pipeTo(writable, { preventClose: true });
         if (part.last === s.to) break;
         // The origin sent less than the slice asked for: ask for the rest.
-        if (!budget.take(false)) throw new Error("subrequest budget spent");
+        if (!budget.take()) throw new Error("subrequest budget spent");
         answer = slice(part.last + 1, s.to, abort.signal);
       }
     }
@@ -257,21 +263,21 @@ function reshape(first, body, whole, want, size) {
 // returns what the client gets.
 function keep(ctx, cache, url, response, range, cacheMax, budget) {
   const store = cache ? toStore(response, range, cacheMax) : null;
-  if (!store || (budget && !budget.take(false))) return response;
+  if (!store || (budget && !budget.take())) return response;
   const [forClient, forCache] = response.body.tee();
   ctx.waitUntil(cache.put(store.key(url), new Response(forCache, store.init)).catch(() => {}));
   return new Response(forClient, response);
 }
 
 // Budget counts one client request's subrequests (fetch and Cache API
-// calls share Cloudflare's quota). take() spends one; past the limit it
-// throws, or with false returns false.
+// calls share Cloudflare's quota): take() spends one, or returns false
+// when none is left. The first answer is asked for regardless.
 class Budget {
   constructor(limit) { this.left = limit; }
-  take(strict = true) {
-    if (this.left > 0) { this.left--; return true; }
-    if (strict) throw new Error("subrequest budget spent");
-    return false;
+  take() {
+    if (this.left <= 0) return false;
+    this.left--;
+    return true;
   }
 }
 
@@ -331,7 +337,7 @@ async function cancel(response) {
 // a capped origin by an older version of this Worker) is not an answer.
 // Each Cache API call is taken from budget (when there is one).
 async function lookup(cache, url, range, budget) {
-  const match = (req) => (budget && !budget.take(false) ? null : cache.match(req));
+  const match = (req) => (budget && !budget.take() ? null : cache.match(req));
   if (range === null) {
     return (await match(new Request(url.toString()))) || null;
   }

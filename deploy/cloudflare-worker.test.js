@@ -83,9 +83,11 @@ function listen(server) {
 // countingProxy forwards to target and records each request (method,
 // path, Range, If-Range) in .calls.
 async function countingProxy(target) {
-  const p = { calls: [], target };
+  const p = { calls: [], target, open: 0, maxOpen: 0 };
   const server = http.createServer((req, res) => {
     p.calls.push({ method: req.method, url: req.url, range: req.headers.range, ifRange: req.headers["if-range"] });
+    p.maxOpen = Math.max(p.maxOpen, ++p.open);
+    res.on("close", () => p.open--);
     const up = http.request(target + req.url, { method: req.method, headers: req.headers }, (ur) => {
       res.writeHead(ur.statusCode, ur.headers);
       ur.pipe(res);
@@ -151,6 +153,7 @@ const videoPath = () => `/dl/${video.messageId}?code=${video.caption}`;
 test("a whole file over the cap: one 200 with its length, byte-exact, from If-Range-checked slices", async () => {
   const mf = await edge({ ORIGIN: capped.url });
   capped.calls = [];
+  capped.maxOpen = 0;
   const r = await get(mf, bigPath());
   assert.equal(r.error, null);
   assert.equal(r.status, 200);
@@ -168,6 +171,17 @@ test("a whole file over the cap: one 200 with its length, byte-exact, from If-Ra
   const want = [];
   for (let s = CAP; s < big.size; s += CAP) want.push([`bytes=${s}-${s + CAP - 1}`, etag]);
   assert.deepEqual(slices, want.sort());
+  // The slice being sent and 3 ahead (each slice takes the origin a
+  // Telegram round trip, so the ones ahead are open together).
+  assert.ok(capped.maxOpen >= 3 && capped.maxOpen <= 4, `${capped.maxOpen} origin requests at once`);
+});
+
+test("SLICES_AHEAD=5: six slices at once, Cloudflare's connection limit, the same bytes", async () => {
+  const mf = await edge({ ORIGIN: capped.url, SLICES_AHEAD: "9" });
+  capped.maxOpen = 0;
+  const r = await get(mf, bigPath());
+  assert.equal(r.sha256, big.sha256);
+  assert.ok(capped.maxOpen >= 5 && capped.maxOpen <= 6, `${capped.maxOpen} origin requests at once`);
 });
 
 test("the same file from an uncapped origin: one request, the same bytes", async () => {

@@ -3,8 +3,8 @@
 //
 //   node serve.mjs ORIGIN [PORT]   prints the Worker's URL, runs until SIGTERM
 //
-// MAX_SUBREQUESTS and CACHE_MAX_BYTES, when set in the environment, are
-// passed to the Worker as its variables.
+// MAX_SUBREQUESTS, SLICES_AHEAD and CACHE_MAX_BYTES, when set in the
+// environment, are passed to the Worker as its variables.
 import { Miniflare } from "miniflare";
 
 process.chdir(new URL(".", import.meta.url).pathname); // scriptPath is relative to it
@@ -15,7 +15,7 @@ if (!origin) {
   process.exit(2);
 }
 const bindings = { ORIGIN: origin };
-for (const name of ["MAX_SUBREQUESTS", "CACHE_MAX_BYTES"]) {
+for (const name of ["MAX_SUBREQUESTS", "SLICES_AHEAD", "CACHE_MAX_BYTES"]) {
   if (process.env[name]) bindings[name] = process.env[name];
 }
 const mf = new Miniflare({
