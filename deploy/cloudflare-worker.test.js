@@ -59,7 +59,7 @@ async function startServer(bin, env) {
   const child = spawn(bin, ["-demo"], { env: { ...process.env, PORT: String(port), ...env }, stdio: ["ignore", log, log] });
   children.push(child);
   const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 600; i++) {
+  for (const until = Date.now() + 180e3; Date.now() < until;) {
     try {
       if ((await fetch(base + "/demo.json")).ok) return base;
     } catch {}

@@ -54,12 +54,12 @@ free_port() {
 	node -e 'const s = require("net").createServer(); s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })'
 }
 
-# wait_up URL: until URL answers (60 s).
+# wait_up URL: until URL answers (180 s).
 wait_up() {
-	local i
-	for i in $(seq 600); do
+	local until=$((SECONDS + 180))
+	while [ $SECONDS -lt $until ]; do
 		curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
-		sleep 0.1
+		sleep 0.2
 	done
 	echo "clients: $1 did not come up" >&2
 	return 1
@@ -81,11 +81,11 @@ start_demo() {
 start_worker() {
 	(cd "$root/deploy" && exec node serve.mjs "$2") >"$work/$1.out" 2>"$work/$1.log" &
 	pids+=("$!")
-	local i
-	for i in $(seq 300); do
+	local until=$((SECONDS + 180)) # workerd's start takes long on a busy machine
+	url=
+	while [ -z "$url" ] && [ $SECONDS -lt $until ]; do
+		sleep 0.2
 		url=$(head -n 1 "$work/$1.out" 2>/dev/null || true)
-		[ -n "$url" ] && break
-		sleep 0.1
 	done
 	[ -n "$url" ] || { echo "clients: the Worker did not start" >&2; cat "$work/$1.log" >&2; return 1; }
 }
@@ -97,7 +97,7 @@ else
 	(cd "$root" && go build -o "$server" ./cmd/server)
 fi
 
-# The video over the cap: 10 s of noisy test pattern (≈ 9 MB), the moov
+# The video over the cap: 10 s of noisy test pattern (≈ 12 MB), the moov
 # atom at the end, so ffmpeg seeks to the end and back, as with a phone's
 # recording.
 video="$work/over-cap.mp4"
