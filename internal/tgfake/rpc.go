@@ -84,7 +84,7 @@ func (s *Server) onMessage(srv *tgtest.Server, req *tgtest.Request) error {
 	}
 	finish := func() {}
 	if id == tg.UploadGetFileRequestTypeID {
-		finish = s.enterGetFileLocked()
+		finish = s.enterGetFileLocked(req)
 	}
 	caller := s.botOfLocked(req) // nil: its bot was revoked
 	authorized := s.noAuth[id] || (s.authorized[keyOf(req)] && caller != nil)
@@ -161,12 +161,16 @@ func (s *Server) onMessage(srv *tgtest.Server, req *tgtest.Request) error {
 
 // enterGetFileLocked counts an upload.getFile call in flight (from its
 // arrival to its answer, latency included); the func it returns ends it.
-func (s *Server) enterGetFileLocked() func() {
+func (s *Server) enterGetFileLocked(req *tgtest.Request) func() {
 	s.getFileInFlight++
 	s.maxGetFileInFlight = max(s.maxGetFileInFlight, s.getFileInFlight)
+	c := s.connLocked(req)
+	c.inFlight++
+	c.stats.MaxInFlight = max(c.stats.MaxInFlight, c.inFlight)
 	return func() {
 		s.mu.Lock()
 		s.getFileInFlight--
+		c.inFlight--
 		s.mu.Unlock()
 	}
 }
