@@ -138,7 +138,7 @@ func (s *Server) judge(req *tgtest.Request) (verdict, error) {
 	}
 	v.finish = func() {}
 	if id == tg.UploadGetFileRequestTypeID {
-		v.finish = s.enterGetFileLocked()
+		v.finish = s.enterGetFileLocked(req)
 	}
 	caller := s.botOfLocked(req) // nil: its bot was revoked
 	authorized := s.noAuth[id] || (s.authorized[keyOf(req)] && caller != nil)
@@ -191,12 +191,16 @@ func (s *Server) judge(req *tgtest.Request) (verdict, error) {
 
 // enterGetFileLocked counts an upload.getFile call in flight (from its
 // arrival to its answer, latency included); the func it returns ends it.
-func (s *Server) enterGetFileLocked() func() {
+func (s *Server) enterGetFileLocked(req *tgtest.Request) func() {
 	s.getFileInFlight++
 	s.maxGetFileInFlight = max(s.maxGetFileInFlight, s.getFileInFlight)
+	c := s.connLocked(req)
+	c.inFlight++
+	c.stats.MaxInFlight = max(c.stats.MaxInFlight, c.inFlight)
 	return func() {
 		s.mu.Lock()
 		s.getFileInFlight--
+		c.inFlight--
 		s.mu.Unlock()
 	}
 }

@@ -82,6 +82,7 @@ func New(cfg config.Config, opts Options) (*App, error) {
 		DCList:          tgclient.DCList(dcAddrs(cfg.DCList), cfg.TestDC),
 		Session:         cfg.Session,
 		ConnsPerDC:      cfg.Tuning.ConnsPerDC,
+		InFlightPerConn: cfg.Tuning.InFlightPerConn,
 		RPCTimeout:      cfg.Tuning.RPCTimeout,
 		FloodWaitBudget: cfg.Tuning.FloodWaitBudget,
 		Rate:            cfg.Capacity.Rate,

@@ -25,6 +25,7 @@ import (
 
 	"github.com/filetolink/filetolink/internal/tgfake"
 	"github.com/filetolink/filetolink/pkg/app"
+	"github.com/filetolink/filetolink/pkg/bottoken"
 	"github.com/filetolink/filetolink/pkg/config"
 	"github.com/filetolink/filetolink/pkg/sessions"
 	"github.com/filetolink/filetolink/pkg/tgclient"
@@ -140,11 +141,11 @@ func (m *memTelegram) DC(ctx context.Context, dc int) (*tg.Client, error) {
 func (m *memTelegram) Connected() bool { return m.connected.Load() }
 
 func (m *memTelegram) Status() tgclient.Status {
-	return tgclient.Status{BotID: tgclient.BotID(m.opts.BotToken), Connected: m.Connected()}
+	return tgclient.Status{BotID: bottoken.ID(m.opts.BotToken), Connected: m.Connected()}
 }
 
 func (m *memTelegram) SessionStatus(context.Context) sessions.Report {
-	return sessions.Report{Bot: tgclient.BotID(m.opts.BotToken), Source: "memory"}
+	return sessions.Report{Bot: bottoken.ID(m.opts.BotToken), Source: "memory"}
 }
 
 func (m *memTelegram) ExportSession(context.Context) ([]byte, error) {

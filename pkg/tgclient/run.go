@@ -312,32 +312,9 @@ func (r *run) pool(ctx context.Context, dc int) (tg.Invoker, error) {
 
 func (r *run) createPool(dc int, p *pool) {
 	defer close(p.ready)
-	var inv telegram.CloseInvoker
-	var err error
-	switch {
-	case dc == r.opts.DC:
-		inv, err = r.client.Pool(int64(r.opts.ConnsPerDC))
-	case r.blob != nil:
-		// A client of that DC with its own stored key (see dcclient.go).
-		err = r.createDCClient(dc, p)
-	default:
-		ctx, cancel := context.WithTimeout(context.Background(), 2*r.opts.RPCTimeout)
-		defer cancel()
-		// client.DC runs auth.exportAuthorization / importAuthorization,
-		// which may meet FLOOD_WAIT like any call.
-		err = waitFlood(ctx, r.opts.FloodWaitBudget, func() error {
-			var e error
-			inv, e = r.client.DC(ctx, dc, int64(r.opts.ConnsPerDC))
-			return e
-		})
-	}
-	if err != nil {
+	// Connections of their own that carry several calls each (lanes.go).
+	if err := r.createLanes(dc, p); err != nil {
 		p.err = fmt.Errorf("connect to DC %d: %w", dc, err)
-		return
-	}
-	if inv != nil {
-		p.close = func() { _ = inv.Close() }
-		p.inv = r.linked(r.policies(inv, dc))
 	}
 }
 
