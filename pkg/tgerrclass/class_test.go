@@ -54,6 +54,7 @@ var known = []struct {
 	// Met only by gotd's own login and DC transfer (the fake says them):
 	// no caller here has a rule for them.
 	{400, "INPUT_REQUEST_INVALID", Unknown},
+	{400, "INPUT_METHOD_INVALID", Unknown},
 	{400, "AUTH_BYTES_INVALID", Unknown},
 	{400, "DC_ID_INVALID", Unknown},
 	{400, "USER_ID_INVALID", Unknown},
