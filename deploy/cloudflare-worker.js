@@ -37,7 +37,8 @@
 //     waiting; slices are piped stream to stream inside the runtime, so
 //     the JavaScript cost is per slice, not per byte.
 //   - Memory (128 MB): slices are streamed, never held; a slice waiting its
-//     turn holds at most what the connection buffers.
+//     turn holds at most what the connection buffers. An answer being
+//     cached is held until it is whole (at most CACHE_MAX_BYTES).
 //
 // Settings (wrangler.toml [vars] or the dashboard):
 //   ORIGIN           https://your-app.vercel.app   (required; no path)
