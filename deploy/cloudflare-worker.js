@@ -37,7 +37,8 @@
 //     waiting; slices are piped stream to stream inside the runtime, so
 //     the JavaScript cost is per slice, not per byte.
 //   - Memory (128 MB): slices are streamed, never held; a slice waiting its
-//     turn holds at most what the connection buffers.
+//     turn holds at most what the connection buffers. An answer being
+//     cached is held until it is whole (at most CACHE_MAX_BYTES).
 //
 // Settings (wrangler.toml [vars] or the dashboard):
 //   ORIGIN           https://your-app.vercel.app   (required; no path)
@@ -175,14 +176,16 @@ async function serveFile(request, url, origin, env, ctx) {
     return mark(reshape(first, null, whole, want, got.size), state);
   }
   const out = new FixedLengthStream(want.last - want.first + 1);
-  const answer = keep(ctx, cache, url, reshape(first, out.readable, whole, want, got.size), range, cacheMax, budget);
+  let finish;
+  const finished = new Promise((ok) => { finish = ok; });
+  const answer = keep(ctx, cache, url, reshape(first, out.readable, whole, want, got.size), range, cacheMax, budget, finished);
   const slice = (from, to, signal) => fetchSlice(request, url, origin, { from, to, size: got.size, etag }, signal);
   const ahead = Math.min(positiveInt(env.SLICES_AHEAD, DEFAULT_AHEAD), MAX_AHEAD);
-  ctx.waitUntil(stitch(first.body, got.last + 1, want.last, length, ahead, slice, budget, out.writable));
+  ctx.waitUntil(stitch(first.body, got.last + 1, want.last, length, ahead, slice, budget, out.writable).then(finish));
   return mark(answer, state);
 }
 
-// stitch writes first, then the origin's slices [from, to] of step bytes
+// stitch resolves to whether it wrote all: first, then the origin's slices [from, to] of step bytes
 // each, in order, into writable; up to ahead of them are requested while
 // one is being written. Any failure (a slice that cannot be fetched or does
 // not match, the subrequest budget, the client going away) aborts writable,
@@ -218,10 +221,12 @@ async function stitch(first, from, to, step, ahead, slice, budget, writable) {
     }
     if (next <= to) throw new Error("subrequest budget spent at byte " + next);
     await writable.close();
+    return true;
   } catch (err) {
     abort.abort();
     for (const s of queue) s.answer.then((p) => p.body.cancel()).catch(() => {});
     await writable.abort(err).catch(() => {});
+    return false;
   }
 }
 
@@ -260,12 +265,23 @@ function reshape(first, body, whole, want, size) {
 }
 
 // keep stores response in the cache when it may be (see toStore) and
-// returns what the client gets.
-function keep(ctx, cache, url, response, range, cacheMax, budget) {
+// returns what the client gets. The entry is written only once its body
+// has arrived whole: as many bytes as its Content-Length and, for a
+// stitched body, finished resolving true. (A body cut mid-way can reach
+// the Cache API as if it had ended: workerd's tee ends the branch of an
+// aborted stream, and cache.put stores what it got.) The body is held
+// meanwhile, which CACHE_MAX_BYTES bounds.
+function keep(ctx, cache, url, response, range, cacheMax, budget, finished = true) {
   const store = cache ? toStore(response, range, cacheMax) : null;
   if (!store || (budget && !budget.take())) return response;
   const [forClient, forCache] = response.body.tee();
-  ctx.waitUntil(cache.put(store.key(url), new Response(forCache, store.init)).catch(() => {}));
+  const length = Number(response.headers.get("content-length"));
+  ctx.waitUntil((async () => {
+    const body = await new Response(forCache).arrayBuffer();
+    if (body.byteLength === length && (await finished)) {
+      await cache.put(store.key(url), new Response(body, store.init));
+    }
+  })().catch(() => {}));
   return new Response(forClient, response);
 }
 

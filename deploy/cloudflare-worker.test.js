@@ -288,6 +288,11 @@ for (const mode of ["change", "cut"]) {
     assert.ok(r.error, "the body ended without an error");
     assert.ok(r.length < o.size, `got ${r.length} of ${o.size} bytes`);
     assert.deepEqual(r.body, o.v1.subarray(0, r.length), "the bytes received are not the file's first bytes");
+    // The cut answer was not kept: the next request is not a hit.
+    await new Promise((ok) => setTimeout(ok, 200));
+    const again = await get(mf, "/dl/1?code=x");
+    assert.equal(again.headers.get("x-edge-cache"), "MISS");
+    assert.equal(again.error, null);
     // Resuming from the cut (as curl -C - and wget -c do) is served.
     if (mode === "cut") {
       const rest = await get(mf, "/dl/1?code=x", { headers: { range: `bytes=${r.length}-` } });
@@ -296,6 +301,21 @@ for (const mode of ["change", "cut"]) {
     }
   });
 }
+
+test("an origin answer cut mid-body reaches the client cut and is not cached", async () => {
+  const body = Buffer.alloc(200000, 7);
+  const server = http.createServer((req, res) => {
+    res.writeHead(206, { etag: '"a"', "content-type": "application/octet-stream", "cache-control": "public, max-age=60", "content-range": `bytes 0-${body.length - 1}/${body.length}`, "content-length": String(body.length) });
+    res.write(body.subarray(0, 50000), () => res.socket.destroy());
+  });
+  const mf = await edge({ ORIGIN: await listen(server) });
+  for (let i = 0; i < 2; i++) {
+    const r = await get(mf, "/dl/1?code=x");
+    assert.equal(r.headers.get("x-edge-cache"), "MISS");
+    assert.ok(r.error && r.length < body.length, `${r.status} ${JSON.stringify([...r.headers])} ${r.length} bytes, error ${r.error}`);
+    await new Promise((ok) => setTimeout(ok, 200));
+  }
+});
 
 test("past the subrequest budget the answer is cut, and resuming with Range goes on", async () => {
   const mf = await edge({ ORIGIN: capped.url, MAX_SUBREQUESTS: "6" });
