@@ -304,11 +304,13 @@ func storeErrorText(err error) string {
 	case errors.Is(err, context.DeadlineExceeded):
 		return "timeout"
 	}
-	msg := err.Error()
-	if i := strings.LastIndex(msg, ": "); i >= 0 {
-		msg = msg[i+2:]
+	// run's errors are "<ErrStoreUnreachable>: <op>: <scrub's words>".
+	if rest, ok := strings.CutPrefix(err.Error(), ErrStoreUnreachable.Error()+": "); ok {
+		if _, words, ok := strings.Cut(rest, ": "); ok {
+			return words
+		}
 	}
-	return msg // scrub's words: timeout, network error, redis: CODE, ...
+	return "connection failed"
 }
 
 func roundUp(d time.Duration) time.Duration {

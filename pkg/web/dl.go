@@ -182,7 +182,8 @@ func (s *server) sendFile(w http.ResponseWriter, r *http.Request, f *stream.File
 		// transport error, never silently missing bytes.
 		info := infoFrom(r.Context())
 		info.class, info.err = "body_broken", err
-	case r.Context().Err() != nil:
+	case r.Context().Err() != nil && !g.complete():
+		// A client that leaves once it has every byte is not gone early.
 		infoFrom(r.Context()).class = "client_gone"
 	}
 	return nil

@@ -226,3 +226,45 @@ func TestConnsPerAddr(t *testing.T) {
 		}
 	}
 }
+
+// cancelAtEnd cancels the request once the whole body is written: a client
+// that closes its connection as soon as it has every byte.
+type cancelAtEnd struct {
+	*httptest.ResponseRecorder
+	cancel  context.CancelFunc
+	written int
+	size    int
+}
+
+func (w *cancelAtEnd) Write(p []byte) (int, error) {
+	n, err := w.ResponseRecorder.Write(p)
+	if w.written += n; w.written >= w.size {
+		w.cancel()
+	}
+	return n, err
+}
+
+// A download that sent every byte is logged as such, whatever the client
+// did after; one cut short is logged with its failure.
+func TestCompleteDownloadIsNotClientGone(t *testing.T) {
+	e := newEnv(t, Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	w := &cancelAtEnd{ResponseRecorder: httptest.NewRecorder(), cancel: cancel, size: sizeSmall}
+	r := httptest.NewRequest("GET", dl(1, codeSmall), nil).WithContext(ctx)
+	e.h.ServeHTTP(w, r)
+	if w.Code != http.StatusOK || w.Body.Len() != sizeSmall || ctx.Err() == nil {
+		t.Fatalf("%d, %d bytes, ctx %v", w.Code, w.Body.Len(), ctx.Err())
+	}
+	if log := e.log.String(); strings.Contains(log, "client_gone") || !strings.Contains(log, "status=200") {
+		t.Errorf("a complete download logged as:\n%s", log)
+	}
+
+	ctx, cancel = context.WithCancel(context.Background())
+	defer cancel()
+	w = &cancelAtEnd{ResponseRecorder: httptest.NewRecorder(), cancel: cancel, size: 1}
+	e.h.ServeHTTP(w, httptest.NewRequest("GET", dl(1, codeSmall), nil).WithContext(ctx))
+	if lines := strings.Split(strings.TrimSpace(e.log.String()), "\n"); !strings.Contains(lines[len(lines)-1], "error=") {
+		t.Errorf("a download cut short logged as:\n%s", e.log.String())
+	}
+}
