@@ -51,6 +51,9 @@ type Index struct {
 	Broken bool
 	// MaxResponseBytes is the per-response cap (0: unlimited).
 	MaxResponseBytes int64
+	// WorkerBaseURL is the Worker that serves files over the cap whole
+	// (WORKER_BASE_URL), "" if none.
+	WorkerBaseURL string
 	// Bots are the Telegram bots serving files (none: not shown).
 	Bots []Bot
 	// Samples are the demo's files, linked from the page (none elsewhere).
@@ -108,18 +111,28 @@ type Player struct {
 	// Resolution ("1920×1080") and Duration ("1:02:03") when known, else "".
 	Resolution string
 	Duration   string
-	// DownloadURL is the absolute /dl link with its code; StreamURL the /stream page.
+	// DownloadURL is the absolute /dl link with its code, on this origin:
+	// what the media element plays and the sliced download fetches;
+	// StreamURL the /stream page.
 	DownloadURL string
 	StreamURL   string
+	// LinkURL is the download link to share: DownloadURL, or the same on
+	// the Worker when the file is over the cap and a Worker is set.
+	LinkURL string
+	// SaveURL is the Download button's href: LinkURL's save form, which
+	// "Save link as" saves as the file, never as the player page.
+	SaveURL string
 	// MaxResponseBytes is the per-response cap (0: unlimited); above it the
-	// Download button assembles the file from ranges.
+	// Download button assembles the file from ranges, unless ViaWorker.
 	MaxResponseBytes int64
+	// ViaWorker: the file is over the cap and the Worker serves it whole.
+	ViaWorker bool
 }
 
 // Sliced reports whether the Download button must assemble the file from
 // ranges because one response may not carry all of it.
 func (p Player) Sliced() bool {
-	return p.MaxResponseBytes > 0 && p.Size > p.MaxResponseBytes
+	return p.MaxResponseBytes > 0 && p.Size > p.MaxResponseBytes && !p.ViaWorker
 }
 
 var funcs = template.FuncMap{

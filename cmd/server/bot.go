@@ -62,7 +62,7 @@ func printLinks(ctx context.Context, a *app.App, id int, base, worker string, w 
 		return 1
 	}
 	fmt.Fprintf(os.Stderr, "message %d: %s, %d bytes, %s\n", id, f.Kind, f.Size, f.MIMEType)
-	for _, l := range bot.MakeLinks(base, worker, id, f.Caption, f.Kind).List() {
+	for _, l := range bot.MakeLinks(base, worker, id, f.Caption, f.Kind).WholeOnWorker(f.Size, a.Profile.MaxResponseBytes).List() {
 		fmt.Fprintf(w, "%-14s %s\n", l.Label+":", l.URL)
 	}
 	return 0

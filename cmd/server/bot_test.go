@@ -183,7 +183,7 @@ func TestPrintWebhookSecretFlag(t *testing.T) {
 		want string
 	}{
 		{map[string]string{"BOT_TOKEN": tgfake.DefaultBotToken}, bot.WebhookSecret(tgfake.DefaultBotToken)},
-		{map[string]string{"BOT_TOKEN": tgfake.DefaultBotToken, "BOT_WEBHOOK_SECRET": "rotated_1"}, "rotated_1"},
+		{map[string]string{"BOT_TOKEN": tgfake.DefaultBotToken, "BOT_WEBHOOK_SECRET": "rotated_secret_0001"}, "rotated_secret_0001"},
 	} {
 		if code, out, errOut := runServer(t, c.env, "-print-webhook-secret"); code != 0 || out != c.want+"\n" {
 			t.Errorf("-print-webhook-secret with %v: exit %d %q %q, want %q", c.env, code, out, errOut, c.want)

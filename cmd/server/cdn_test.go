@@ -6,17 +6,12 @@ package main
 // pages, errors and status never cached.
 
 import (
-	"context"
 	"fmt"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/filetolink/filetolink/internal/tgfake"
 )
@@ -173,30 +168,4 @@ func maxAge(cc string) int {
 		}
 	}
 	return -1
-}
-
-// TestCloudflareWorker runs deploy/cloudflare-worker.test.js: the worker in
-// Node, with a model of Cloudflare's cache, in front of the server binary.
-func TestCloudflareWorker(t *testing.T) {
-	t.Parallel()
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Skip("node not installed: the worker's tests need Node 18 or later")
-	}
-	fake, env := fakeTelegram(t)
-	id := fake.AddMessage("edge code", &tgfake.Media{Kind: tgfake.KindVideo, Name: "edge.mp4", MIMEType: "video/mp4", Content: tgfake.Pattern(21, 1<<20+5)})
-	p := startServer(t, env)
-
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "--test", "cloudflare-worker.test.js")
-	cmd.Dir = filepath.Join("..", "..", "deploy")
-	cmd.Env = append(os.Environ(), "ORIGIN="+p.base, fmt.Sprintf("FILE_PATH=/dl/%d?code=edge+code", id))
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("node --test: %v\n%s", err, out)
-	}
-	if testing.Verbose() {
-		t.Logf("%s", out)
-	}
 }

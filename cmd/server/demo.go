@@ -5,14 +5,19 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"maps"
+	"mime"
 	"net/http"
 	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/filetolink/filetolink/internal/tgfake"
+	"github.com/filetolink/filetolink/pkg/links"
 	"github.com/filetolink/filetolink/pkg/stream"
 	"github.com/filetolink/filetolink/pkg/web"
 )
@@ -26,6 +31,11 @@ type demoTelegram struct {
 	dir    string
 	items  []tgfake.DemoItem
 }
+
+// demoFile is -demo-file: a file of the machine's that the demo posts too,
+// under the code demo-file (the real-clients tests, e2e/clients.sh, give
+// it a video over the response cap that ffmpeg makes at test time).
+var demoFile = flag.String("demo-file", "", "with -demo: also post this `file` (its code: demo-file)")
 
 // startDemo starts the fake Telegram with the samples; with fixtures, with
 // the tests' catalog (tgfake.AddTestCatalog: a hostile file name, a file
@@ -62,6 +72,23 @@ func startDemo(ctx context.Context, fixtures bool) (*demoTelegram, error) {
 	} else {
 		d.items = fake.AddSamples()
 	}
+	if *demoFile != "" {
+		b, err := os.ReadFile(*demoFile)
+		if err != nil {
+			d.Close()
+			return nil, err
+		}
+		m := tgfake.Media{Kind: tgfake.KindDocument, Name: filepath.Base(*demoFile), MIMEType: "application/octet-stream", Content: tgfake.Bytes(b)}
+		if ext := filepath.Ext(*demoFile); ext == ".mp4" { // not in every system's mime.types
+			m.MIMEType = "video/mp4"
+		} else if t := mime.TypeByExtension(ext); t != "" {
+			m.MIMEType = t
+		}
+		if strings.HasPrefix(m.MIMEType, "video/") {
+			m.Kind = tgfake.KindVideo
+		}
+		d.items = append(d.items, fake.AddFile("demo-file", m))
+	}
 	return d, nil
 }
 
@@ -94,8 +121,8 @@ func (d *demoTelegram) links(base string) []demoLink {
 		out[i] = demoLink{
 			MessageID: it.MessageID, Caption: it.Caption, Name: served.Name, Kind: it.Kind,
 			MIMEType: served.MIMEType, Size: it.Size, SHA256: it.SHA256,
-			StreamURL:   web.PlayerURL(base, it.MessageID, it.Caption),
-			DownloadURL: web.DownloadURL(base, it.MessageID, it.Caption),
+			StreamURL:   links.Player(base, it.MessageID, links.Code(it.Caption)),
+			DownloadURL: links.Download(base, it.MessageID, links.Code(it.Caption)),
 		}
 	}
 	return out

@@ -3,6 +3,8 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -53,6 +55,34 @@ func TestDemoFirstImpression(t *testing.T) {
 		if it.Caption == "demo-voice" && (it.Name != "voice_8.ogg" || it.MIMEType != "audio/ogg") {
 			t.Errorf("a voice note without MIME type: %q %q, want voice_8.ogg audio/ogg", it.Name, it.MIMEType)
 		}
+	}
+}
+
+// -demo-file posts one more file under the code demo-file (e2e/clients.sh
+// gives it a video over the response cap): listed in /demo.json with its
+// hash, a video by its extension, served byte for byte.
+func TestDemoFile(t *testing.T) {
+	t.Parallel()
+	content := []byte(strings.Repeat("not really a video\n", 1000))
+	path := filepath.Join(t.TempDir(), "clip.mp4")
+	if err := os.WriteFile(path, content, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := startServer(t, nil, "-demo", "-demo-file", path)
+	_, body := get(t, p.base+"/demo.json")
+	var items []demoLink
+	if err := json.Unmarshal(body, &items); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(content)
+	it := items[len(items)-1]
+	if it.Caption != "demo-file" || it.Name != "clip.mp4" || it.Kind != "video" || it.MIMEType != "video/mp4" ||
+		it.Size != int64(len(content)) || it.SHA256 != hex.EncodeToString(sum[:]) {
+		t.Fatalf("the -demo-file item: %+v", it)
+	}
+	resp, got := get(t, p.base+"/dl/"+itoa(it.MessageID)+"?code=demo-file")
+	if resp.StatusCode != 200 || string(got) != string(content) {
+		t.Errorf("/dl of the -demo-file: %d, %d bytes", resp.StatusCode, len(got))
 	}
 }
 

@@ -21,11 +21,13 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 
 	"github.com/filetolink/filetolink/pkg/app"
 	"github.com/filetolink/filetolink/pkg/config"
+	"github.com/filetolink/filetolink/pkg/httpresponse"
 	"github.com/filetolink/filetolink/pkg/stream"
 	"github.com/filetolink/filetolink/pkg/tgclient"
 	"github.com/filetolink/filetolink/pkg/web"
@@ -126,11 +128,16 @@ func run() int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	if cfg.Platform.ClientIPHeader == "" {
+		// Clients connect directly: one address may hold only so many
+		// connections. Behind a proxy all of them are the proxy's.
+		ln = web.LimitConnsPerAddr(ln, web.DefaultConnsPerAddr)
+	}
 	srv := &http.Server{
-		// A client that takes no bytes for 30s is ended (its stream's
-		// Telegram calls and buffers with it); WriteTimeout would bound
-		// the whole download instead.
-		Handler:           web.WriteIdleTimeout(handler, 30*time.Second),
+		// A client that takes no bytes for WriteIdleTimeout is ended (its
+		// stream's Telegram calls and buffers with it); WriteTimeout would
+		// bound the whole download instead.
+		Handler:           web.WriteIdleTimeout(handler, httpresponse.WriteIdleTimeout),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
@@ -145,6 +152,11 @@ func run() int {
 	// Log in now so the first request does not pay for it; requests that
 	// come first share this login.
 	go func() {
+		defer func() {
+			if v := recover(); v != nil {
+				logger.Error("panic warming up; requests will log in", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			}
+		}()
 		warm, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
 		if _, err := a.Telegram.API(warm); err != nil && ctx.Err() == nil {

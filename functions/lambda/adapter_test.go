@@ -34,7 +34,7 @@ func readStream(t *testing.T, resp *events.LambdaFunctionURLStreamingResponse) (
 func TestStreamingAdapter(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	testkit.RunHandlers(t, func(t *testing.T, tc testkit.HandlerCase) {
-		resp, err := streamingHandler(tc.Serve)(context.Background(), raw(functionURLEvent(tc.Method, "/x?y=1", nil)))
+		resp, err := streamingHandler(tc.Serve, time.Minute)(context.Background(), raw(functionURLEvent(tc.Method, "/x?y=1", nil)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -82,7 +82,7 @@ func TestStreamingRequest(t *testing.T) {
 	deadline := time.Now().Add(30 * time.Second)
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
-	resp, err := streamingHandler(h)(ctx, raw(ev))
+	resp, err := streamingHandler(h, time.Minute)(ctx, raw(ev))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +110,7 @@ func TestStreamingRequest(t *testing.T) {
 	for _, path := range []string{"nope", "/%zz"} {
 		ev := functionURLEvent("GET", "/", nil)
 		ev.RawPath = path
-		resp, err := streamingHandler(h)(context.Background(), raw(ev))
+		resp, err := streamingHandler(h, time.Minute)(context.Background(), raw(ev))
 		if err != nil || resp.StatusCode != 400 {
 			t.Errorf("path %q: %v %v", path, resp.StatusCode, err)
 		}
@@ -132,7 +132,7 @@ func TestStreamingCloseStopsHandler(t *testing.T) {
 			}
 		}
 	})
-	resp, err := streamingHandler(h)(context.Background(), raw(functionURLEvent("GET", "/", nil)))
+	resp, err := streamingHandler(h, time.Minute)(context.Background(), raw(functionURLEvent("GET", "/", nil)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/filetolink/filetolink/pkg/app"
+	"github.com/filetolink/filetolink/pkg/httpresponse"
 	"github.com/filetolink/filetolink/pkg/platform"
 )
 
@@ -35,7 +36,7 @@ func main() {
 		lambda.Start(bufferedHandler(h))
 		return
 	}
-	lambda.Start(streamingHandler(h))
+	lambda.Start(streamingHandler(h, httpresponse.WriteIdleTimeout))
 }
 
 // deadlineMargin is kept between the end of a request and the end of its

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -25,8 +26,13 @@ import (
 //     short of its Content-Length): the client sees a broken transfer,
 //     never silently missing bytes;
 //   - owns the goroutine running h: closing the response (the runtime does
-//     once it has sent it) cancels the request and waits for h to return.
-func streamingHandler(h http.Handler) func(context.Context, json.RawMessage) (*events.LambdaFunctionURLStreamingResponse, error) {
+//     once it has sent it) cancels the request and waits for h to return;
+//   - bounds a client that stops reading: Lambda keeps an invocation (and
+//     its bill) running while a client takes no bytes, so a body write that
+//     has not returned within idle (httpresponse.WriteIdleTimeout) breaks
+//     the stream with httpresponse.ErrStalled and cancels the request: the
+//     handler returns and the runtime ends the invocation with an error.
+func streamingHandler(h http.Handler, idle time.Duration) func(context.Context, json.RawMessage) (*events.LambdaFunctionURLStreamingResponse, error) {
 	return func(ctx context.Context, raw json.RawMessage) (*events.LambdaFunctionURLStreamingResponse, error) {
 		ev, err := decodeEvent(raw)
 		if err != nil {
@@ -42,11 +48,16 @@ func streamingHandler(h http.Handler) func(context.Context, json.RawMessage) (*e
 			return textResponse(http.StatusBadRequest, "bad request: "+err.Error()), nil
 		}
 		pr, pw := io.Pipe()
+		body := httpresponse.NewIdleWriter(pw, idle, func() {
+			pw.CloseWithError(httpresponse.ErrStalled) // the blocked write returns
+			cancel()
+		})
 		ready := make(chan struct{}) // closed when status and headers are fixed
-		w := httpresponse.New(r.Method, pw, func(int, http.Header) { close(ready) })
+		w := httpresponse.New(r.Method, body, func(int, http.Header) { close(ready) })
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
+			defer body.Stop()
 			pw.CloseWithError(httpresponse.Run(h, w, r)) // Run always commits
 		}()
 		<-ready

@@ -76,6 +76,12 @@ func (s *Server) AddTestCatalog() []DemoItem {
 	})...)
 }
 
+// AddFile posts one more file, with caption as its code, and describes it
+// (server -demo -demo-file: the real-clients tests' video over the cap).
+func (s *Server) AddFile(caption string, m Media) DemoItem {
+	return s.post([]demoMessage{{caption, m}})[0]
+}
+
 type demoMessage struct {
 	caption string
 	media   Media

@@ -62,6 +62,9 @@ type ConnStats struct {
 	BotID int64 // 0: not logged in
 	Parts int
 	Bytes int64
+	// MaxInFlight is the most upload.getFile calls that were in flight on
+	// the connection at once (from arrival to answer, latency included).
+	MaxInFlight int
 }
 
 // limiter holds the limits and their state; the Server's mu guards it.
@@ -81,6 +84,34 @@ type connKey struct {
 type connState struct {
 	stats     ConnStats
 	busyUntil time.Time // when the last answer has left
+	inFlight  int       // upload.getFile calls arrived and not yet answered
+}
+
+func connKeyOf(req *tgtest.Request) connKey {
+	return connKey{dc: req.DC, key: req.Session.AuthKey.ID, session: req.Session.ID}
+}
+
+// connLocked is req's connection's state, made on first use.
+func (s *Server) connLocked(req *tgtest.Request) *connState {
+	k := connKeyOf(req)
+	c := s.lim.conns[k]
+	if c == nil {
+		c = &connState{stats: ConnStats{DC: req.DC}}
+		s.lim.conns[k] = c
+	}
+	return c
+}
+
+// MaxInFlightPerConn reports the most upload.getFile calls that were in
+// flight at once on any one connection since Start or the last ResetCalls.
+func (s *Server) MaxInFlightPerConn() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, c := range s.lim.conns {
+		n = max(n, c.stats.MaxInFlight)
+	}
+	return n
 }
 
 // bucket is a token bucket: tokens refill at Limits.BotRate per second up
@@ -200,12 +231,8 @@ func (s *Server) shape(req *tgtest.Request, result bin.Encoder, delay time.Durat
 	if b := s.botOfLocked(req); b != nil {
 		botID = b.id
 	}
-	k := connKey{dc: req.DC, key: req.Session.AuthKey.ID, session: req.Session.ID}
-	c := s.lim.conns[k]
-	if c == nil {
-		c = &connState{stats: ConnStats{DC: req.DC, BotID: botID}}
-		s.lim.conns[k] = c
-	}
+	c := s.connLocked(req)
+	c.stats.BotID = botID
 	c.stats.Parts++
 	c.stats.Bytes += n
 	st := s.lim.botStatsLocked(botID)

@@ -56,52 +56,104 @@ func (s *Server) registerHandlers() {
 
 // onMessage is the first handler of every request on every DC (tgtest has
 // already unwrapped invokeWithLayer / initConnection / invokeWithoutUpdates).
-// It counts the call, applies the injected faults and the login rule, and
-// sends the answer at once or, under latency or a pause, from a goroutine so
-// that other requests on the same connection are not held up.
+// It sends judge's answer at once or, under latency or a pause, from a
+// goroutine so that other requests on the same connection are not held up.
 func (s *Server) onMessage(srv *tgtest.Server, req *tgtest.Request) error {
-	id, err := req.Buf.PeekID()
+	v, err := s.judge(req)
 	if err != nil {
 		return err
 	}
+	if v.drop {
+		v.finish()
+		return errDropped
+	}
+	if v.unknown {
+		// Not something the fake implements: the cluster answers (help.getCDNConfig,
+		// or 400 INPUT_METHOD_INVALID for the rest), synchronously.
+		defer v.finish()
+		if !s.sleep(v.delay) {
+			return nil
+		}
+		return s.cluster.Common().OnMessage(srv, req)
+	}
+	if v.delay <= 0 {
+		defer v.finish()
+		return s.send(srv, req, v.result, v.err)
+	}
+	s.replies.Add(1)
+	go func() {
+		// Owned by the Server: Close cancels s.ctx and waits on s.replies.
+		defer s.replies.Done()
+		defer v.finish()
+		if !s.sleep(v.delay) {
+			return
+		}
+		if sendErr := s.send(srv, req, v.result, v.err); sendErr != nil {
+			s.log.Debug("tgfake: delayed reply not sent", "dc", req.DC, "method", methodName(v.id), "err", sendErr)
+		}
+	}()
+	return nil
+}
+
+// verdict is the fake's answer to one request, over MTProto or in memory.
+type verdict struct {
+	id     uint32
+	result bin.Encoder
+	err    error // a *tgerr.Error, or nil
+	// delay is how long the answer waits (pause, latency, bandwidth).
+	delay time.Duration
+	// finish ends the call's count in flight, once answered.
+	finish func()
+	// drop: close the connection instead of answering.
+	drop bool
+	// unknown: a method the fake does not implement.
+	unknown bool
+}
+
+// judge counts the call, applies the injected faults and the login rule,
+// and computes the answer of a request and when to send it.
+func (s *Server) judge(req *tgtest.Request) (verdict, error) {
+	id, err := req.Buf.PeekID()
+	if err != nil {
+		return verdict{}, err
+	}
+	v := verdict{id: id}
 
 	s.mu.Lock()
 	s.calls[id]++
-	drop := s.drop[id] > 0
-	if drop {
+	v.drop = s.drop[id] > 0
+	if v.drop {
 		s.drop[id]--
 	}
 	var injected *tgerr.Error
-	if f := s.fail[id]; f != nil && !drop {
+	if f := s.fail[id]; f != nil && !v.drop {
 		injected = f.err
 		if f.n--; f.n <= 0 {
 			delete(s.fail, id)
 		}
 	}
-	delay := time.Until(s.pausedUntil)
+	v.delay = time.Until(s.pausedUntil)
 	if id == tg.UploadGetFileRequestTypeID {
-		delay = max(delay, 0) + s.latency
+		v.delay = max(v.delay, 0) + s.latency
 	}
-	finish := func() {}
+	v.finish = func() {}
 	if id == tg.UploadGetFileRequestTypeID {
-		finish = s.enterGetFileLocked()
+		v.finish = s.enterGetFileLocked(req)
 	}
 	caller := s.botOfLocked(req) // nil: its bot was revoked
 	authorized := s.noAuth[id] || (s.authorized[keyOf(req)] && caller != nil)
 	dead := s.keyDeadLocked(req.DC, req.Session.AuthKey.ID) // AUTH_KEY_DUPLICATED (keys.go)
-	if injected == nil && !drop && !dead && authorized && id == tg.UploadGetFileRequestTypeID {
+	if injected == nil && !v.drop && !dead && authorized && id == tg.UploadGetFileRequestTypeID {
 		injected = s.lim.takeLocked(caller, time.Now()) // the per-bot rate (Limits)
 	}
 	s.mu.Unlock()
 
-	if drop {
+	if v.drop {
 		s.log.Debug("tgfake: dropping connection", "dc", req.DC, "method", methodName(id))
-		finish()
-		return errDropped
+		return v, nil
 	}
 
 	h, known := s.handlers[id]
-	var result bin.Encoder
 	switch {
 	case injected != nil:
 		err = injected
@@ -110,15 +162,10 @@ func (s *Server) onMessage(srv *tgtest.Server, req *tgtest.Request) error {
 	case !authorized:
 		err = errUnauthorized
 	case !known:
-		// Not something the fake implements: the cluster answers (help.getCDNConfig,
-		// or 400 INPUT_METHOD_INVALID for the rest), synchronously.
-		defer finish()
-		if !s.sleep(delay) {
-			return nil
-		}
-		return s.cluster.Common().OnMessage(srv, req)
+		v.unknown = true
+		return v, nil
 	default:
-		result, err = h(req)
+		v.result, err = h(req)
 	}
 	if err != nil {
 		var rpcErr *tgerr.Error
@@ -126,47 +173,34 @@ func (s *Server) onMessage(srv *tgtest.Server, req *tgtest.Request) error {
 			s.log.Warn("tgfake: bad request", "dc", req.DC, "method", methodName(id), "err", err)
 			rpcErr = errBadRequest
 		}
-		result = nil
-		err = rpcErr
+		v.result = nil
+		v.err = rpcErr
 	}
-	if err == nil && id == tg.UploadGetFileRequestTypeID {
-		delay = s.shape(req, result, delay) // counters and the per-connection bandwidth (Limits)
+	if v.err == nil && id == tg.UploadGetFileRequestTypeID {
+		v.delay = s.shape(req, v.result, v.delay) // counters and the per-connection bandwidth (Limits)
 	}
 	if s.log.Enabled(context.Background(), slog.LevelDebug) {
 		outcome := "ok"
-		if err != nil {
-			outcome = err.(*tgerr.Error).Message
+		if v.err != nil {
+			outcome = v.err.(*tgerr.Error).Message
 		}
-		s.log.Debug("tgfake: rpc", "dc", req.DC, "method", methodName(id), "result", outcome, "delay", max(delay, 0))
+		s.log.Debug("tgfake: rpc", "dc", req.DC, "method", methodName(id), "result", outcome, "delay", max(v.delay, 0))
 	}
-
-	if delay <= 0 {
-		defer finish()
-		return s.send(srv, req, result, err)
-	}
-	s.replies.Add(1)
-	go func() {
-		// Owned by the Server: Close cancels s.ctx and waits on s.replies.
-		defer s.replies.Done()
-		defer finish()
-		if !s.sleep(delay) {
-			return
-		}
-		if sendErr := s.send(srv, req, result, err); sendErr != nil {
-			s.log.Debug("tgfake: delayed reply not sent", "dc", req.DC, "method", methodName(id), "err", sendErr)
-		}
-	}()
-	return nil
+	return v, nil
 }
 
 // enterGetFileLocked counts an upload.getFile call in flight (from its
 // arrival to its answer, latency included); the func it returns ends it.
-func (s *Server) enterGetFileLocked() func() {
+func (s *Server) enterGetFileLocked(req *tgtest.Request) func() {
 	s.getFileInFlight++
 	s.maxGetFileInFlight = max(s.maxGetFileInFlight, s.getFileInFlight)
+	c := s.connLocked(req)
+	c.inFlight++
+	c.stats.MaxInFlight = max(c.stats.MaxInFlight, c.inFlight)
 	return func() {
 		s.mu.Lock()
 		s.getFileInFlight--
+		c.inFlight--
 		s.mu.Unlock()
 	}
 }

@@ -132,6 +132,7 @@ type Server struct {
 	getFileInFlight, maxGetFileInFlight int
 
 	pausedUntil time.Time
+	unreachable bool
 	fail        map[uint32]*injectedError
 	drop        map[uint32]int
 	calls       map[uint32]int
@@ -169,46 +170,16 @@ type injectedError struct {
 // Start brings the cluster up on 127.0.0.1 and returns once every DC accepts
 // connections. ctx bounds the start only; the Server runs until Close.
 func Start(ctx context.Context, opts Options) (*Server, error) {
-	opts.setDefaults()
-	if opts.HomeDC == opts.OtherDC {
-		return nil, fmt.Errorf("tgfake: HomeDC and OtherDC are both %d", opts.HomeDC)
-	}
-	botID, err := botIDFromToken(opts.BotToken)
+	s, err := newServer(opts)
 	if err != nil {
 		return nil, err
 	}
-	bots, botOrder, err := newBots(opts, botID)
-	if err != nil {
-		return nil, err
-	}
-
+	opts = s.opts
 	var clusterLog gotdlog.Logger = gotdlog.Nop
 	if opts.Logger.Enabled(ctx, slog.LevelDebug) {
 		clusterLog = logslog.New(opts.Logger.With("component", "tgtest"))
 	}
-	s := &Server{
-		opts:              opts,
-		log:               opts.Logger,
-		cluster:           cluster.NewCluster(cluster.Options{Logger: clusterLog}),
-		botID:             botID,
-		bots:              bots,
-		botOrder:          botOrder,
-		keyBot:            map[authKey]int64{},
-		lim:               newLimiter(opts.Limits),
-		channelAccessHash: int64(mix64(uint64(opts.ChannelID)^0x5eed) >> 1),
-		upDone:            make(chan error, 1),
-		authorized:        map[authKey]bool{},
-		exported:          map[string]int{},
-		exportedBy:        map[string]int64{},
-		fail:              map[uint32]*injectedError{},
-		drop:              map[uint32]int{},
-		calls:             map[uint32]int{},
-		dupWindow:         opts.DuplicateWindow,
-		keyUse:            map[authKey]map[string]time.Time{},
-		duplicated:        map[authKey]bool{},
-	}
-	s.ctx, s.cancel = context.WithCancel(context.Background())
-	s.registerHandlers()
+	s.cluster = cluster.NewCluster(cluster.Options{Logger: clusterLog})
 	for _, dc := range []int{opts.HomeDC, opts.OtherDC} {
 		// Every request on every DC goes through s.onMessage first: the
 		// cluster's own handlers (help.getConfig with the real listener
@@ -251,6 +222,46 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	s.proxies = proxies
 	s.mu.Unlock()
 	s.log.Info("tgfake: started", "home_dc", opts.HomeDC, "other_dc", opts.OtherDC, "dc_list", s.dcListEnv())
+	return s, nil
+}
+
+// newServer is a Server's state: the channel, the bots, the rules and the
+// hooks, with no way in yet (Start adds MTProto, NewMemory nothing).
+func newServer(opts Options) (*Server, error) {
+	opts.setDefaults()
+	if opts.HomeDC == opts.OtherDC {
+		return nil, fmt.Errorf("tgfake: HomeDC and OtherDC are both %d", opts.HomeDC)
+	}
+	botID, err := botIDFromToken(opts.BotToken)
+	if err != nil {
+		return nil, err
+	}
+	bots, botOrder, err := newBots(opts, botID)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		opts:              opts,
+		log:               opts.Logger,
+		botID:             botID,
+		bots:              bots,
+		botOrder:          botOrder,
+		keyBot:            map[authKey]int64{},
+		lim:               newLimiter(opts.Limits),
+		channelAccessHash: int64(mix64(uint64(opts.ChannelID)^0x5eed) >> 1),
+		upDone:            make(chan error, 1),
+		authorized:        map[authKey]bool{},
+		exported:          map[string]int{},
+		exportedBy:        map[string]int64{},
+		fail:              map[uint32]*injectedError{},
+		drop:              map[uint32]int{},
+		calls:             map[uint32]int{},
+		dupWindow:         opts.DuplicateWindow,
+		keyUse:            map[authKey]map[string]time.Time{},
+		duplicated:        map[authKey]bool{},
+	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.registerHandlers()
 	return s, nil
 }
 
@@ -320,14 +331,7 @@ func (s *Server) proxyList() []*proxy {
 	return s.proxies
 }
 
-func (s *Server) hasDC(dc int) bool {
-	for _, p := range s.proxyList() {
-		if p.dc == dc {
-			return true
-		}
-	}
-	return false
-}
+func (s *Server) hasDC(dc int) bool { return dc == s.opts.HomeDC || dc == s.opts.OtherDC }
 
 func (s *Server) dcOptions() []tg.DCOption {
 	var opts []tg.DCOption
@@ -452,6 +456,9 @@ func (s *Server) ExpireFileReferences() {
 // ones are closed at once, as when Telegram is down. SetReachable(true) lets
 // clients connect again.
 func (s *Server) SetReachable(ok bool) {
+	s.mu.Lock()
+	s.unreachable = !ok // for in-memory calls (memory.go)
+	s.mu.Unlock()
 	for _, p := range s.proxyList() {
 		p.setReachable(ok)
 	}

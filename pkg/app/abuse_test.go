@@ -5,6 +5,7 @@ package app_test
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/filetolink/filetolink/internal/tgfake"
@@ -24,7 +26,17 @@ import (
 // buffer before it connects (so the TCP window is that small).
 func (s *site) rawRequest(t *testing.T, path string, rcvbuf int) net.Conn {
 	t.Helper()
-	u, _ := url.Parse(s.srv.URL)
+	u, _ := url.Parse(s.base)
+	if s.dial != nil {
+		c, err := s.dial(context.Background(), "tcp", u.Host)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := fmt.Fprintf(c, "GET %s HTTP/1.1\r\nHost: %s\r\n\r\n", path, u.Host); err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
 	d := net.Dialer{}
 	if rcvbuf > 0 {
 		d.Control = func(_, _ string, rc syscall.RawConn) error {
@@ -58,6 +70,10 @@ func (s *site) timedRange(t *testing.T, path string, c tgfake.Content, first, la
 	return elapsed
 }
 
+// In memory, in fake time: the stall timeout, Telegram's latency and the
+// speeds compared are exact, and a connection is a pipe with no kernel
+// buffer between the server and a client that does not read.
+
 // TestStalledClientsDoNotDenyDownloads: 64 connections that ask for a
 // large file and read nothing must neither take the prefetch budget from
 // a client that reads, nor slow it. "Not slowed" is asserted on what sets
@@ -67,58 +83,61 @@ func (s *site) timedRange(t *testing.T, path string, c tgfake.Content, first, la
 // and recorded in BENCHMARKS.md; a wall-clock ratio would fail on a busy
 // machine for reasons that are not the server's.
 func TestStalledClientsDoNotDenyDownloads(t *testing.T) {
-	s := newSite(t, nil)
-	content := tgfake.Pattern(31, 64*mib)
-	id := s.add("stall", &tgfake.Media{Kind: "document", Name: "big.bin", Content: content})
-	path := dlPath(id, "stall")
-	s.fake.SetLatency(50 * time.Millisecond) // the window matters
-	const first, last = 0, 24*mib - 1
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		s := newMemSite(t, nil)
+		content := tgfake.Pattern(31, 64*mib)
+		id := s.add("stall", &tgfake.Media{Kind: "document", Name: "big.bin", Content: content})
+		path := dlPath(id, "stall")
+		s.fake.SetLatency(50 * time.Millisecond) // the window matters
+		const first, last = 0, 24*mib - 1
 
-	// best is the fastest of n downloads: the one least disturbed by
-	// whatever else the machine runs.
-	best := func(n int) time.Duration {
-		b := time.Duration(1 << 62)
-		for range n {
-			b = min(b, s.timedRange(t, path, content, first, last))
+		// best is the fastest of n downloads: the one least disturbed by
+		// whatever else the machine runs.
+		best := func(n int) time.Duration {
+			b := time.Duration(1 << 62)
+			for range n {
+				b = min(b, s.timedRange(t, path, content, first, last))
+			}
+			return b
 		}
-		return b
-	}
-	s.fake.ResetCalls()
-	unloaded := best(3)
-	parUnloaded := s.fake.MaxGetFileInFlight()
+		s.fake.ResetCalls()
+		unloaded := best(3)
+		parUnloaded := s.fake.MaxGetFileInFlight()
 
-	const stalled = 64
-	var conns []net.Conn
-	for range stalled {
-		conns = append(conns, s.rawRequest(t, path, 0))
-	}
-	closeAll := func() {
-		for _, c := range conns {
-			c.Close()
+		const stalled = 64
+		var conns []net.Conn
+		for range stalled {
+			conns = append(conns, s.rawRequest(t, path, 0))
 		}
-		conns = nil
-	}
-	defer closeAll()
-	// Each stalled stream is reclaimed once its client has not read for
-	// the stall timeout; then it holds at most the part being written.
-	files := s.app.Files
-	if !waitFor(30*time.Second*slowFactor, func() bool {
-		return files.Reclaims() >= stalled && files.BufferInUse() <= stalled*mib
-	}) {
-		t.Fatalf("stalled streams not reclaimed: %d reclaims, %d MiB of budget held", files.Reclaims(), files.BufferInUse()/mib)
-	}
-	s.fake.ResetCalls()
-	loaded := best(6)
-	parLoaded := s.fake.MaxGetFileInFlight()
-	if parLoaded < parUnloaded {
-		t.Errorf("with %d stalled clients a download ran at most %d getFile calls at once, without them %d", stalled, parLoaded, parUnloaded)
-	}
-	closeAll()
-	if !waitFor(30*time.Second*slowFactor, func() bool { return files.BufferInUse() == 0 }) {
-		t.Fatalf("%d bytes of budget held after the stalled clients left", files.BufferInUse())
-	}
-	t.Logf("with %d stalled clients a 24 MiB range took %s, without %s: %.2f of the speed; getFile calls in flight at most %d and %d",
-		stalled, loaded, unloaded, unloaded.Seconds()/loaded.Seconds(), parLoaded, parUnloaded)
+		closeAll := func() {
+			for _, c := range conns {
+				c.Close()
+			}
+			conns = nil
+		}
+		defer closeAll()
+		// Each stalled stream is reclaimed once its client has not read for
+		// the stall timeout; then it holds at most the part being written.
+		files := s.app.Files
+		if !waitFor(30*time.Second*slowFactor, func() bool {
+			return files.Reclaims() >= stalled && files.BufferInUse() <= stalled*mib
+		}) {
+			t.Fatalf("stalled streams not reclaimed: %d reclaims, %d MiB of budget held", files.Reclaims(), files.BufferInUse()/mib)
+		}
+		s.fake.ResetCalls()
+		loaded := best(6)
+		parLoaded := s.fake.MaxGetFileInFlight()
+		if parLoaded < parUnloaded {
+			t.Errorf("with %d stalled clients a download ran at most %d getFile calls at once, without them %d", stalled, parLoaded, parUnloaded)
+		}
+		closeAll()
+		if !waitFor(30*time.Second*slowFactor, func() bool { return files.BufferInUse() == 0 }) {
+			t.Fatalf("%d bytes of budget held after the stalled clients left", files.BufferInUse())
+		}
+		t.Logf("with %d stalled clients a 24 MiB range took %s, without %s: %.2f of the speed; getFile calls in flight at most %d and %d",
+			stalled, loaded, unloaded, unloaded.Seconds()/loaded.Seconds(), parLoaded, parUnloaded)
+	})
 }
 
 // TestHangUpAfterHeadersCostsLittle: a client that reads the headers of a
@@ -129,56 +148,59 @@ func TestStalledClientsDoNotDenyDownloads(t *testing.T) {
 // client's receive window and the server's send buffer), which the server
 // cannot tell from a client that reads fast.
 func TestHangUpAfterHeadersCostsLittle(t *testing.T) {
-	s := newSite(t, nil)
-	content := tgfake.Pattern(32, 64*mib)
-	id := s.add("hang", &tgfake.Media{Kind: "document", Name: "big.bin", Content: content})
-	path := dlPath(id, "hang")
-	if res := s.get(t, requestTimeout, path, "Range", "bytes=0-0"); res.status() != http.StatusPartialContent {
-		t.Fatalf("warm-up: %s", res) // resolve the message, open the pool
-	}
-	const clients = 8
-	files := s.app.Files
-	logged := len(s.logs.String())
-	s.fake.ResetCalls()
-	var wg sync.WaitGroup
-	for range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			c := s.rawRequest(t, path, 0)
-			defer c.Close()
-			resp, err := http.ReadResponse(bufio.NewReader(c), nil)
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			if resp.StatusCode != http.StatusOK {
-				t.Errorf("status %d", resp.StatusCode)
-			}
-		}()
-	}
-	wg.Wait()
-	if !waitFor(10*time.Second*slowFactor, func() bool {
-		return files.BufferInUse() == 0 && strings.Count(s.logs.String()[logged:], "status=200") == clients
-	}) {
-		t.Fatalf("%d bytes of budget still held after the clients hung up", files.BufferInUse())
-	}
-	var written int64
-	for _, line := range strings.Split(s.logs.String()[logged:], "\n") {
-		if _, rest, ok := strings.Cut(line, " bytes="); ok {
-			n, _ := strconv.ParseInt(strings.Fields(rest)[0], 10, 64)
-			written += n
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		s := newMemSite(t, nil)
+		content := tgfake.Pattern(32, 64*mib)
+		id := s.add("hang", &tgfake.Media{Kind: "document", Name: "big.bin", Content: content})
+		path := dlPath(id, "hang")
+		if res := s.get(t, requestTimeout, path, "Range", "bytes=0-0"); res.status() != http.StatusPartialContent {
+			t.Fatalf("warm-up: %s", res) // resolve the message, open the pool
 		}
-	}
-	fetched := s.fake.FileBytes()
-	extra := float64(fetched-written) / clients / mib
-	t.Logf("a hang-up after the headers: %.2f MiB written to the connection, %.2f MiB fetched from Telegram",
-		float64(written)/clients/mib, float64(fetched)/clients/mib)
-	// A new stream asks for two parts; a part the kernel took at once may
-	// count as drained fast and double that once (pkg/stream's reader):
-	// about 2 parts, 3 at most on average over the clients however busy
-	// the machine is. Before the earned window it was 8–10.
-	if extra > 3 {
-		t.Errorf("a hang-up after the headers fetched %.2f MiB more than was written, want about 2 (≤ 3)", extra)
-	}
+		const clients = 8
+		files := s.app.Files
+		logged := len(s.logs.String())
+		s.fake.ResetCalls()
+		var wg sync.WaitGroup
+		for range clients {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				c := s.rawRequest(t, path, 0)
+				defer c.Close()
+				resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if resp.StatusCode != http.StatusOK {
+					t.Errorf("status %d", resp.StatusCode)
+				}
+			}()
+		}
+		wg.Wait()
+		if !waitFor(10*time.Second*slowFactor, func() bool {
+			return files.BufferInUse() == 0 && strings.Count(s.logs.String()[logged:], "status=200") == clients
+		}) {
+			t.Fatalf("%d bytes of budget still held after the clients hung up", files.BufferInUse())
+		}
+		var written int64
+		for _, line := range strings.Split(s.logs.String()[logged:], "\n") {
+			if _, rest, ok := strings.Cut(line, " bytes="); ok {
+				n, _ := strconv.ParseInt(strings.Fields(rest)[0], 10, 64)
+				written += n
+			}
+		}
+		fetched := s.fake.FileBytes()
+		extra := float64(fetched-written) / clients / mib
+		t.Logf("a hang-up after the headers: %.2f MiB written to the connection, %.2f MiB fetched from Telegram",
+			float64(written)/clients/mib, float64(fetched)/clients/mib)
+		// A new stream asks for two parts; a part the kernel took at once may
+		// count as drained fast and double that once (pkg/stream's reader):
+		// about 2 parts, 3 at most on average over the clients however busy
+		// the machine is. Before the earned window it was 8–10.
+		if extra > 3 {
+			t.Errorf("a hang-up after the headers fetched %.2f MiB more than was written, want about 2 (≤ 3)", extra)
+		}
+	})
 }

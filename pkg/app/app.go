@@ -23,10 +23,22 @@ import (
 	"github.com/filetolink/filetolink/pkg/web"
 )
 
+// Telegram is what the service needs of a bot's Telegram client: the
+// core's RPCs (stream.Telegram), its figures for the status page, a session
+// to export, and Close. *tgclient.Client is the one a deployment runs;
+// tests inject one in memory (Options.NewTelegram).
+type Telegram interface {
+	stream.Telegram
+	Status() tgclient.Status
+	SessionStatus(ctx context.Context) sessions.Report
+	ExportSession(ctx context.Context) ([]byte, error)
+	Close() error
+}
+
 // App is one running service.
 type App struct {
 	// Telegram is the first bot's client (BOT_TOKEN).
-	Telegram *tgclient.Client
+	Telegram Telegram
 	// Sessions is the session store (REDIS_URL); nil without one.
 	Sessions *sessions.Store
 	Files    *stream.Service
@@ -46,7 +58,11 @@ type Options struct {
 	// Sessions overrides the session store settings derived from cfg
 	// (tests give each simulated host its own dialer).
 	Sessions func(*sessions.Options)
-	Logger   *slog.Logger
+	// NewTelegram builds the bot's client from its settings (nil:
+	// tgclient.New). With BOT_TOKENS the fleet builds tgclient clients
+	// and this is not used.
+	NewTelegram func(tgclient.Options) Telegram
+	Logger      *slog.Logger
 	// Samples are files the index page links to (the demo's).
 	Samples []web.Sample
 }
@@ -66,6 +82,7 @@ func New(cfg config.Config, opts Options) (*App, error) {
 		DCList:          tgclient.DCList(dcAddrs(cfg.DCList), cfg.TestDC),
 		Session:         cfg.Session,
 		ConnsPerDC:      cfg.Tuning.ConnsPerDC,
+		InFlightPerConn: cfg.Tuning.InFlightPerConn,
 		RPCTimeout:      cfg.Tuning.RPCTimeout,
 		FloodWaitBudget: cfg.Tuning.FloodWaitBudget,
 		Rate:            cfg.Capacity.Rate,
@@ -89,7 +106,7 @@ func New(cfg config.Config, opts Options) (*App, error) {
 		}
 		return nil, err
 	}
-	clients, tgs, statuses := newTelegram(tgOpts, cfg.Capacity.BotTokens, botPools)
+	clients, tgs, statuses := newTelegram(tgOpts, cfg.Capacity.BotTokens, botPools, opts.NewTelegram)
 	files := stream.New(tgs, stream.Options{
 		ChannelID:    cfg.ChannelID,
 		Window:       cfg.Tuning.Window,
@@ -97,12 +114,13 @@ func New(cfg config.Config, opts Options) (*App, error) {
 		CacheTTL:     cfg.Tuning.CacheTTL,
 		CacheSize:    cfg.Tuning.CacheSize,
 	})
-	linkBot := newBot(cfg, files, cfg.Platform.PublicBaseURL, botPools[firstToken(tgOpts.BotToken, cfg.Capacity.BotTokens)], opts.Logger)
+	linkBot := newBot(cfg, profile, files, cfg.Platform.PublicBaseURL, botPools[firstToken(tgOpts.BotToken, cfg.Capacity.BotTokens)], opts.Logger)
 	handler := web.New(web.Options{
 		Webhook:               linkBot,
 		Files:                 files,
 		Profile:               profile,
 		PublicBaseURL:         cfg.Platform.PublicBaseURL,
+		WorkerBaseURL:         cfg.Bot.WorkerBaseURL,
 		MaxStreams:            cfg.HTTP.MaxStreams,
 		CodeFailuresPerMinute: cfg.HTTP.CodeFailuresPerMinute,
 		ClientIPHeader:        cfg.Platform.ClientIPHeader,

@@ -7,6 +7,7 @@ import (
 
 	"github.com/filetolink/filetolink/pkg/bot"
 	"github.com/filetolink/filetolink/pkg/config"
+	"github.com/filetolink/filetolink/pkg/platform"
 	"github.com/filetolink/filetolink/pkg/sessions"
 	"github.com/filetolink/filetolink/pkg/stream"
 )
@@ -14,23 +15,24 @@ import (
 // newBot is the link bot of a configuration. With a session store (pool
 // is the first bot's) it remembers handled updates and copies there, for
 // every instance; without, per process (bot.Memory).
-func newBot(cfg config.Config, files *stream.Service, publicBaseURL string, pool *sessions.Pool, logger *slog.Logger) *bot.Bot {
+func newBot(cfg config.Config, profile platform.Profile, files *stream.Service, publicBaseURL string, pool *sessions.Pool, logger *slog.Logger) *bot.Bot {
 	var store bot.Store
 	if pool != nil {
 		store = poolBotStore{pool}
 	}
 	return bot.New(bot.Options{
-		Store:          store,
-		Token:          cfg.BotToken,
-		APIURL:         cfg.Bot.APIURL,
-		ChannelID:      cfg.ChannelID,
-		PublicBaseURL:  publicBaseURL,
-		WorkerBaseURL:  cfg.Bot.WorkerBaseURL,
-		AllowedUsers:   cfg.Bot.AllowedUsers,
-		LinksPerMinute: cfg.Bot.LinksPerMinute,
-		Secret:         cfg.Bot.WebhookSecret,
-		Files:          files,
-		Logger:         logger,
+		Store:            store,
+		Token:            cfg.BotToken,
+		APIURL:           cfg.Bot.APIURL,
+		ChannelID:        cfg.ChannelID,
+		PublicBaseURL:    publicBaseURL,
+		WorkerBaseURL:    cfg.Bot.WorkerBaseURL,
+		MaxResponseBytes: profile.MaxResponseBytes,
+		AllowedUsers:     cfg.Bot.AllowedUsers,
+		LinksPerMinute:   cfg.Bot.LinksPerMinute,
+		Secret:           cfg.Bot.WebhookSecret,
+		Files:            files,
+		Logger:           logger,
 	})
 }
 

@@ -1,6 +1,9 @@
 package app
 
 import (
+	"strconv"
+
+	"github.com/filetolink/filetolink/pkg/bottoken"
 	"github.com/filetolink/filetolink/pkg/fleet"
 	"github.com/filetolink/filetolink/pkg/sessions"
 	"github.com/filetolink/filetolink/pkg/stream"
@@ -35,25 +38,35 @@ type telegramService interface {
 	Close() error
 }
 
+// newClient is the default Options.NewTelegram.
+func newClient(opts tgclient.Options) Telegram { return tgclient.New(opts) }
+
 // newTelegram builds the client of every bot: with one token, that client
 // itself; with more, a fleet over one client per token. pools are each
 // bot's session pool by token (nil without REDIS_URL). It returns the
 // bots' clients (the first first), what the stream core uses and the bots'
-// status.
-func newTelegram(opts tgclient.Options, tokens []string, pools map[string]*sessions.Pool) ([]*tgclient.Client, telegramService, func() []tgclient.Status) {
+// status. build makes the one client of a single bot (nil: tgclient.New).
+func newTelegram(opts tgclient.Options, tokens []string, pools map[string]*sessions.Pool, build func(tgclient.Options) Telegram) ([]Telegram, telegramService, func() []tgclient.Status) {
 	if len(tokens) <= 1 {
 		if p := pools[opts.BotToken]; p != nil {
 			opts.Sessions = p
 		}
-		c := tgclient.New(opts)
-		return []*tgclient.Client{c}, c, func() []tgclient.Status { return []tgclient.Status{c.Status()} }
+		if build == nil {
+			build = newClient
+		}
+		c := build(opts)
+		return []Telegram{c}, c, func() []tgclient.Status { return []tgclient.Status{c.Status()} }
 	}
 	f := fleet.NewEach(opts, tokens, func(o *tgclient.Options) {
 		if p := pools[o.BotToken]; p != nil {
 			o.Sessions = p
 		}
 	})
-	return f.Clients(), f, f.Status
+	clients := make([]Telegram, 0, len(tokens))
+	for _, c := range f.Clients() {
+		clients = append(clients, c)
+	}
+	return clients, f, f.Status
 }
 
 // sessionPools opens each bot's session pool in store (nil: none): each
@@ -67,7 +80,7 @@ func sessionPools(store *sessions.Store, opts tgclient.Options, tokens []string)
 	}
 	pools := map[string]*sessions.Pool{}
 	for _, token := range tokens {
-		p, err := store.Pool(botID(token), []byte(token+"\x00"+opts.APIHash))
+		p, err := store.Pool(strconv.FormatInt(bottoken.ID(token), 10), []byte(token+"\x00"+opts.APIHash))
 		if err != nil {
 			return nil, err
 		}

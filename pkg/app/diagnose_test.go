@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"regexp"
@@ -63,61 +64,94 @@ func (s *site) waitStatus(t *testing.T, want string) status {
 // With each mistake an operator makes, the status page and /healthz name
 // it (a class and a hint, never a secret), and / answers 503 so that a bot
 // checking GET / stops handing out links; while merely connecting, / is 200.
+// In memory: the mistakes of the channel, which the stream core meets.
 func TestStatusNamesTheSetupProblem(t *testing.T) {
+	tests := setupProblems(false)
 	t.Parallel()
-	tests := []struct {
-		name   string
-		tune   func(*config.Config)
-		fake   func(*tgfake.Server)
-		warm   bool // log in and download once before the fault
-		class  string
-		broken bool
-	}{
+	inMemory(t, len(tests), func(i int) string { return tests[i].name }, func(t *testing.T, i int) {
+		tests[i].run(t, newColdMemSite(t, tests[i].tune))
+	})
+}
+
+// TestStatusNamesTheSetupProblem over MTProto: the mistakes the login meets
+// (credentials, token) and an unreachable Telegram.
+func TestStatusNamesTheLoginProblem(t *testing.T) {
+	tests := setupProblems(true)
+	t.Parallel()
+	runAll(t, len(tests), func(i int) string { return tests[i].name }, func(t *testing.T, i int) {
+		tests[i].run(t, newColdSite(t, tests[i].tune))
+	})
+}
+
+type setupProblem struct {
+	name   string
+	tune   func(*config.Config)
+	fake   func(*tgfake.Server)
+	warm   bool // log in and download once before the fault
+	class  string
+	broken bool
+	wire   bool // met by the login over MTProto
+}
+
+func setupProblems(wire bool) []setupProblem {
+	tests := []setupProblem{
 		{name: "working", class: stream.HealthOK},
-		{name: "wrong api hash", tune: func(c *config.Config) { c.APIHash = "00000000000000000000000000000000" }, class: stream.HealthCredentials, broken: true},
-		{name: "wrong api id", tune: func(c *config.Config) { c.APIID++ }, class: stream.HealthCredentials, broken: true},
-		{name: "wrong token", tune: func(c *config.Config) { c.BotToken = "123456:WRONGtoken" }, class: stream.HealthBotToken, broken: true},
-		{name: "revoked token", warm: true, fake: (*tgfake.Server).RevokeBotToken, class: stream.HealthBotToken, broken: true},
+		{name: "wrong api hash", tune: func(c *config.Config) { c.APIHash = "00000000000000000000000000000000" }, class: stream.HealthCredentials, broken: true, wire: true},
+		{name: "wrong api id", tune: func(c *config.Config) { c.APIID++ }, class: stream.HealthCredentials, broken: true, wire: true},
+		{name: "wrong token", tune: func(c *config.Config) { c.BotToken = "123456:WRONGtoken" }, class: stream.HealthBotToken, broken: true, wire: true},
+		{name: "revoked token", warm: true, fake: (*tgfake.Server).RevokeBotToken, class: stream.HealthBotToken, broken: true, wire: true},
 		{name: "wrong channel id", tune: func(c *config.Config) { c.ChannelID++ }, class: stream.HealthChannelID, broken: true},
 		{name: "bot not in channel", fake: func(f *tgfake.Server) { f.SetBotInChannel(false) }, class: stream.HealthChannelAccess, broken: true},
 		{name: "bot removed while warm", warm: true, fake: func(f *tgfake.Server) { f.SetBotInChannel(false) }, class: stream.HealthChannelAccess, broken: true},
-		{name: "telegram unreachable", fake: func(f *tgfake.Server) { f.SetReachable(false) }, class: stream.HealthUnreachable},
+		{name: "telegram unreachable", fake: func(f *tgfake.Server) { f.SetReachable(false) }, class: stream.HealthUnreachable, wire: true},
 	}
-	runAll(t, len(tests), func(i int) string { return tests[i].name }, func(t *testing.T, i int) {
-		tt := tests[i]
-		s := newColdSite(t, tt.tune)
-		if tt.warm {
+	var out []setupProblem
+	for _, tt := range tests {
+		if tt.wire == wire {
+			out = append(out, tt)
+		}
+	}
+	return out
+}
+
+func (tt setupProblem) run(t *testing.T, s *site) {
+	if tt.warm {
+		if s.dial != nil {
+			if _, err := s.app.Telegram.API(context.Background()); err != nil {
+				t.Fatalf("login: %v", err)
+			}
+		} else {
 			s.login(t) // however long a login takes on a busy machine
-			content := tgfake.Pattern(5, 1000)
-			id := s.add("warm", &tgfake.Media{Kind: tgfake.KindDocument, Name: "w.bin", Content: content})
-			checkExact(t, s.get(t, requestTimeout, dlPath(id, "warm")), http.StatusOK, tgfake.ReadRange(t, content, 0, content.Size()-1))
-			if st := s.status(t); st.class != stream.HealthOK {
-				t.Fatalf("warm: %+v", st)
-			}
-		} else if st := s.status(t); st.index != http.StatusOK && st.class == stream.HealthConnecting {
-			t.Errorf("connecting: / answered %d, want 200", st.index)
 		}
-		if tt.fake != nil {
-			tt.fake(s.fake)
+		content := tgfake.Pattern(5, 1000)
+		id := s.add("warm", &tgfake.Media{Kind: tgfake.KindDocument, Name: "w.bin", Content: content})
+		checkExact(t, s.get(t, requestTimeout, dlPath(id, "warm")), http.StatusOK, tgfake.ReadRange(t, content, 0, content.Size()-1))
+		if st := s.status(t); st.class != stream.HealthOK {
+			t.Fatalf("warm: %+v", st)
 		}
-		st := s.waitStatus(t, tt.class)
-		if st.class != tt.class || st.health != tt.class {
-			t.Fatalf("status says %+v, want class %s", st, tt.class)
+	} else if st := s.status(t); st.index != http.StatusOK && st.class == stream.HealthConnecting {
+		t.Errorf("connecting: / answered %d, want 200", st.index)
+	}
+	if tt.fake != nil {
+		tt.fake(s.fake)
+	}
+	st := s.waitStatus(t, tt.class)
+	if st.class != tt.class || st.health != tt.class {
+		t.Fatalf("status says %+v, want class %s", st, tt.class)
+	}
+	want := http.StatusOK
+	if tt.broken {
+		want = http.StatusServiceUnavailable
+	}
+	if st.index != want {
+		t.Errorf("/ answered %d, want %d", st.index, want)
+	}
+	if tt.class != stream.HealthOK && (st.hint == "" || st.healthHint == "") {
+		t.Errorf("no hint: %+v", st)
+	}
+	for _, secret := range []string{tgfake.DefaultBotToken, tgfake.DefaultAPIHash, "WRONGtoken"} {
+		if strings.Contains(st.hint+st.healthHint, secret) {
+			t.Errorf("the hint holds a secret: %+v", st)
 		}
-		want := http.StatusOK
-		if tt.broken {
-			want = http.StatusServiceUnavailable
-		}
-		if st.index != want {
-			t.Errorf("/ answered %d, want %d", st.index, want)
-		}
-		if tt.class != stream.HealthOK && (st.hint == "" || st.healthHint == "") {
-			t.Errorf("no hint: %+v", st)
-		}
-		for _, secret := range []string{tgfake.DefaultBotToken, tgfake.DefaultAPIHash, "WRONGtoken"} {
-			if strings.Contains(st.hint+st.healthHint, secret) {
-				t.Errorf("the hint holds a secret: %+v", st)
-			}
-		}
-	})
+	}
 }

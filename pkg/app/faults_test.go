@@ -24,85 +24,104 @@ import (
 // FLOOD_WAIT_BUDGET (5 s by default) are waited out and the download is
 // byte-exact; longer ones are a 503 whose Retry-After is the wait, at once.
 // Either way the next request works: nothing is left broken or cached.
+// In memory, in fake time: the calls of the stream core.
 func TestFloodWait(t *testing.T) {
-	const (
-		size  = 3*mib + 5
-		short = time.Second       // within FLOOD_WAIT_BUDGET
-		long  = 120 * time.Second // beyond it
-	)
+	tests := []floodWaitCase{
+		{tg.ChannelsGetChannelsRequestTypeID, floodShort, false, "", 1},
+		{tg.ChannelsGetChannelsRequestTypeID, floodLong, false, "", 1},
+		{tg.ChannelsGetMessagesRequestTypeID, floodShort, false, "", 1},
+		{tg.ChannelsGetMessagesRequestTypeID, floodLong, false, "", 1},
+		{tg.UploadGetFileRequestTypeID, floodShort, false, "", 4},
+		{tg.UploadGetFileRequestTypeID, floodLong, false, floodOnePart, 1},
+		{tg.UploadGetFileRequestTypeID, floodShort, true, "", 4},
+		{tg.UploadGetFileRequestTypeID, floodLong, true, floodOnePart, 1},
+	}
+	t.Parallel()
+	inMemory(t, len(tests), func(i int) string { return tests[i].String() }, func(t *testing.T, i int) {
+		tests[i].run(t, newMemSite(t, nil), i)
+	})
+}
+
+// TestFloodWait over MTProto: the calls of the client's own moving of the
+// authorization to another DC.
+func TestFloodWaitOnAuthTransfer(t *testing.T) {
+	tests := []floodWaitCase{
+		{tg.AuthExportAuthorizationRequestTypeID, floodShort, true, "", 1},
+		{tg.AuthExportAuthorizationRequestTypeID, floodLong, true, "", 1},
+		{tg.AuthImportAuthorizationRequestTypeID, floodShort, true, "", 1},
+		{tg.AuthImportAuthorizationRequestTypeID, floodLong, true, "", 1},
+	}
+	t.Parallel()
+	runAll(t, len(tests), func(i int) string { return tests[i].String() }, func(t *testing.T, i int) {
+		tests[i].run(t, newSite(t, nil), i)
+	})
+}
+
+const (
+	floodSize  = 3*mib + 5
+	floodShort = time.Second       // within FLOOD_WAIT_BUDGET
+	floodLong  = 120 * time.Second // beyond it
 	// A range inside the first MiB makes exactly one getFile call: the
 	// flooded one. A whole-file download makes four at once; any of them
 	// may be the flooded one.
-	const onePart = "bytes=100-500000"
-	tests := []struct {
-		method uint32
-		wait   time.Duration
-		other  bool   // the file lives on the other DC: its first use exports the authorization
-		rng    string // Range header ("" = the whole file)
-		calls  int    // calls of method a clean download makes
-	}{
-		{tg.ChannelsGetChannelsRequestTypeID, short, false, "", 1},
-		{tg.ChannelsGetChannelsRequestTypeID, long, false, "", 1},
-		{tg.ChannelsGetMessagesRequestTypeID, short, false, "", 1},
-		{tg.ChannelsGetMessagesRequestTypeID, long, false, "", 1},
-		{tg.UploadGetFileRequestTypeID, short, false, "", 4},
-		{tg.UploadGetFileRequestTypeID, long, false, onePart, 1},
-		{tg.UploadGetFileRequestTypeID, short, true, "", 4},
-		{tg.UploadGetFileRequestTypeID, long, true, onePart, 1},
-		{tg.AuthExportAuthorizationRequestTypeID, short, true, "", 1},
-		{tg.AuthExportAuthorizationRequestTypeID, long, true, "", 1},
-		{tg.AuthImportAuthorizationRequestTypeID, short, true, "", 1},
-		{tg.AuthImportAuthorizationRequestTypeID, long, true, "", 1},
+	floodOnePart = "bytes=100-500000"
+)
+
+type floodWaitCase struct {
+	method uint32
+	wait   time.Duration
+	other  bool   // the file lives on the other DC: its first use exports the authorization
+	rng    string // Range header ("" = the whole file)
+	calls  int    // calls of method a clean download makes
+}
+
+func (tt floodWaitCase) String() string {
+	name := fmt.Sprintf("%s %s", methodName(tt.method), tt.wait)
+	if tt.other {
+		name += " other DC"
 	}
-	t.Parallel()
-	runAll(t, len(tests), func(i int) string {
-		tt := tests[i]
-		name := fmt.Sprintf("%s %s", methodName(tt.method), tt.wait)
-		if tt.other {
-			name += " other DC"
-		}
-		return name
-	}, func(t *testing.T, i int) {
-		tt := tests[i]
-		s := newSite(t, nil)
-		content := tgfake.Pattern(uint64(i), size)
-		m := &tgfake.Media{Kind: tgfake.KindDocument, Name: "f.bin", Content: content}
-		if tt.other {
-			m.DC = s.fake.OtherDC()
-		}
-		id := s.add("flood code", m)
-		status, first, last := http.StatusOK, int64(0), int64(size-1)
-		if tt.rng != "" {
-			status, first, last = http.StatusPartialContent, 100, 500000
-		}
-		body := tgfake.ReadRange(t, content, first, last)
-		s.fake.FailNext(tt.method, tgerr.New(420, "FLOOD_WAIT_"+strconv.Itoa(int(tt.wait/time.Second))), 1)
+	return name
+}
 
-		res := s.get(t, requestTimeout, dlPath(id, "flood code"), "Range", tt.rng)
-		if tt.wait <= defaultConfig(s.fake.HomeDC()).Tuning.FloodWaitBudget {
-			checkExact(t, res, status, body)
-			if res.elapsed < tt.wait {
-				t.Errorf("answered after %s: the %s wait was not honoured", res.elapsed, tt.wait)
-			}
-			// Met once, then retried.
-			if got, want := s.fake.Calls(tt.method), tt.calls+1; got != want {
-				t.Errorf("%d calls, want %d (one flooded, then the clean ones)", got, want)
-			}
-		} else {
-			checkUnavailable(t, res, tt.wait)
-			// Reported, not waited out: one call, and the answer came
-			// before the wait was over (however loaded the machine).
-			if res.elapsed >= tt.wait {
-				t.Errorf("the 503 took %s: the %s wait was waited out", res.elapsed, tt.wait)
-			}
-			if got := s.fake.Calls(tt.method); got != 1 {
-				t.Errorf("%d calls, want 1: a wait over the budget is not waited out", got)
-			}
-		}
+func (tt floodWaitCase) run(t *testing.T, s *site, i int) {
+	const size = floodSize
+	content := tgfake.Pattern(uint64(i), size)
+	m := &tgfake.Media{Kind: tgfake.KindDocument, Name: "f.bin", Content: content}
+	if tt.other {
+		m.DC = s.fake.OtherDC()
+	}
+	id := s.add("flood code", m)
+	status, first, last := http.StatusOK, int64(0), int64(size-1)
+	if tt.rng != "" {
+		status, first, last = http.StatusPartialContent, 100, 500000
+	}
+	body := tgfake.ReadRange(t, content, first, last)
+	s.fake.FailNext(tt.method, tgerr.New(420, "FLOOD_WAIT_"+strconv.Itoa(int(tt.wait/time.Second))), 1)
 
-		// Nothing stays broken or cached: the same link works now.
-		checkExact(t, s.get(t, requestTimeout, dlPath(id, "flood code"), "Range", tt.rng), status, body)
-	})
+	res := s.get(t, requestTimeout, dlPath(id, "flood code"), "Range", tt.rng)
+	if tt.wait <= defaultConfig(s.fake.HomeDC()).Tuning.FloodWaitBudget {
+		checkExact(t, res, status, body)
+		if res.elapsed < tt.wait {
+			t.Errorf("answered after %s: the %s wait was not honoured", res.elapsed, tt.wait)
+		}
+		// Met once, then retried.
+		if got, want := s.fake.Calls(tt.method), tt.calls+1; got != want {
+			t.Errorf("%d calls, want %d (one flooded, then the clean ones)", got, want)
+		}
+	} else {
+		checkUnavailable(t, res, tt.wait)
+		// Reported, not waited out: one call, and the answer came
+		// before the wait was over (however loaded the machine).
+		if res.elapsed >= tt.wait {
+			t.Errorf("the 503 took %s: the %s wait was waited out", res.elapsed, tt.wait)
+		}
+		if got := s.fake.Calls(tt.method); got != 1 {
+			t.Errorf("%d calls, want 1: a wait over the budget is not waited out", got)
+		}
+	}
+
+	// Nothing stays broken or cached: the same link works now.
+	checkExact(t, s.get(t, requestTimeout, dlPath(id, "flood code"), "Range", tt.rng), status, body)
 }
 
 // Faults that hit a download after its status and first mebibyte went
@@ -110,25 +129,48 @@ func TestFloodWait(t *testing.T) {
 // (it follows FILE_MIGRATE, refreshes an expired file reference, retries
 // a dropped connection); when it cannot, the response ends with a
 // transport error the client sees — never wrong bytes, never a clean end
-// short of Content-Length.
+// short of Content-Length. In memory, in fake time: the faults the stream
+// core meets in Telegram's answers.
 func TestMidStreamFaults(t *testing.T) {
-	const size = 32 * mib
-	type midStreamFault struct {
-		name string
-		// fault is injected after the client read the first MiB; read
-		// reads and checks n more bytes of the body.
-		fault func(t *testing.T, s *site, id int, read func(n int64))
-		// complete: the body must arrive whole; otherwise it must break.
-		complete bool
-		// method is a call the fault must have caused (0: none checked):
-		// at least (exact: exactly) extra calls of it after the fault,
-		// beyond those of a clean download.
-		method uint32
-		extra  int
-		exact  bool
-		// other: the file lives on the other DC.
-		other bool
-	}
+	tests := midStreamFaults(false)
+	t.Parallel()
+	inMemory(t, len(tests), func(i int) string { return tests[i].name }, func(t *testing.T, i int) {
+		tests[i].run(t, newMemSite(t, nil), i)
+	})
+}
+
+// TestMidStreamFaults over MTProto: the faults of the connection itself.
+func TestMidStreamFaultsOnTheWire(t *testing.T) {
+	tests := midStreamFaults(true)
+	t.Parallel()
+	runAll(t, len(tests), func(i int) string { return tests[i].name }, func(t *testing.T, i int) {
+		tests[i].run(t, newSite(t, nil), i)
+	})
+}
+
+type midStreamFault struct {
+	name string
+	// fault is injected after the client read the first MiB; read
+	// reads and checks n more bytes of the body.
+	fault func(t *testing.T, s *site, id int, read func(n int64))
+	// complete: the body must arrive whole; otherwise it must break.
+	complete bool
+	// method is a call the fault must have caused (0: none checked):
+	// at least (exact: exactly) extra calls of it after the fault,
+	// beyond those of a clean download.
+	method uint32
+	extra  int
+	exact  bool
+	// other: the file lives on the other DC.
+	other bool
+	// wire: a fault of the MTProto connection, not of an answer.
+	wire bool
+}
+
+const midStreamSize = 32 * mib
+
+// midStreamFaults are the faults of the wire (wire) or the others.
+func midStreamFaults(wire bool) []midStreamFault {
 	// recovered: inject makes the next getFile calls fail in a way the
 	// reader recovers from, with extra getFile calls.
 	recovered := func(name string, extra int, inject func(s *site)) midStreamFault {
@@ -140,6 +182,7 @@ func TestMidStreamFaults(t *testing.T) {
 			extra:    extra,
 		}
 	}
+	onWire := func(f midStreamFault) midStreamFault { f.wire = true; return f }
 	tests := []midStreamFault{
 		recovered("FILE_MIGRATE to the other DC and back", 2, func(s *site) {
 			// The home DC's file, but Telegram says it moved: the reader
@@ -157,7 +200,7 @@ func TestMidStreamFaults(t *testing.T) {
 			extra:    1, // one refresh for every part that met the expiry
 			exact:    true,
 		},
-		recovered("connection dropped", 1, func(s *site) { s.fake.DropNext(tg.UploadGetFileRequestTypeID, 1) }),
+		onWire(recovered("connection dropped", 1, func(s *site) { s.fake.DropNext(tg.UploadGetFileRequestTypeID, 1) })),
 		{
 			// A freeze while streaming: answers come 10 s late, within
 			// the RPC timeout.
@@ -165,7 +208,7 @@ func TestMidStreamFaults(t *testing.T) {
 			fault:    func(t *testing.T, s *site, id int, read func(int64)) { s.fake.Pause(10 * time.Second) },
 			complete: true,
 		},
-		recovered("connections dropped three times", 3, func(s *site) { s.fake.DropNext(tg.UploadGetFileRequestTypeID, 3) }),
+		onWire(recovered("connections dropped three times", 3, func(s *site) { s.fake.DropNext(tg.UploadGetFileRequestTypeID, 3) })),
 		{
 			name: "FILE_REFERENCE_EXPIRED twice",
 			fault: func(t *testing.T, s *site, id int, read func(int64)) {
@@ -199,6 +242,7 @@ func TestMidStreamFaults(t *testing.T) {
 				t.Cleanup(func() { s.fake.SetReachable(true) })
 			},
 			complete: false,
+			wire:     true,
 		},
 	}
 	// Two of them also on a file of the other DC (its own connections, its
@@ -211,75 +255,81 @@ func TestMidStreamFaults(t *testing.T) {
 			}
 		}
 	}
-	t.Parallel()
-	runAll(t, len(tests), func(i int) string { return tests[i].name }, func(t *testing.T, i int) {
-		tt := tests[i]
-		s := newSite(t, nil)
-		content := tgfake.Pattern(uint64(100+i), size)
-		m := &tgfake.Media{Kind: tgfake.KindVideo, Name: "v.mp4", MIMEType: "video/mp4", Content: content}
-		if tt.other {
-			m.DC = s.fake.OtherDC()
+	var out []midStreamFault
+	for _, tt := range tests {
+		if tt.wire == wire {
+			out = append(out, tt)
 		}
-		id := s.add("mid code", m)
-		// Warm up: login, channel, message; then count from zero.
-		checkExact(t, s.get(t, requestTimeout, dlPath(id, "mid code"), "Range", "bytes=0-0"), http.StatusPartialContent, tgfake.ReadRange(t, content, 0, 0))
-		s.fake.ResetCalls()
+	}
+	return out
+}
 
-		// Long enough for any recovery; a failure must show well before.
-		ctx, cancel := context.WithTimeout(context.Background(), (2*tgclient.DefaultRPCTimeout+time.Minute)*slowFactor)
-		defer cancel()
-		resp, err := s.open(ctx, t, dlPath(id, "mid code"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		if resp.StatusCode != http.StatusOK || resp.ContentLength != size {
-			t.Fatalf("%d, Content-Length %d; want 200, %d", resp.StatusCode, resp.ContentLength, size)
-		}
-		head, err := compareBody(io.LimitReader(resp.Body, mib), content, 0)
-		if err != nil || head != mib {
-			t.Fatalf("first MiB: %d bytes, %v", head, err)
-		}
-		// Let the window fill: the reader stops after STREAM_WINDOW
-		// parts nobody reads, far from the end of the file.
-		time.Sleep(200 * time.Millisecond)
-		if fetched := s.fake.Calls(tg.UploadGetFileRequestTypeID); fetched >= size/mib-4 {
-			t.Fatalf("%d of %d parts fetched before the fault: it would not be mid-stream", fetched, size/mib)
-		}
-		read := func(n int64) {
-			got, err := compareBody(io.LimitReader(resp.Body, n), content, head)
-			if err != nil || got != head+n {
-				t.Fatalf("bytes %d-%d: got to %d: %v", head, head+n-1, got, err)
-			}
-			head = got
-		}
-		tt.fault(t, s, id, read)
+func (tt midStreamFault) run(t *testing.T, s *site, i int) {
+	const size = midStreamSize
+	content := tgfake.Pattern(uint64(100+i), size)
+	m := &tgfake.Media{Kind: tgfake.KindVideo, Name: "v.mp4", MIMEType: "video/mp4", Content: content}
+	if tt.other {
+		m.DC = s.fake.OtherDC()
+	}
+	id := s.add("mid code", m)
+	// Warm up: login, channel, message; then count from zero.
+	checkExact(t, s.get(t, requestTimeout, dlPath(id, "mid code"), "Range", "bytes=0-0"), http.StatusPartialContent, tgfake.ReadRange(t, content, 0, 0))
+	s.fake.ResetCalls()
 
-		n, err := compareBody(resp.Body, content, head)
-		switch {
-		case errors.Is(err, errWrongBytes):
-			t.Fatal(err)
-		case err == nil && n != size:
-			t.Fatalf("silently short: the body ended cleanly after %d of %d bytes", n, size)
-		case err == nil && !tt.complete:
-			t.Fatalf("the body arrived whole; want it broken")
-		case err != nil && tt.complete:
-			t.Fatalf("the body broke after %d of %d bytes: %v", n, size, err)
-		case err != nil && (n == size || errors.Is(err, context.DeadlineExceeded)):
-			t.Fatalf("after %d of %d bytes: %v; want a transport error before the end", n, size, err)
+	// Long enough for any recovery; a failure must show well before.
+	ctx, cancel := context.WithTimeout(context.Background(), (2*tgclient.DefaultRPCTimeout+time.Minute)*slowFactor)
+	defer cancel()
+	resp, err := s.open(ctx, t, dlPath(id, "mid code"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.ContentLength != size {
+		t.Fatalf("%d, Content-Length %d; want 200, %d", resp.StatusCode, resp.ContentLength, size)
+	}
+	head, err := compareBody(io.LimitReader(resp.Body, mib), content, 0)
+	if err != nil || head != mib {
+		t.Fatalf("first MiB: %d bytes, %v", head, err)
+	}
+	// Let the window fill: the reader stops after STREAM_WINDOW
+	// parts nobody reads, far from the end of the file.
+	time.Sleep(200 * time.Millisecond)
+	if fetched := s.fake.Calls(tg.UploadGetFileRequestTypeID); fetched >= size/mib-4 {
+		t.Fatalf("%d of %d parts fetched before the fault: it would not be mid-stream", fetched, size/mib)
+	}
+	read := func(n int64) {
+		got, err := compareBody(io.LimitReader(resp.Body, n), content, head)
+		if err != nil || got != head+n {
+			t.Fatalf("bytes %d-%d: got to %d: %v", head, head+n-1, got, err)
 		}
-		if tt.method != 0 {
-			normal := 0 // calls of a clean download since ResetCalls
-			if tt.method == tg.UploadGetFileRequestTypeID {
-				normal = size / mib
-			}
-			got := s.fake.Calls(tt.method) - normal
-			if got < tt.extra || (tt.exact && got != tt.extra) {
-				t.Errorf("%d calls of %s beyond a clean download's, want %d: the fault was not met as planned",
-					got, methodName(tt.method), tt.extra)
-			}
+		head = got
+	}
+	tt.fault(t, s, id, read)
+
+	n, err := compareBody(resp.Body, content, head)
+	switch {
+	case errors.Is(err, errWrongBytes):
+		t.Fatal(err)
+	case err == nil && n != size:
+		t.Fatalf("silently short: the body ended cleanly after %d of %d bytes", n, size)
+	case err == nil && !tt.complete:
+		t.Fatalf("the body arrived whole; want it broken")
+	case err != nil && tt.complete:
+		t.Fatalf("the body broke after %d of %d bytes: %v", n, size, err)
+	case err != nil && (n == size || errors.Is(err, context.DeadlineExceeded)):
+		t.Fatalf("after %d of %d bytes: %v; want a transport error before the end", n, size, err)
+	}
+	if tt.method != 0 {
+		normal := 0 // calls of a clean download since ResetCalls
+		if tt.method == tg.UploadGetFileRequestTypeID {
+			normal = size / mib
 		}
-	})
+		got := s.fake.Calls(tt.method) - normal
+		if got < tt.extra || (tt.exact && got != tt.extra) {
+			t.Errorf("%d calls of %s beyond a clean download's, want %d: the fault was not met as planned",
+				got, methodName(tt.method), tt.extra)
+		}
+	}
 }
 
 // Telegram down when the first request arrives (a cold start during an
@@ -339,49 +389,78 @@ func TestOutageWhileWarm(t *testing.T) {
 
 // A "freeze": the process is suspended between two invocations (Lambda)
 // and Telegram answers nothing meanwhile. The next request succeeds, also
-// when Telegram dropped the connections during the freeze.
+// when Telegram dropped the connections during the freeze. The pause alone
+// in memory, in fake time; with dropped connections over MTProto.
 func TestFreeze(t *testing.T) {
-	const pause = 10 * time.Second
-	tests := []struct {
-		name   string
-		freeze func(s *site)
-		// slow: the request must wait for the end of the pause.
-		slow bool
-	}{
-		{"paused", func(s *site) { s.fake.Pause(pause) }, true},
+	tests := freezes(false)
+	t.Parallel()
+	inMemory(t, len(tests), func(i int) string { return tests[i].name }, func(t *testing.T, i int) {
+		tests[i].run(t, newMemSite(t, nil), i)
+	})
+}
+
+func TestFreezeOnTheWire(t *testing.T) {
+	tests := freezes(true)
+	t.Parallel()
+	runAll(t, len(tests), func(i int) string { return tests[i].name }, func(t *testing.T, i int) {
+		tests[i].run(t, newSite(t, nil), i)
+	})
+}
+
+const freezePause = 10 * time.Second
+
+type freeze struct {
+	name   string
+	freeze func(s *site)
+	// slow: the request must wait for the end of the pause.
+	slow bool
+	// wire: the connections drop.
+	wire bool
+}
+
+func freezes(wire bool) []freeze {
+	const pause = freezePause
+	tests := []freeze{
+		{"paused", func(s *site) { s.fake.Pause(pause) }, true, false},
 		{"connections dropped", func(s *site) {
 			s.fake.SetReachable(false)
 			time.Sleep(100 * time.Millisecond)
 			s.fake.SetReachable(true)
-		}, false},
+		}, false, true},
 		{"paused and connections dropped", func(s *site) {
 			s.fake.Pause(pause)
 			s.fake.SetReachable(false)
 			time.Sleep(100 * time.Millisecond)
 			s.fake.SetReachable(true)
-		}, true},
+		}, true, true},
 	}
-	t.Parallel()
-	runAll(t, len(tests), func(i int) string { return tests[i].name }, func(t *testing.T, i int) {
-		tt := tests[i]
-		s := newSite(t, nil)
-		content := tgfake.Pattern(uint64(200+i), 3*mib+1)
-		home := s.add("freeze code", &tgfake.Media{Kind: tgfake.KindVideo, Name: "v.mp4", Content: content})
-		other := s.add("freeze code", &tgfake.Media{Kind: tgfake.KindVideo, Name: "w.mp4", Content: content, DC: s.fake.OtherDC()})
-		whole := tgfake.ReadRange(t, content, 0, content.Size()-1)
-		for _, id := range []int{home, other} {
-			checkExact(t, s.get(t, requestTimeout, dlPath(id, "freeze code")), http.StatusOK, whole)
+	var out []freeze
+	for _, tt := range tests {
+		if tt.wire == wire {
+			out = append(out, tt)
 		}
+	}
+	return out
+}
 
-		frozen := time.Now()
-		tt.freeze(s)
-		for _, id := range []int{home, other} {
-			res := s.get(t, pause+requestTimeout, dlPath(id, "freeze code"), "Range", "bytes=1000-2099999")
-			checkExact(t, res, http.StatusPartialContent, whole[1000:2100000])
-			t.Logf("message %d after the freeze: %s", id, res)
-			if tt.slow && time.Since(frozen) < pause-time.Second {
-				t.Errorf("answered %s after the freeze began: the pause of %s was not met", time.Since(frozen), pause)
-			}
+func (tt freeze) run(t *testing.T, s *site, i int) {
+	const pause = freezePause
+	content := tgfake.Pattern(uint64(200+i), 3*mib+1)
+	home := s.add("freeze code", &tgfake.Media{Kind: tgfake.KindVideo, Name: "v.mp4", Content: content})
+	other := s.add("freeze code", &tgfake.Media{Kind: tgfake.KindVideo, Name: "w.mp4", Content: content, DC: s.fake.OtherDC()})
+	whole := tgfake.ReadRange(t, content, 0, content.Size()-1)
+	for _, id := range []int{home, other} {
+		checkExact(t, s.get(t, requestTimeout, dlPath(id, "freeze code")), http.StatusOK, whole)
+	}
+
+	frozen := time.Now()
+	tt.freeze(s)
+	for _, id := range []int{home, other} {
+		res := s.get(t, pause+requestTimeout, dlPath(id, "freeze code"), "Range", "bytes=1000-2099999")
+		checkExact(t, res, http.StatusPartialContent, whole[1000:2100000])
+		t.Logf("message %d after the freeze: %s", id, res)
+		if tt.slow && time.Since(frozen) < pause-time.Second {
+			t.Errorf("answered %s after the freeze began: the pause of %s was not met", time.Since(frozen), pause)
 		}
-	})
+	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/filetolink/filetolink/pkg/web"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -49,7 +50,10 @@ const eventWithin = time.Minute * slowFactor
 type site struct {
 	fake *tgfake.Server
 	app  *app.App
-	srv  *httptest.Server
+	srv  *httptest.Server // nil in memory
+	// base is the site's URL; dial, when set, reaches it (in memory).
+	base string
+	dial func(ctx context.Context, network, addr string) (net.Conn, error)
 	logs *tgfake.LogBuffer
 	// secrets must never appear in the logs.
 	secrets []string
@@ -140,6 +144,7 @@ func newColdSite(t *testing.T, tune func(*config.Config)) *site {
 		t.Fatal(err)
 	}
 	s := &site{fake: fake, app: a, srv: httptest.NewServer(a.Handler), logs: logs, secrets: []string{cfg.BotToken}}
+	s.base = s.srv.URL
 	t.Cleanup(func() {
 		s.srv.CloseClientConnections()
 		s.srv.Close()
@@ -230,7 +235,7 @@ func (s *site) get(t *testing.T, timeout time.Duration, path string, headers ...
 // open sends a request and returns the response with its body unread.
 func (s *site) open(ctx context.Context, t *testing.T, path string, headers ...string) (*http.Response, error) {
 	t.Helper()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.srv.URL+path, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.base+path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -239,13 +244,16 @@ func (s *site) open(ctx context.Context, t *testing.T, path string, headers ...s
 			req.Header.Set(headers[i], headers[i+1])
 		}
 	}
-	// A client of its own: no connection reuse between requests, so a
-	// broken response cannot leak into the next one.
-	client := &http.Client{
-		Transport:     &http.Transport{DisableKeepAlives: true},
+	return s.client().Do(req)
+}
+
+// client is a client of its own for one request: no connection reuse
+// between requests, so a broken response cannot leak into the next one.
+func (s *site) client() *http.Client {
+	return &http.Client{
+		Transport:     &http.Transport{DisableKeepAlives: true, DialContext: s.dial},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
-	return client.Do(req)
 }
 
 // waitRecovered polls path, the whole of content, until a download is

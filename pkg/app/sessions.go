@@ -2,13 +2,11 @@ package app
 
 import (
 	"context"
-	"strings"
 	"sync"
 
 	"github.com/filetolink/filetolink/pkg/config"
 	"github.com/filetolink/filetolink/pkg/platform"
 	"github.com/filetolink/filetolink/pkg/sessions"
-	"github.com/filetolink/filetolink/pkg/tgclient"
 )
 
 // noPoolOnServerless is what the log and the status page say on Vercel
@@ -50,7 +48,7 @@ func openSessions(cfg config.Config, profile platform.Profile, opts Options) (*s
 
 // sessionReporter is the status page's view of the sessions: one report
 // per bot, the first first, asked for at once (each may wait on the store).
-func sessionReporter(clients []*tgclient.Client, note string) func(context.Context) []sessions.Report {
+func sessionReporter(clients []Telegram, note string) func(context.Context) []sessions.Report {
 	return func(ctx context.Context) []sessions.Report {
 		reps := make([]sessions.Report, len(clients))
 		var wg sync.WaitGroup
@@ -63,11 +61,4 @@ func sessionReporter(clients []*tgclient.Client, note string) func(context.Conte
 		wg.Wait()
 		return reps
 	}
-}
-
-// botID is the bot's id, the part of its token before the colon (public:
-// it is the bot's user id). It keys the bot's sessions in the store.
-func botID(token string) string {
-	id, _, _ := strings.Cut(token, ":")
-	return id
 }

@@ -60,7 +60,7 @@ func requestCtx(b *testing.B) context.Context {
 
 func firstByte(b *testing.B, in *instance, file fleetFile) {
 	b.Helper()
-	s := &site{srv: in.srv}
+	s := &site{srv: in.srv, base: in.srv.URL}
 	req, _ := http.NewRequestWithContext(requestCtx(b), http.MethodGet, s.srv.URL+dlPath(file.id, "code0"), nil)
 	req.Header.Set("Range", "bytes=0-0")
 	resp, err := http.DefaultClient.Do(req)

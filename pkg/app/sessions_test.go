@@ -129,7 +129,7 @@ func (i *instance) close() {
 
 // get fetches a range of a file through the instance.
 func (i *instance) get(t *testing.T, f fleetFile, first, last int64) result {
-	s := &site{srv: i.srv}
+	s := &site{srv: i.srv, base: i.srv.URL}
 	return s.get(t, requestTimeout, dlPath(f.id, "code"+strconv.Itoa(indexOf(f))), "Range", fmt.Sprintf("bytes=%d-%d", first, last))
 }
 
@@ -177,12 +177,15 @@ func (f *fleet) startFirst(t *testing.T, last int64) (*instance, fleetFile) {
 	return a, file
 }
 
-// 8 hosts, 200 cold starts with overlapping requests: every answer is
+// 8 hosts, 40 cold starts with overlapping requests: every answer is
 // byte-exact or 503 + Retry-After, the logins stay within the peak number
 // of instances running at once, and no key is ever used twice at once.
 func TestSessionPoolColdStarts(t *testing.T) {
+	t.Parallel()
 	const hosts = 8
-	coldStarts := 200
+	// Five per host: sessions not reused would be 40 logins, over the
+	// bound of two per instance running at once (16).
+	coldStarts := 40
 	if v, _ := strconv.Atoi(os.Getenv("COLD_STARTS")); v > 0 {
 		coldStarts = v
 	}
@@ -273,7 +276,7 @@ func TestSessionPoolColdStarts(t *testing.T) {
 	if dups != 0 {
 		t.Errorf("%d duplicate-key events, want 0", dups)
 	}
-	// One login per session, not per cold start (that would be ~200). On a
+	// One login per session, not per cold start (that would be ~40). On a
 	// loaded machine (-race) a login can be redone: its import timed out,
 	// or the store did not answer in time and the instance logged in on
 	// its own (by design, within its budget); allow one redo per session.
@@ -281,7 +284,7 @@ func TestSessionPoolColdStarts(t *testing.T) {
 		t.Errorf("%d logins for at most %d instances at once over %d cold starts: sessions are not reused", logins, peak.Load(), coldStarts)
 	}
 	// One export per session's other DC, not one per cold start (that
-	// would be ~200): a transfer whose import timed out on a loaded
+	// would be ~40): a transfer whose import timed out on a loaded
 	// machine (-race) is redone once, so allow one retry per session.
 	if exports > 2*logins {
 		t.Errorf("%d exports of the authorization for %d sessions over %d cold starts: other-DC keys are not reused", exports, logins, coldStarts)
@@ -295,6 +298,7 @@ func TestSessionPoolColdStarts(t *testing.T) {
 // its session, then thawed: it sends nothing on that key; it takes another
 // session and serves again. Zero duplicate-key events.
 func TestFrozenInstanceLosesItsSession(t *testing.T) {
+	t.Parallel()
 	f := newFleet(t, 2, 4*time.Second, 5)
 	a, file := f.startFirst(t, 999)
 	defer a.close()
@@ -361,6 +365,7 @@ func TestFrozenInstanceLosesItsSession(t *testing.T) {
 // request retried once, on a message lookup and on a download connection
 // alike; with the in-memory session too (issue 14: re-login on getFile).
 func TestRevokedKeyReplaced(t *testing.T) {
+	t.Parallel()
 	for _, pooled := range []bool{true, false} {
 		t.Run("pooled="+strconv.FormatBool(pooled), func(t *testing.T) {
 			f := newFleet(t, 1, 8*time.Second, 5)
@@ -402,6 +407,7 @@ func TestRevokedKeyReplaced(t *testing.T) {
 // instance answers 503 + Retry-After well within 15 s, and never logs in.
 // A FLOOD_WAIT on login is recorded: nobody asks Telegram again.
 func TestLoginBudgetExhausted(t *testing.T) {
+	t.Parallel()
 	f := newFleet(t, 3, 8*time.Second, 1)
 	a, file := f.startFirst(t, 99)
 	defer a.close()
@@ -441,6 +447,7 @@ func TestLoginBudgetExhausted(t *testing.T) {
 // session it holds; a new instance that cannot reach Redis logs in within
 // its own budget; after the restart everything works; no duplicate key.
 func TestRedisRestartMidRun(t *testing.T) {
+	t.Parallel()
 	f := newFleet(t, 3, 6*time.Second, 5)
 	f.registerFiles()
 	a := f.start(0, nil)

@@ -10,14 +10,15 @@ import (
 	"testing"
 
 	"github.com/filetolink/filetolink/internal/tgfake"
+	"github.com/filetolink/filetolink/pkg/bottoken"
 	"github.com/filetolink/filetolink/pkg/sessions"
-	"github.com/filetolink/filetolink/pkg/tgclient"
 )
 
 // With BOT_TOKENS and REDIS_URL the status page and /healthz show every
 // bot's session pool, each labelled by the bot's public id, each with its
 // own pool's figures, and no token.
 func TestSessionsCardShowsEveryBot(t *testing.T) {
+	t.Parallel()
 	f, tokens, withBots := newTwoWorkerFleet(t, 1)
 	in := f.start(0, withBots)
 	defer in.close()
@@ -43,7 +44,7 @@ func TestSessionsCardShowsEveryBot(t *testing.T) {
 	pools := make([]*sessions.Pool, len(tokens))
 	before := make([]sessions.Status, len(tokens))
 	for i, token := range tokens {
-		p, err := in.app.Sessions.Pool(strconv.FormatInt(tgclient.BotID(token), 10), []byte(token+"\x00"+tgfake.DefaultAPIHash))
+		p, err := in.app.Sessions.Pool(strconv.FormatInt(bottoken.ID(token), 10), []byte(token+"\x00"+tgfake.DefaultAPIHash))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -62,11 +63,11 @@ func TestSessionsCardShowsEveryBot(t *testing.T) {
 	if len(h.BotSessions) != len(tokens) {
 		t.Fatalf("/healthz has %d session reports for %d bots:\n%s", len(h.BotSessions), len(tokens), healthz)
 	}
-	if h.Sessions == nil || h.Sessions.Bot != tgclient.BotID(tokens[0]) {
+	if h.Sessions == nil || h.Sessions.Bot != bottoken.ID(tokens[0]) {
 		t.Errorf("/healthz sessions %+v, want the first bot's report", h.Sessions)
 	}
 	for i, token := range tokens {
-		id := tgclient.BotID(token)
+		id := bottoken.ID(token)
 		rep := h.BotSessions[i]
 		after := pools[i].Status(context.Background())
 		if rep.Bot != id || rep.Source != "pool" || rep.Pool == nil || !rep.Pool.Reachable ||

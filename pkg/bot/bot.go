@@ -23,6 +23,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/filetolink/filetolink/pkg/bottoken"
+	"github.com/filetolink/filetolink/pkg/links"
 	"github.com/filetolink/filetolink/pkg/stream"
 	"github.com/filetolink/filetolink/pkg/web"
 	"github.com/filetolink/filetolink/templates"
@@ -47,8 +49,11 @@ type Options struct {
 	// PublicBaseURL is the base of the links; "" takes it from each webhook
 	// request (web.BaseURL). The poller needs it.
 	PublicBaseURL string
-	// WorkerBaseURL adds "fast" links on a CDN Worker when set.
+	// WorkerBaseURL adds "fast" links on a CDN Worker when set; the
+	// Download link of a file over MaxResponseBytes goes there too.
 	WorkerBaseURL string
+	// MaxResponseBytes is the deployment's response cap (0: none).
+	MaxResponseBytes int64
 	// AllowedUsers may make and revoke links; empty: everyone may make them.
 	AllowedUsers []int64
 	// LinksPerMinute one user may ask for (default DefaultLinksPerMinute).
@@ -104,11 +109,9 @@ func New(o Options) *Bot {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	id, _, _ := strings.Cut(o.Token, ":")
-	botID, _ := strconv.ParseInt(id, 10, 64)
 	return &Bot{
 		opts:    o,
-		botID:   botID,
+		botID:   bottoken.ID(o.Token),
 		api:     &api{base: o.APIURL, token: o.Token, http: o.HTTPClient},
 		store:   o.Store,
 		limiter: newLimiter(o.LinksPerMinute, time.Minute),
@@ -181,6 +184,10 @@ func (b *Bot) Handle(ctx context.Context, u *Update, base string) Outcome {
 		}
 		if src == nil {
 			return b.reply(m, "Reply to a file with /fdl to get its links.", "no file")
+		}
+		if src.Chat.ID != m.Chat.ID {
+			// Telegram only replies within a chat; anything else is forged.
+			return b.reply(m, "Reply to a file in this chat with /fdl.", "fdl: file of another chat")
 		}
 		return b.link(ctx, m, src, base)
 	case cmd == "revoke":
@@ -293,7 +300,8 @@ func (b *Bot) link(ctx context.Context, m, src *Message, base string) Outcome {
 	if out, limited := b.limited(m); limited {
 		return out
 	}
-	c, reused := b.reuse(ctx, md.file.FileUniqueID)
+	key := CopyKey(actor(m), md.file.FileUniqueID)
+	c, reused := b.reuse(ctx, key)
 	if !reused {
 		code := NewCode()
 		var res struct {
@@ -314,7 +322,7 @@ func (b *Bot) link(ctx context.Context, m, src *Message, base string) Outcome {
 				"). Please send it again in a minute.", "copy failed")
 		}
 		c = Copy{MessageID: res.MessageID, Code: code}
-		if err := b.store.PutCopy(ctx, md.file.FileUniqueID, c); err != nil {
+		if err := b.store.PutCopy(ctx, key, c); err != nil {
 			b.log.Warn("bot: copy store", "err", err)
 		}
 	}
@@ -322,7 +330,8 @@ func (b *Bot) link(ctx context.Context, m, src *Message, base string) Outcome {
 		return b.reply(m, "The file is stored, but this deployment does not know its public URL: the operator must set PUBLIC_BASE_URL. "+
 			"Message "+strconv.Itoa(c.MessageID)+" of the log channel.", "no base URL")
 	}
-	links := MakeLinks(base, b.opts.WorkerBaseURL, c.MessageID, c.Code, md.kind)
+	links := MakeLinks(base, b.opts.WorkerBaseURL, c.MessageID, c.Code, md.kind).
+		WholeOnWorker(md.file.FileSize, b.opts.MaxResponseBytes)
 	name := web.FileName(stream.NewFile(stream.File{MessageID: c.MessageID, Name: md.file.FileName, MIMEType: md.file.MIMEType, Kind: md.kind}, nil))
 	out := b.reply(m, linkText(name, md.file.FileSize, links), "link")
 	if reused {
@@ -332,10 +341,19 @@ func (b *Bot) link(ctx context.Context, m, src *Message, base string) Outcome {
 	return out
 }
 
-// reuse returns the remembered copy of a file if it is still in the log
+// CopyKey names the copy of the file with fileUniqueID made for actor (a
+// user, or a channel for its posts). Copies are per actor so that /revoke,
+// which deletes the copy, stops only links its sender made: a shared copy
+// would have one URL and code for every user, which no revoke by one of
+// them could stop without stopping the others'.
+func CopyKey(actor int64, fileUniqueID string) string {
+	return strconv.FormatInt(actor, 10) + ":" + fileUniqueID
+}
+
+// reuse returns the remembered copy under key if it is still in the log
 // channel with its code (a revoke deletes it or changes its caption).
-func (b *Bot) reuse(ctx context.Context, fileUniqueID string) (Copy, bool) {
-	c, ok, err := b.store.Copy(ctx, fileUniqueID)
+func (b *Bot) reuse(ctx context.Context, key string) (Copy, bool) {
+	c, ok, err := b.store.Copy(ctx, key)
 	if err != nil {
 		b.log.Warn("bot: copy store", "err", err)
 		return Copy{}, false
@@ -408,8 +426,8 @@ func linkIn(m *Message) (id int, code string, ok bool) {
 	}
 	candidates = append(candidates, strings.Fields(m.Text)...)
 	for _, c := range candidates {
-		if id, code, ok := web.ParseLink(c); ok {
-			return id, code, true
+		if id, g, ok := links.Parse(c); ok {
+			return id, g.Code, true
 		}
 	}
 	return 0, "", false

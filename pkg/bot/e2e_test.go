@@ -342,12 +342,12 @@ func TestWebhookSecret(t *testing.T) {
 
 // BOT_WEBHOOK_SECRET replaces the derived secret.
 func TestWebhookSecretOverride(t *testing.T) {
-	s := newSite(t, func(c *config.Config) { c.Bot.WebhookSecret = "my-own_secret" })
+	s := newSite(t, func(c *config.Config) { c.Bot.WebhookSecret = "my-own_secret-0123" })
 	upd := s.botAPI.Update(s.botAPI.UserMessage(botapifake.Private(user), user, "/start", nil, nil))
 	if status, _ := s.post(t, upd); status != http.StatusUnauthorized {
 		t.Errorf("derived secret with an override set: %d, want 401", status)
 	}
-	if status, _ := s.post(t, upd, "my-own_secret"); status != http.StatusOK {
+	if status, _ := s.post(t, upd, "my-own_secret-0123"); status != http.StatusOK {
 		t.Errorf("override secret: %d, want 200", status)
 	}
 }
@@ -674,5 +674,79 @@ func TestPollReplyWithoutButtons(t *testing.T) {
 	}
 	if _, ok := sent[0].Params["reply_markup"]; ok || !strings.Contains(sent[0].Params["text"].(string), "http://localhost:8080/dl/") {
 		t.Errorf("resent %+v", sent[0].Params)
+	}
+}
+
+// On a capped deployment with a Worker, the Download link of a file over
+// the cap is the Worker's (which serves it whole); one within stays here.
+func TestDownloadOnWorkerOverCap(t *testing.T) {
+	const worker = "https://edge.example.workers.dev"
+	s := newSite(t, func(c *config.Config) {
+		c.Bot.WorkerBaseURL = worker
+		c.Platform.MaxResponseBytes = 1000
+	})
+	big := buttons(t, s.sendFile(t, sample(tgfake.KindDocument, "big.bin", 5000, 11)))
+	if !strings.HasPrefix(big["Download"], worker+"/dl/") || big["Fast Download"] != "" {
+		t.Errorf("over the cap: %v", big)
+	}
+	small := buttons(t, s.sendFile(t, sample(tgfake.KindDocument, "small.bin", 1000, 12)))
+	if !strings.HasPrefix(small["Download"], s.srv.URL+"/dl/") || !strings.HasPrefix(small["Fast Download"], worker+"/dl/") {
+		t.Errorf("within the cap: %v", small)
+	}
+}
+
+// Two users send the same file: each gets a link of their own, and one
+// user's /revoke stops only that user's link (issue 18.2).
+func TestRevokeStopsOnlyTheSendersLink(t *testing.T) {
+	s := newSite(t, nil)
+	const other = int64(5151)
+	m := sample(tgfake.KindDocument, "shared.pdf", 70<<10, 31)
+	mine := s.sendFile(t, m)
+	theirs := s.send(t, botapifake.Private(other), other, "", m, nil)
+	dlMine, dlTheirs := buttons(t, mine)["Download"], buttons(t, theirs)["Download"]
+	if dlMine == "" || dlTheirs == "" || dlMine == dlTheirs {
+		t.Fatalf("links %q and %q: want one per user", dlMine, dlTheirs)
+	}
+	// Each user's second send still reuses that user's copy.
+	if again := buttons(t, s.send(t, botapifake.Private(other), other, "", m, nil))["Download"]; again != dlTheirs {
+		t.Errorf("the other user's second send: %q, want %q", again, dlTheirs)
+	}
+	if n := s.botAPI.Calls("copyMessage"); n != 2 {
+		t.Errorf("copyMessage called %d times, want 2 (one per user)", n)
+	}
+	linkMsg, err := s.botAPI.BotMessage(theirs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := s.send(t, botapifake.Private(other), other, "/revoke", nil, linkMsg); !strings.Contains(r["text"].(string), "Revoked") {
+		t.Fatalf("/revoke: %q", r["text"])
+	}
+	if res, _ := get(t, dlTheirs); res.StatusCode != http.StatusNotFound && res.StatusCode != http.StatusForbidden {
+		t.Errorf("the revoker's link: %d, want 404 or 403", res.StatusCode)
+	}
+	res, body := get(t, dlMine)
+	want := sha256.Sum256(tgfake.ReadRange(t, m.Content, 0, m.Content.Size()-1))
+	if res.StatusCode != http.StatusOK || sha256.Sum256(body) != want {
+		t.Errorf("the first user's link after the other's revoke: %d, %d bytes", res.StatusCode, len(body))
+	}
+}
+
+// /fdl replying to a message of another chat (a forged update: Telegram
+// replies only within a chat) copies nothing (issue 18.5).
+func TestFdlRefusesAFileOfAnotherChat(t *testing.T) {
+	s := newSite(t, nil)
+	group := botapifake.Chat{ID: -5556, Type: "supergroup"}
+	elsewhere := s.botAPI.UserMessage(botapifake.Chat{ID: -9999, Type: "supergroup"}, 777, "", sample(tgfake.KindDocument, "private.pdf", 3000, 4), nil)
+	call := s.send(t, group, user, "/fdl", nil, elsewhere)
+	if !strings.Contains(call["text"].(string), "in this chat") || len(buttons(t, call)) != 0 {
+		t.Errorf("/fdl on another chat's file: %q", call["text"])
+	}
+	if n := s.botAPI.Calls("copyMessage"); n != 0 {
+		t.Errorf("copyMessage called %d times", n)
+	}
+	// The same file in this chat works.
+	here := s.botAPI.UserMessage(group, user, "", sample(tgfake.KindDocument, "here.pdf", 3000, 4), nil)
+	if call := s.send(t, group, user, "/fdl", nil, here); buttons(t, call)["Download"] == "" {
+		t.Errorf("/fdl in the same chat: %q", call["text"])
 	}
 }

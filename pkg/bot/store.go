@@ -8,15 +8,16 @@ import (
 // Store is the bot's memory across updates: which updates were handled
 // (Telegram redelivers an update it did not get a 2xx for, possibly to
 // another instance) and which files already have a copy in the log
-// channel. Memory (the default) keeps both per process; a shared store
-// (such as Redis) makes them hold across instances.
+// channel for a user. Memory (the default) keeps both per process; a
+// shared store (such as Redis) makes them hold across instances.
 type Store interface {
 	// FirstDelivery records update id and reports whether it is new.
 	FirstDelivery(ctx context.Context, updateID int64) (bool, error)
-	// Copy is the log-channel copy of the file with this file_unique_id.
-	Copy(ctx context.Context, fileUniqueID string) (Copy, bool, error)
-	// PutCopy remembers a copy.
-	PutCopy(ctx context.Context, fileUniqueID string, c Copy) error
+	// Copy is the log-channel copy under key (CopyKey: one user's copy of
+	// one file).
+	Copy(ctx context.Context, key string) (Copy, bool, error)
+	// PutCopy remembers a copy under key.
+	PutCopy(ctx context.Context, key string, c Copy) error
 }
 
 // Copy is a file's message in the log channel and its code (the caption).

@@ -25,8 +25,10 @@ type Bot struct {
 	WorkerBaseURL string
 }
 
-// webhookSecretPattern is what Telegram accepts as a webhook secret_token.
-var webhookSecretPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
+// webhookSecretPattern is Telegram's secret_token alphabet at a length that
+// cannot be guessed online: 16 characters of 64 are 96 bits (Telegram
+// itself accepts 1 to 256).
+var webhookSecretPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{16,256}$`)
 
 // botVars are the link bot's variables.
 var botVars = []Var{
@@ -61,7 +63,7 @@ var botVars = []Var{
 	}},
 	{Name: "BOT_WEBHOOK_SECRET", Parse: func(c *Config, v string) error {
 		if !webhookSecretPattern.MatchString(v) {
-			return errors.New("must be 1 to 256 characters A-Z, a-z, 0-9, _ and -")
+			return errors.New("must be 16 to 256 characters A-Z, a-z, 0-9, _ and - (a random string: it is what keeps forged updates out)")
 		}
 		c.Bot.WebhookSecret = v
 		return nil

@@ -21,7 +21,10 @@ func TestBotVars(t *testing.T) {
 		{env: map[string]string{"BOT_API_URL": "http://127.0.0.1:8081/"}, want: Bot{APIURL: "http://127.0.0.1:8081"}},
 		{env: map[string]string{"BOT_API_URL": "botapi.local:8081"}, bad: "BOT_API_URL"},
 		{env: map[string]string{"BOT_API_URL": "https://u:p@api.telegram.org"}, bad: "BOT_API_URL"},
-		{env: map[string]string{"BOT_WEBHOOK_SECRET": "a_B-9"}, want: Bot{WebhookSecret: "a_B-9"}},
+		{env: map[string]string{"BOT_WEBHOOK_SECRET": "a_B-9abcdefghijk"}, want: Bot{WebhookSecret: "a_B-9abcdefghijk"}},
+		{env: map[string]string{"BOT_WEBHOOK_SECRET": "q7"}, bad: "BOT_WEBHOOK_SECRET"},
+		{env: map[string]string{"BOT_WEBHOOK_SECRET": "a_B-9abcdefghij"}, bad: "BOT_WEBHOOK_SECRET"}, // 15
+		{env: map[string]string{"BOT_WEBHOOK_SECRET": "a_B-9abcdefghij!"}, bad: "BOT_WEBHOOK_SECRET"},
 		{env: map[string]string{"BOT_WEBHOOK_SECRET": "has space"}, bad: "BOT_WEBHOOK_SECRET"},
 		{env: map[string]string{"BOT_WEBHOOK_SECRET": strings.Repeat("x", 257)}, bad: "BOT_WEBHOOK_SECRET"},
 		{env: map[string]string{"WORKER_BASE_URL": "edge.example.workers.dev"}, want: Bot{WorkerBaseURL: "https://edge.example.workers.dev"}},

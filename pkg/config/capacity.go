@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/filetolink/filetolink/pkg/bottoken"
 )
 
 // Capacity is how much Telegram work the service spreads and how fast:
@@ -52,9 +54,9 @@ var capacityVars = []Var{
 // parseBotTokens returns BOT_TOKENS' tokens other than first, in order. Its
 // errors name entries by position, never by value.
 func parseBotTokens(first, list string) ([]string, error) {
-	seen := map[string]bool{}
-	if id, _, ok := strings.Cut(first, ":"); ok {
-		seen[id] = true
+	seen := map[int64]bool{}
+	if first != "" {
+		seen[bottoken.ID(first)] = true
 	}
 	var out []string
 	for i, tok := range strings.Split(list, ",") {
@@ -62,10 +64,10 @@ func parseBotTokens(first, list string) ([]string, error) {
 		switch {
 		case tok == "" || tok == first:
 			continue
-		case !botTokenPattern.MatchString(tok):
+		case !bottoken.Valid(tok):
 			return nil, fmt.Errorf("entry %d must look like 123456:ABC-def (digits, colon, token)", i+1)
 		}
-		id, _, _ := strings.Cut(tok, ":")
+		id := bottoken.ID(tok)
 		if seen[id] {
 			return nil, fmt.Errorf("entry %d is a second token of a bot already listed", i+1)
 		}

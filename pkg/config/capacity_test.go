@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/filetolink/filetolink/pkg/bottoken"
 )
 
 func TestParseCapacity(t *testing.T) {
@@ -97,7 +99,7 @@ func FuzzParseBotTokens(f *testing.F) {
 		}
 		ids := map[string]bool{"123456": true}
 		for _, tok := range got {
-			if !botTokenPattern.MatchString(tok) {
+			if !bottoken.Valid(tok) {
 				t.Fatalf("accepted %q", tok)
 			}
 			id, _, _ := strings.Cut(tok, ":")

@@ -221,12 +221,14 @@ func TestPlatformVariables(t *testing.T) {
 		{"server zero is default", map[string]string{"MAX_RESPONSE_BYTES": "0"}, platform.Profile{Name: "server"}},
 		{"server cap", map[string]string{"MAX_RESPONSE_BYTES": " 1048576 "}, platform.Profile{Name: "server", MaxResponseBytes: 1 << 20}},
 		{"VERCEL other than 1 is not Vercel", map[string]string{"VERCEL": "0"}, platform.Profile{Name: "server"}},
-		{"vercel", map[string]string{"VERCEL": "1"}, platform.Profile{Name: "vercel", MaxResponseBytes: 4 << 20, RequestTimeout: 280 * time.Second}},
-		{"vercel on lambda", map[string]string{"VERCEL": "1", lambda: "vercel-fn", "LAMBDA_INVOKE_MODE": "BUFFERED"}, platform.Profile{Name: "vercel", MaxResponseBytes: 4 << 20, RequestTimeout: 280 * time.Second}},
-		{"vercel timeout duration", map[string]string{"VERCEL": "1", "VERCEL_REQUEST_TIMEOUT": "55s"}, platform.Profile{Name: "vercel", MaxResponseBytes: 4 << 20, RequestTimeout: 55 * time.Second}},
-		{"vercel timeout seconds", map[string]string{"VERCEL": "1", "VERCEL_REQUEST_TIMEOUT": "790"}, platform.Profile{Name: "vercel", MaxResponseBytes: 4 << 20, RequestTimeout: 790 * time.Second}},
-		{"lambda default is stream", map[string]string{lambda: "fn"}, platform.Profile{Name: "lambda-stream", MaxResponseBytes: 6 << 20}},
-		{"lambda stream lowercase", map[string]string{lambda: "fn", "LAMBDA_INVOKE_MODE": "response_stream"}, platform.Profile{Name: "lambda-stream", MaxResponseBytes: 6 << 20}},
+		// A process that is not Vercel's classic functions (platform.On) is
+		// the plain server, on Vercel its Go server preset.
+		{"vercel", map[string]string{"VERCEL": "1"}, platform.Profile{Name: "vercel (streaming)"}},
+		{"vercel on lambda", map[string]string{"VERCEL": "1", lambda: "vercel-fn", "LAMBDA_INVOKE_MODE": "BUFFERED"}, platform.Profile{Name: "vercel (streaming)"}},
+		{"vercel timeout duration", map[string]string{"VERCEL": "1", "VERCEL_REQUEST_TIMEOUT": "55s"}, platform.Profile{Name: "vercel (streaming)", RequestTimeout: 55 * time.Second}},
+		{"vercel timeout seconds", map[string]string{"VERCEL": "1", "VERCEL_REQUEST_TIMEOUT": "790"}, platform.Profile{Name: "vercel (streaming)", RequestTimeout: 790 * time.Second}},
+		{"lambda default is stream", map[string]string{lambda: "fn"}, platform.Profile{Name: "lambda-stream", MaxResponseBytes: platform.LambdaStreamMaxResponseBytes}},
+		{"lambda stream lowercase", map[string]string{lambda: "fn", "LAMBDA_INVOKE_MODE": "response_stream"}, platform.Profile{Name: "lambda-stream", MaxResponseBytes: platform.LambdaStreamMaxResponseBytes}},
 		{"lambda buffered", map[string]string{lambda: "fn", "LAMBDA_INVOKE_MODE": " BUFFERED "}, platform.Profile{Name: "lambda-buffered", MaxResponseBytes: 4669440}},
 		{"lambda buffered clamped", map[string]string{lambda: "fn", "LAMBDA_INVOKE_MODE": "BUFFERED", "MAX_RESPONSE_BYTES": "6291456"}, platform.Profile{Name: "lambda-buffered", MaxResponseBytes: 4669440}},
 	}

@@ -13,6 +13,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/filetolink/filetolink/pkg/bottoken"
 )
 
 // DCAddr is one entry of TG_DC_LIST.
@@ -23,8 +25,7 @@ type DCAddr struct {
 }
 
 var (
-	botTokenPattern = regexp.MustCompile(`^[0-9]+:[A-Za-z0-9_-]+$`)
-	apiHashPattern  = regexp.MustCompile(`^[0-9a-fA-F]{32}$`)
+	apiHashPattern = regexp.MustCompile(`^[0-9a-fA-F]{32}$`)
 )
 
 // credentialVars are the bot's credentials (the seed's names).
@@ -48,7 +49,7 @@ var credentialVars = []Var{
 		}},
 	{Name: "BOT_TOKEN", Required: Serve | ExportSession | Webhook, Hint: "from @BotFather",
 		Parse: func(c *Config, v string) error {
-			if !botTokenPattern.MatchString(v) {
+			if !bottoken.Valid(v) {
 				return errors.New("must look like 123456:ABC-def (digits, colon, token)")
 			}
 			c.BotToken = v

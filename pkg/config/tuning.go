@@ -14,6 +14,9 @@ type Tuning struct {
 	Window int
 	// ConnsPerDC is how many MTProto connections download from one DC (TG_CONNS_PER_DC).
 	ConnsPerDC int
+	// InFlightPerConn is how many upload.getFile calls each of those
+	// connections carries at once (TG_INFLIGHT_PER_CONN).
+	InFlightPerConn int
 	// CacheTTL is how long a resolved message is kept (CACHE_TTL).
 	CacheTTL time.Duration
 	// CacheSize is how many resolved messages are kept (CACHE_SIZE).
@@ -46,6 +49,7 @@ type HTTP struct {
 var tuningVars = []Var{
 	{Name: "STREAM_WINDOW", Parse: intIn(1, 64, func(c *Config) *int { return &c.Tuning.Window })},
 	{Name: "TG_CONNS_PER_DC", Parse: intIn(1, 64, func(c *Config) *int { return &c.Tuning.ConnsPerDC })},
+	{Name: "TG_INFLIGHT_PER_CONN", Parse: intIn(1, 16, func(c *Config) *int { return &c.Tuning.InFlightPerConn })},
 	{Name: "CACHE_TTL", Parse: positiveDuration(func(c *Config) *time.Duration { return &c.Tuning.CacheTTL })},
 	{Name: "CACHE_SIZE", Parse: intIn(1, 1<<20, func(c *Config) *int { return &c.Tuning.CacheSize })},
 	{Name: "BUFFER_BUDGET_BYTES", Parse: func(c *Config, v string) error {

@@ -26,7 +26,9 @@ import (
 	"github.com/gotd/td/tg"
 	"github.com/gotd/td/tgerr"
 
+	"github.com/filetolink/filetolink/pkg/bottoken"
 	"github.com/filetolink/filetolink/pkg/tgclient"
+	"github.com/filetolink/filetolink/pkg/tgerrclass"
 )
 
 // How long a failing bot stays out of rotation, by cause. A flood wait keeps
@@ -181,7 +183,7 @@ type location struct {
 }
 
 func newBot(c *tgclient.Client, token string) *bot {
-	return &bot{client: c, id: tgclient.BotID(token), channels: map[int64]*tg.InputChannel{}, locs: map[int64]location{}, teaching: map[int64]bool{}}
+	return &bot{client: c, id: bottoken.ID(token), channels: map[int64]*tg.InputChannel{}, locs: map[int64]location{}, teaching: map[int64]bool{}}
 }
 
 func (b *bot) out(now time.Time) (string, time.Time) {
@@ -234,12 +236,13 @@ func (f *Fleet) judge(b *bot, err error) bool {
 		}
 		return false
 	}
+	class := tgerrclass.Of(err)
 	switch {
-	case errors.Is(err, tgclient.ErrLogin):
+	case errors.Is(err, tgclient.ErrLogin), class.Login():
 		b.takeOut(now.Add(outLogin), "Telegram refused its login (token revoked or wrong)")
-	case tgerr.Is(err, "CHANNEL_PRIVATE", "CHANNEL_INVALID", "CHAT_ADMIN_REQUIRED"):
+	case class.Channel():
 		b.takeOut(now.Add(outNotInChannel), "not an admin of the log channel")
-	case tgerr.Is(err, "AUTH_KEY_UNREGISTERED", "SESSION_REVOKED", "USER_DEACTIVATED", "AUTH_KEY_DUPLICATED"):
+	case class.KeyDead():
 		b.takeOut(now.Add(outRevoked), "its session was revoked")
 	case errors.Is(err, tgclient.ErrNotConnected):
 		b.takeOut(now.Add(outUnreachable), "not connected")
@@ -485,7 +488,7 @@ func (f *Fleet) botMessages(ctx context.Context, b *bot, channelID int64, ids []
 		return nil, err
 	}
 	res, err := api.ChannelsGetMessages(ctx, &tg.ChannelsGetMessagesRequest{Channel: ch, ID: ids})
-	if tgerr.Is(err, "CHANNEL_INVALID", "CHANNEL_PRIVATE") {
+	if tgerrclass.Of(err).Channel() {
 		b.forgetChannel(channelID) // the access hash may have changed: ask again next time
 	}
 	return res, err

@@ -14,6 +14,7 @@ import (
 
 	"github.com/filetolink/filetolink/internal/tgfake"
 	"github.com/filetolink/filetolink/internal/tgfake/tgfakeclient"
+	"github.com/filetolink/filetolink/pkg/bottoken"
 	"github.com/filetolink/filetolink/pkg/fleet"
 	"github.com/filetolink/filetolink/pkg/stream"
 	"github.com/filetolink/filetolink/pkg/tgclient"
@@ -70,7 +71,7 @@ func (e *env) download(t *testing.T, id int, content tgfake.Content) {
 }
 
 func status(e *env, token string) tgclient.Status {
-	id := tgclient.BotID(token)
+	id := bottoken.ID(token)
 	for _, s := range e.fleet.Status() {
 		if s.BotID == id {
 			return s

@@ -41,7 +41,7 @@ func Run(h http.Handler, w *Writer, r *http.Request) (err error) {
 		if e, ok := v.(error); ok && errors.Is(e, http.ErrAbortHandler) {
 			aborted = true
 		} else {
-			slog.Error("panic serving request", "method", r.Method, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			LogPanic(slog.Default(), r, v)
 		}
 		if w.Committed() {
 			err = fmt.Errorf("%w: handler aborted the response: %v", ErrIncomplete, v)
@@ -61,14 +61,28 @@ func Run(h http.Handler, w *Writer, r *http.Request) (err error) {
 // MsgBrokeOff is the answer to a response that could not be completed.
 const MsgBrokeOff = "the response broke off; retry"
 
-// Text is a one-line text/plain answer: its headers and body. The headers
-// forbid caching and sniffing and state the length.
-func Text(msg string) (http.Header, []byte) {
-	body := []byte(msg + "\n")
-	h := http.Header{}
+// LogPanic writes the one log line of a handler's panic v: the request's
+// method, then attrs, the panic and the stack of the goroutine that
+// recovered it (call it in the deferred function).
+func LogPanic(log *slog.Logger, r *http.Request, v any, attrs ...any) {
+	args := append([]any{"method", r.Method}, attrs...)
+	log.Error("panic serving request", append(args, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))...)
+}
+
+// SetText sets the headers of a one-line text/plain answer but its
+// length: its type, and no cache or sniffing.
+func SetText(h http.Header) {
 	h.Set("Content-Type", "text/plain; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
+}
+
+// Text is a one-line text/plain answer: its headers (SetText, and the
+// length) and body.
+func Text(msg string) (http.Header, []byte) {
+	body := []byte(msg + "\n")
+	h := http.Header{}
+	SetText(h)
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	return h, body
 }

@@ -10,7 +10,7 @@
 // slice of at most the cap (see package web). The caps, and how they follow
 // from the platforms' limits:
 //
-//   - Vercel ("vercel"): the Go runtime buffers the whole response and
+//   - Vercel, classic functions ("vercel"): the Go runtime buffers the whole response and
 //     base64-encodes it into a Lambda payload; Vercel refuses bodies over
 //     4.5 MB (VercelBodyLimit). Default cap 4 MiB; MAX_RESPONSE_BYTES may
 //     raise it to VercelMaxResponseBytes: the 4.5 MB less a reserve for the
@@ -25,12 +25,17 @@
 //     both the default and the hard limit. (The Lambda entry always sends a
 //     body base64-encoded: JSON escaping of a body that happens to be valid
 //     UTF-8 could grow it up to 6 times.)
+//   - Vercel, the Go server preset ("vercel (streaming)"): the plain server
+//     (cmd/server) built as one streaming function (vercel.streaming.json).
+//     Streaming responses have no size limit: no cap unless
+//     MAX_RESPONSE_BYTES sets one. The function's max duration ends a long
+//     response like a network interruption; the client resumes with Range.
 //   - Lambda, RESPONSE_STREAM function URL ("lambda-stream"): Lambda streams
-//     the first 6 MB at full speed and the rest at ≤ 2 MB/s, up to 200 MB.
-//     Default cap 6 MiB, so a player's open range comes back fast and it asks
-//     for the next slice; MAX_RESPONSE_BYTES may raise it up to
-//     LambdaStreamMaxResponseBytes: 200 MB (decimal, the smaller reading)
-//     less the reserve for the prelude that carries status and headers.
+//     the first 6 MB at full speed and the rest at ≤ 2 MB/s, up to
+//     LambdaStreamLimit (200 MB) per response. The cap is
+//     LambdaStreamMaxResponseBytes, that limit less the reserve for the
+//     prelude that carries status and headers: whole files and open ranges
+//     up to it come back whole. MAX_RESPONSE_BYTES may lower it.
 //   - Plain server ("server"): no cap unless MAX_RESPONSE_BYTES sets one.
 //
 // # Request deadlines
@@ -39,14 +44,20 @@
 // into the request. Vercel's Go runtime gives none, so the "vercel" profile
 // has a RequestTimeout: VERCEL_REQUEST_TIMEOUT, default 280 s, a margin under the
 // 300 s that Hobby projects allow. Set it a little under the function's
-// maxDuration on plans that allow more.
+// maxDuration on plans that allow more. The classic functions must answer
+// before the platform stops them, as their answer leaves only when whole.
+// The streaming preset has no RequestTimeout unless VERCEL_REQUEST_TIMEOUT
+// is set: its request ends with the connection Vercel's proxy holds, and a
+// deadline after the status cuts the response (short of its
+// Content-Length, the connection closed), never a short 200.
 package platform
 
 import "time"
 
 // Profile is what one deployment allows a response to be.
 type Profile struct {
-	// Name: "server", "vercel", "lambda-stream" or "lambda-buffered".
+	// Name: "server", "vercel", "vercel (streaming)", "lambda-stream" or
+	// "lambda-buffered"; logs and the status page show it.
 	Name string
 	// MaxResponseBytes caps one response body; 0 means unlimited.
 	MaxResponseBytes int64
@@ -58,6 +69,7 @@ type Profile struct {
 const (
 	NameServer         = "server"
 	NameVercel         = "vercel"
+	NameVercelStream   = "vercel (streaming)"
 	NameLambdaStream   = "lambda-stream"
 	NameLambdaBuffered = "lambda-buffered"
 )
@@ -83,10 +95,8 @@ const (
 	// and envelope fit in LambdaPayloadLimit: default and hard limit of
 	// "lambda-buffered".
 	LambdaBufferedMaxResponseBytes = (LambdaPayloadLimit - EnvelopeReserve) / 4 * 3 / 1024 * 1024
-	// LambdaStreamDefaultResponseBytes is the default cap of "lambda-stream":
-	// what Lambda streams at full speed.
-	LambdaStreamDefaultResponseBytes = 6 << 20
-	// LambdaStreamMaxResponseBytes is the hard limit of "lambda-stream".
+	// LambdaStreamMaxResponseBytes is the default cap and hard limit of
+	// "lambda-stream".
 	LambdaStreamMaxResponseBytes = (LambdaStreamLimit - EnvelopeReserve) / 1024 * 1024
 	// VercelDefaultResponseBytes is the default cap of "vercel".
 	VercelDefaultResponseBytes = 4 << 20
@@ -101,6 +111,9 @@ const (
 type Env struct {
 	// Vercel: VERCEL=1.
 	Vercel bool
+	// Runtime is the entry point's platform (see On); Unknown for the plain
+	// server, which on Vercel is the Go server preset.
+	Runtime Runtime
 	// VercelRequestTimeout is VERCEL_REQUEST_TIMEOUT; 0 means
 	// VercelDefaultRequestTimeout.
 	VercelRequestTimeout time.Duration
@@ -121,10 +134,14 @@ type Env struct {
 
 // Detect decides the profile:
 //
-//   - Vercel: "vercel", cap 4 MiB, RequestTimeout VercelRequestTimeout or
-//     280 s (Vercel runs on Lambda: its Lambda variables do not count);
+//   - Vercel's classic functions (Runtime Vercel): "vercel", cap 4 MiB,
+//     RequestTimeout VercelRequestTimeout or 280 s (Vercel runs on Lambda:
+//     its Lambda variables do not count);
+//   - Vercel, any other process (the plain server as Vercel's Go server
+//     preset): "vercel (streaming)", no cap, RequestTimeout
+//     VercelRequestTimeout if set, else none;
 //   - Lambda: "lambda-buffered" (cap 4560 KiB) if LambdaBuffered, else
-//     "lambda-stream" (cap 6 MiB);
+//     "lambda-stream" (cap LambdaStreamMaxResponseBytes, about 200 MB);
 //   - otherwise "server", unlimited.
 //
 // MaxResponseBytes, if not 0, replaces the cap, clamped to the platform's
@@ -133,6 +150,8 @@ func Detect(e Env) Profile {
 	var p Profile
 	hardLimit := int64(0) // 0: none
 	switch {
+	case e.Vercel && e.Runtime != Vercel:
+		p = Profile{Name: NameVercelStream, RequestTimeout: e.VercelRequestTimeout}
 	case e.Vercel:
 		p = Profile{Name: NameVercel, MaxResponseBytes: VercelDefaultResponseBytes, RequestTimeout: VercelDefaultRequestTimeout}
 		hardLimit = VercelMaxResponseBytes
@@ -143,7 +162,7 @@ func Detect(e Env) Profile {
 		p = Profile{Name: NameLambdaBuffered, MaxResponseBytes: LambdaBufferedMaxResponseBytes}
 		hardLimit = LambdaBufferedMaxResponseBytes
 	case e.Lambda:
-		p = Profile{Name: NameLambdaStream, MaxResponseBytes: LambdaStreamDefaultResponseBytes}
+		p = Profile{Name: NameLambdaStream, MaxResponseBytes: LambdaStreamMaxResponseBytes}
 		hardLimit = LambdaStreamMaxResponseBytes
 	default:
 		p = Profile{Name: NameServer}

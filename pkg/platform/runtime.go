@@ -5,7 +5,8 @@ type Runtime int
 
 const (
 	// Unknown: the platform is what the variables say (the plain server,
-	// which may also run where VERCEL=1 or a Lambda variable is set).
+	// which may also run where VERCEL=1 or a Lambda variable is set; with
+	// VERCEL=1 it is Vercel's Go server preset, a streaming function).
 	Unknown Runtime = iota
 	// Vercel: the functions/ handlers, which only Vercel's Go runtime
 	// runs. VERCEL=1 is exposed only if the project exposes system
@@ -21,6 +22,7 @@ const (
 // the Lambda variables do not count), Lambda is Lambda whatever VERCEL
 // says; Unknown leaves e as the variables made it.
 func (e Env) On(rt Runtime) Env {
+	e.Runtime = rt
 	switch rt {
 	case Vercel:
 		e.Vercel = true

@@ -11,6 +11,7 @@ import (
 // project did not expose VERCEL=1).
 func TestOn(t *testing.T) {
 	vercel := Profile{Name: NameVercel, MaxResponseBytes: VercelDefaultResponseBytes, RequestTimeout: VercelDefaultRequestTimeout}
+	vercelStream := Profile{Name: NameVercelStream}
 	tests := []struct {
 		name string
 		rt   Runtime
@@ -21,9 +22,10 @@ func TestOn(t *testing.T) {
 		{"vercel with nothing set", Vercel, Env{}, vercel},
 		{"vercel keeps its variables", Vercel, Env{VercelRequestTimeout: 9 * time.Second, MaxResponseBytes: 1024},
 			Profile{Name: NameVercel, MaxResponseBytes: 1024, RequestTimeout: 9 * time.Second}},
-		{"lambda without its variable", Lambda, Env{}, Profile{Name: NameLambdaStream, MaxResponseBytes: LambdaStreamDefaultResponseBytes}},
+		{"lambda without its variable", Lambda, Env{}, Profile{Name: NameLambdaStream, MaxResponseBytes: LambdaStreamMaxResponseBytes}},
 		{"lambda ignores VERCEL", Lambda, Env{Vercel: true, LambdaBuffered: true}, Profile{Name: NameLambdaBuffered, MaxResponseBytes: LambdaBufferedMaxResponseBytes}},
-		{"unknown is what the variables say", Unknown, Env{Vercel: true}, vercel},
+		{"unknown is what the variables say: the server preset on Vercel", Unknown, Env{Vercel: true}, vercelStream},
+		{"unknown on Vercel's Lambda", Unknown, Env{Vercel: true, Lambda: true}, vercelStream},
 		{"unknown without variables is the server", Unknown, Env{}, Profile{Name: NameServer}},
 	}
 	for _, tt := range tests {

@@ -2,6 +2,8 @@ package sessions
 
 import (
 	"context"
+	"fmt"
+	"runtime/debug"
 	"sync"
 	"time"
 )
@@ -100,8 +102,8 @@ func (l *Lease) renew(ctx context.Context) error {
 	}
 	l.mu.Unlock()
 	sent := time.Now()
-	n, err := p.run(ctx, "renew", renewScript, []string{p.key("l:" + l.id), p.key("s:" + l.id)},
-		l.token, p.store.opts.LeaseTTL.Milliseconds(), mode).Int()
+	n, err := p.runInt(ctx, "renew", renewScript, []string{p.key("l:" + l.id), p.key("s:" + l.id)},
+		l.token, p.store.opts.LeaseTTL.Milliseconds(), mode)
 	if err != nil {
 		return err
 	}
@@ -126,6 +128,15 @@ func (l *Lease) markLost() {
 // the lease ends or is lost. Owned by the Lease: end stops it.
 func (l *Lease) renewLoop() {
 	defer close(l.renewDone)
+	defer func() {
+		// Nothing here may take the process down; a lease whose renewal
+		// broke is treated as lost, so its holder stops using the key.
+		if v := recover(); v != nil {
+			l.pool.store.opts.Logger.Error("session lease renewal panicked; the lease counts as lost",
+				"session", l.id, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			l.markLost()
+		}
+	}()
 	ttl := l.pool.store.opts.LeaseTTL
 	every := ttl / 3
 	next := every
@@ -164,8 +175,8 @@ func (l *Lease) Save(ctx context.Context, data []byte) error {
 	}
 	p := l.pool
 	name := p.key("s:" + l.id)
-	n, err := p.run(ctx, "save", saveScript, []string{p.key("l:" + l.id), name, p.key("ids")},
-		l.token, p.seal.seal(name, data), l.id).Int()
+	n, err := p.runInt(ctx, "save", saveScript, []string{p.key("l:" + l.id), name, p.key("ids")},
+		l.token, p.seal.seal(name, data), l.id)
 	if err != nil {
 		return err
 	}

@@ -6,7 +6,9 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 )
@@ -105,16 +107,18 @@ func (p *Pool) tryAcquire(ctx context.Context, prefer string) (l *Lease, quiet t
 	o := p.store.opts
 	for {
 		sent := time.Now()
-		res, err := p.run(ctx, "acquire", acquireScript, []string{p.key("ids")},
-			p.prefix, p.store.instance, prefer, o.LeaseTTL.Milliseconds()).Slice()
+		raw, err := p.runSlice(ctx, "acquire", acquireScript, []string{p.key("ids")},
+			p.prefix, p.store.instance, prefer, o.LeaseTTL.Milliseconds())
 		if err != nil {
 			return nil, -1, 0, err
 		}
-		if id, _ := res[0].(string); id != "" {
-			token, _ := res[1].(string)
-			blob, _ := res[2].(string)
-			l := p.newLease(id, token, nil, false)
-			data, derr := p.seal.open(p.key("s:"+id), []byte(blob))
+		res, err := decodeAcquire(raw)
+		if err != nil {
+			return nil, -1, 0, err
+		}
+		if id := res.id; id != "" {
+			l := p.newLease(id, res.token, nil, false)
+			data, derr := p.seal.open(p.key("s:"+id), []byte(res.blob))
 			if derr != nil {
 				// Sealed under another secret: useless to anyone now.
 				o.Logger.Warn("removing a stored session that does not decrypt", "session", id)
@@ -126,12 +130,7 @@ func (p *Pool) tryAcquire(ctx context.Context, prefer string) (l *Lease, quiet t
 			l.startRenew()
 			return l, -1, 0, nil
 		}
-		stored = int(asInt(res[1]))
-		quiet = time.Duration(asInt(res[3])) * time.Millisecond
-		if asInt(res[3]) < 0 {
-			quiet = -1
-		}
-		return nil, quiet, stored, nil
+		return nil, res.quiet, res.stored, nil
 	}
 }
 
@@ -140,27 +139,28 @@ func (p *Pool) grantLogin(ctx context.Context) (*Lease, *UnavailableError, error
 	o := p.store.opts
 	id := newID()
 	sent := time.Now()
-	res, err := p.run(ctx, "login budget", grantLoginScript, []string{p.key("ids")},
-		p.prefix, p.store.instance, o.LoginBudget, o.LeaseTTL.Milliseconds(), LoginWindow.Milliseconds(), id).Slice()
+	raw, err := p.runSlice(ctx, "login budget", grantLoginScript, []string{p.key("ids")},
+		p.prefix, p.store.instance, o.LoginBudget, o.LeaseTTL.Milliseconds(), LoginWindow.Milliseconds(), id)
 	if err != nil {
 		return nil, nil, err
 	}
-	switch res[0] {
+	res, err := decodeGrant(raw)
+	if err != nil {
+		return nil, nil, err
+	}
+	wait := res.wait
+	switch res.outcome {
 	case "ok":
-		token, _ := res[1].(string)
-		l := p.newLease(id, token, nil, true)
+		l := p.newLease(id, res.token, nil, true)
 		l.extend(sent)
 		l.startRenew()
 		return l, nil, nil
 	case "blocked":
-		wait := time.Duration(asInt(res[1])) * time.Millisecond
-		reason, _ := res[2].(string)
 		return nil, &UnavailableError{
-			Reason: "all sessions are in use and Telegram blocks logins (" + reason + ") for " + roundUp(wait).String(),
+			Reason: "all sessions are in use and Telegram blocks logins (" + BlockText(res.code) + ") for " + roundUp(wait).String(),
 			Wait:   min(wait, o.LeaseTTL),
 		}, nil
 	default:
-		wait := time.Duration(asInt(res[1])) * time.Millisecond
 		return nil, &UnavailableError{
 			Reason: fmt.Sprintf("all sessions are in use and the login budget (%d per hour) is spent", o.LoginBudget),
 			Wait:   min(wait, o.LeaseTTL),
@@ -203,27 +203,29 @@ func (p *Pool) localLogin(cause error) (*Lease, error) {
 }
 
 // BlockLogins records a FLOOD_WAIT on login so that no instance tries
-// again before it ends.
-func (p *Pool) BlockLogins(ctx context.Context, wait time.Duration, reason string) error {
+// again before it ends. code says why (BlockFloodWait); the store keeps
+// only the code.
+func (p *Pool) BlockLogins(ctx context.Context, wait time.Duration, code string) error {
 	p.local.Lock()
 	// The process's own budget counts it as spent, too.
 	for len(p.local.times) < p.local.budget {
 		p.local.times = append(p.local.times, time.Now().Add(wait-LoginWindow))
 	}
 	p.local.Unlock()
-	return p.run(ctx, "block logins", blockScript, []string{p.key("block")}, reason, max(wait.Milliseconds(), 1)).Err()
+	return p.run(ctx, "block logins", blockScript, []string{p.key("block")}, code, max(wait.Milliseconds(), 1)).Err()
 }
 
-// RecordAuthError keeps the last auth error (an error code, no secret) for
-// the status page of every instance.
+// RecordAuthError keeps the last auth error, a Telegram error type such as
+// AUTH_KEY_UNREGISTERED (kept as its AuthErrorCode), for the status page
+// of every instance.
 func (p *Pool) RecordAuthError(ctx context.Context, msg string) {
+	code := AuthErrorCode(msg)
 	p.lastErr.Lock()
-	p.lastErr.msg, p.lastErr.at = msg, time.Now()
+	p.lastErr.msg, p.lastErr.at = code, time.Now()
 	p.lastErr.Unlock()
 	ctx, cancel := context.WithTimeout(ctx, p.store.opts.OpTimeout)
 	defer cancel()
-	stamp := time.Now().UTC().Format(time.RFC3339) + " " + msg
-	_ = p.store.rdb.Set(ctx, p.key("autherr"), stamp, 24*time.Hour).Err()
+	_ = p.store.rdb.Set(ctx, p.key("autherr"), code, 24*time.Hour).Err()
 }
 
 // Seed stores data (a session exported with TG_SESSION) in the pool, once
@@ -237,8 +239,8 @@ func (p *Pool) Seed(ctx context.Context, data []byte) (bool, error) {
 	// blob below; on its own it does not reveal the session.
 	id := "seed-" + digest[:12]
 	name := p.key("s:" + id)
-	n, err := p.run(ctx, "seed", seedScript, []string{p.key("seed"), name, p.key("ids")},
-		digest, p.seal.seal(name, data), id).Int()
+	n, err := p.runInt(ctx, "seed", seedScript, []string{p.key("seed"), name, p.key("ids")},
+		digest, p.seal.seal(name, data), id)
 	if err != nil {
 		return false, err
 	}
@@ -253,8 +255,8 @@ type Status struct {
 	LoginBudget int       `json:"loginBudget"`
 	BlockedFor  int64     `json:"loginBlockedSeconds,omitempty"`
 	BlockedTill time.Time `json:"loginBlockedUntil,omitzero"`
-	BlockReason string    `json:"loginBlockReason,omitempty"`
-	LastAuthErr string    `json:"lastAuthError,omitempty"`
+	BlockReason string    `json:"loginBlockReason,omitempty"` // BlockText of the stored code
+	LastAuthErr string    `json:"lastAuthError,omitempty"`    // AuthErrorText of the stored code
 	Reachable   bool      `json:"storeReachable"`
 	LeaseTTL    string    `json:"leaseTTL"`
 	StoreError  string    `json:"storeError,omitempty"`
@@ -266,38 +268,49 @@ func (p *Pool) Status(ctx context.Context) Status {
 	st := Status{LoginBudget: o.LoginBudget, LeaseTTL: o.LeaseTTL.String()}
 	ctx, cancel := context.WithTimeout(ctx, o.OpTimeout)
 	defer cancel()
-	res, err := statusScript.Run(ctx, p.store.rdb, nil, p.prefix, LoginWindow.Milliseconds()).Slice()
+	raw, err := p.runSlice(ctx, "status", statusScript, nil, p.prefix, LoginWindow.Milliseconds())
+	var res statusReply
+	if err == nil {
+		res, err = decodeStatus(raw)
+	}
 	if err != nil {
-		st.StoreError = scrub(err).Error()
+		st.StoreError = storeErrorText(err)
 		p.lastErr.Lock()
-		st.LastAuthErr = p.lastErr.msg
+		if p.lastErr.msg != "" {
+			st.LastAuthErr = AuthErrorText(p.lastErr.msg)
+		}
 		p.lastErr.Unlock()
 		return st
 	}
 	st.Reachable = true
-	st.Stored = int(asInt(res[0]))
-	st.Leased = int(asInt(res[1]))
-	st.Logins = int(asInt(res[2]))
-	if ms := asInt(res[3]); ms > 0 {
-		d := time.Duration(ms) * time.Millisecond
+	st.Stored, st.Leased, st.Logins = res.stored, res.leased, res.logins
+	if d := res.blocked; d > 0 {
 		st.BlockedFor = int64(roundUp(d) / time.Second)
 		st.BlockedTill = time.Now().Add(d).UTC().Truncate(time.Second)
-		st.BlockReason, _ = res[4].(string)
+		st.BlockReason = BlockText(res.blockCode)
 	}
-	st.LastAuthErr, _ = res[5].(string)
+	if res.authCode != "" {
+		st.LastAuthErr = AuthErrorText(res.authCode)
+	}
 	return st
 }
 
-func asInt(v any) int64 {
-	switch n := v.(type) {
-	case int64:
-		return n
-	case string:
-		var x int64
-		_, _ = fmt.Sscan(n, &x)
-		return x
+// storeErrorText is what a status line says of a failed store call: the
+// class of failure, never the store's own words.
+func storeErrorText(err error) string {
+	switch {
+	case errors.Is(err, errMalformed):
+		return "malformed reply"
+	case errors.Is(err, context.DeadlineExceeded):
+		return "timeout"
 	}
-	return 0
+	// run's errors are "<ErrStoreUnreachable>: <op>: <scrub's words>".
+	if rest, ok := strings.CutPrefix(err.Error(), ErrStoreUnreachable.Error()+": "); ok {
+		if _, words, ok := strings.Cut(rest, ": "); ok {
+			return words
+		}
+	}
+	return "connection failed"
 }
 
 func roundUp(d time.Duration) time.Duration {

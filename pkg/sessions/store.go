@@ -115,6 +115,10 @@ func Open(opts Options) (*Store, error) {
 	ro.MaxRetries = 1
 	ro.PoolSize = 4
 	ro.DisableIdentity = true // CLIENT SETINFO is not served everywhere (older Redis, some proxies)
+	// Every call's context deadline bounds its reads and writes, so that a
+	// caller with a tighter budget than OpTimeout (/healthz) keeps it when
+	// the store stalls.
+	ro.ContextTimeoutEnabled = true
 	if opts.Dial != nil {
 		ro.Dialer = opts.Dial
 	}
@@ -221,11 +225,7 @@ func scrub(err error) error {
 	}
 	var re redis.Error
 	if errors.As(err, &re) {
-		msg := re.Error()
-		if len(msg) > 80 {
-			msg = msg[:80]
-		}
-		return errors.New("redis: " + msg)
+		return errors.New(redisErrorText(re.Error()))
 	}
 	return errors.New("connection failed")
 }

@@ -10,6 +10,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"runtime"
 	"strconv"
@@ -18,6 +19,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gotd/td/session"
+	"github.com/gotd/td/telegram"
 	"github.com/gotd/td/tg"
 
 	"github.com/filetolink/filetolink/internal/testkit"
@@ -306,4 +309,152 @@ func BenchmarkWarmFirstByte(b *testing.B) {
 		}
 		r.Close()
 	}
+}
+
+// responseSize and responseLatency are the case of issue 20's first rows:
+// one 32 MiB range with getFile answered after 50 ms.
+const (
+	responseSize    = 32 * mib
+	responseLatency = 50 * time.Millisecond
+)
+
+// BenchmarkResponseVsRaw alternates, in one run, one 32 MiB range through
+// the reader written to a loopback TCP connection (the write path of a
+// response: the other end drains it) with the same bytes through a raw
+// gotd client (its own client.Pool(8), 8 goroutines of 1 MiB precise
+// getFile, any order). "of-raw" is raw time / reader time; "of-sequential"
+// is the reader against one part per latency (20 MiB/s at 50 ms).
+func BenchmarkResponseVsRaw(b *testing.B) {
+	e, f := benchFile(b, Options{Window: envInt("BENCH_WINDOW", 0), BufferBudget: 512 << 20}, responseSize)
+	e.fake.SetLatency(responseLatency)
+	raw := rawGotdPool(b, e, 8)
+	warm(b, e, f)
+	if err := rawRead(raw, f, responseSize); err != nil {
+		b.Fatal(err)
+	}
+	sink := newSink(b)
+	b.SetBytes(2 * responseSize)
+	b.ResetTimer()
+	var reader, rawTime time.Duration
+	for range b.N {
+		start := time.Now()
+		if err := sink.write(e.svc, f); err != nil {
+			b.Fatal(err)
+		}
+		reader += time.Since(start)
+		start = time.Now()
+		if err := rawRead(raw, f, responseSize); err != nil {
+			b.Fatal(err)
+		}
+		rawTime += time.Since(start)
+	}
+	b.StopTimer()
+	readerMiBs := float64(responseSize) * float64(b.N) / reader.Seconds() / mib
+	b.ReportMetric(rawTime.Seconds()/reader.Seconds(), "of-raw")
+	b.ReportMetric(readerMiBs, "reader-MiB/s")
+	b.ReportMetric(float64(responseSize)*float64(b.N)/rawTime.Seconds()/mib, "raw-MiB/s")
+	b.ReportMetric(readerMiBs/(1/responseLatency.Seconds()), "of-sequential")
+}
+
+// rawGotdPool is a plain gotd client on e's session (no login) and its
+// client.Pool(conns) for the home DC: the raw client the reader is
+// compared with, sharing nothing with e.client but the key.
+func rawGotdPool(b *testing.B, e *env, conns int64) *tg.Client {
+	b.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	data, err := e.client.ExportSession(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	st := &session.StorageMemory{}
+	if err := st.StoreSession(ctx, data); err != nil {
+		b.Fatal(err)
+	}
+	o := e.fake.ClientOptions()
+	cl := telegram.NewClient(o.APIID, o.APIHash, telegram.Options{
+		DC: o.DC, DCList: o.DCList, PublicKeys: o.PublicKeys, Resolver: o.Resolver,
+		SessionStorage: st, NoUpdates: true,
+	})
+	ready := make(chan telegram.CloseInvoker, 1)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = cl.Run(ctx, func(ctx context.Context) error {
+			p, err := cl.Pool(conns)
+			if err != nil {
+				return err
+			}
+			defer p.Close()
+			ready <- p
+			<-ctx.Done()
+			return nil
+		})
+		close(ready)
+	}()
+	b.Cleanup(func() { cancel(); <-done })
+	p, ok := <-ready
+	if !ok {
+		b.Fatal("raw gotd client did not start")
+	}
+	return tg.NewClient(p)
+}
+
+// sink is a loopback TCP connection whose far end drains what is written.
+type sink struct {
+	conn     net.Conn
+	received atomic.Int64
+}
+
+func newSink(b *testing.B) *sink {
+	b.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ln.Close()
+	s := &sink{}
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			close(accepted)
+			return
+		}
+		accepted <- c
+		buf := make([]byte, 256<<10)
+		for {
+			n, err := c.Read(buf)
+			s.received.Add(int64(n))
+			if err != nil {
+				return
+			}
+		}
+	}()
+	if s.conn, err = net.Dial("tcp", ln.Addr().String()); err != nil {
+		b.Fatal(err)
+	}
+	far, ok := <-accepted
+	if !ok {
+		b.Fatal("no connection accepted")
+	}
+	b.Cleanup(func() { s.conn.Close(); far.Close() })
+	return s
+}
+
+// write copies all of f through svc's reader to the connection and waits
+// until the far end has it.
+func (s *sink) write(svc *Service, f *File) error {
+	want := s.received.Load() + f.Size
+	r, err := svc.Open(context.Background(), f, 0, f.Size-1)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	if n, err := io.Copy(s.conn, r); err != nil || n != f.Size {
+		return fmt.Errorf("wrote %d of %d: %v", n, f.Size, err)
+	}
+	for s.received.Load() < want {
+		runtime.Gosched()
+	}
+	return nil
 }

@@ -6,7 +6,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gotd/td/tgerr"
+	"github.com/filetolink/filetolink/pkg/tgerrclass"
 )
 
 // Health classes: what an operator needs to know of the link to Telegram
@@ -56,22 +56,27 @@ var (
 	errChannelMissing = errors.New("channel not returned")
 )
 
+// healthOf is the setup problem each Telegram error class names.
+var healthOf = map[tgerrclass.Class]string{
+	tgerrclass.None:           HealthOK,
+	tgerrclass.Credentials:    HealthCredentials,
+	tgerrclass.TokenRefused:   HealthBotToken,
+	tgerrclass.ChannelDenied:  HealthChannelAccess,
+	tgerrclass.ChannelUnknown: HealthChannelID,
+}
+
 // Diagnose tells what err says of the setup. ok is false when it says
-// nothing (a missing message, a flood wait, a busy server, a timeout).
+// nothing (a missing message, a flood wait, a busy server, a timeout, a
+// rejected key, which the client recovers from by itself).
 func Diagnose(err error) (h Health, ok bool) {
-	class := ""
 	switch {
-	case err == nil:
-		class = HealthOK
-	case tgerr.Is(err, "API_ID_INVALID", "API_ID_PUBLISHED_FLOOD", "API_HASH_INVALID"):
-		class = HealthCredentials
-	case tgerr.Is(err, "ACCESS_TOKEN_INVALID", "ACCESS_TOKEN_EXPIRED", "BOT_TOKEN_INVALID", "USER_DEACTIVATED", "USER_DEACTIVATED_BAN", "SESSION_REVOKED"):
-		class = HealthBotToken
-	case tgerr.Is(err, "CHANNEL_PRIVATE", "CHAT_ADMIN_REQUIRED", "CHANNEL_PUBLIC_GROUP_NA"), errors.Is(err, errChannelBanned):
-		class = HealthChannelAccess
-	case tgerr.Is(err, "CHANNEL_INVALID", "PEER_ID_INVALID"), errors.Is(err, errChannelMissing):
-		class = HealthChannelID
-	default:
+	case errors.Is(err, errChannelBanned):
+		return healthHints[HealthChannelAccess], true
+	case errors.Is(err, errChannelMissing):
+		return healthHints[HealthChannelID], true
+	}
+	class, ok := healthOf[tgerrclass.Of(err)]
+	if !ok {
 		return Health{}, false
 	}
 	return healthHints[class], true

@@ -10,7 +10,8 @@ import (
 	"time"
 
 	"github.com/gotd/td/tg"
-	"github.com/gotd/td/tgerr"
+
+	"github.com/filetolink/filetolink/pkg/tgerrclass"
 )
 
 // reader delivers the parts of one range in order while the next ones are
@@ -461,11 +462,11 @@ func (r *reader) fetch(ctx context.Context, p part) ([]byte, error) {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		if rpc, ok := tgerr.As(err); ok && rpc.IsType("FILE_MIGRATE") && rpc.Argument > 0 {
+		if dc, ok := tgerrclass.MigrateTo(err); ok {
 			if hops++; hops > maxMigrateHops {
-				return nil, fmt.Errorf("%w: %d answers for the part at %d, the last to DC %d", ErrMigrateLoop, hops, p.Offset, rpc.Argument)
+				return nil, fmt.Errorf("%w: %d answers for the part at %d, the last to DC %d", ErrMigrateLoop, hops, p.Offset, dc)
 			}
-			if err := r.loc.migrate(rpc.Argument); err != nil {
+			if err := r.loc.migrate(dc); err != nil {
 				return nil, err
 			}
 			// A file moves once; hops beyond that back off, in case
@@ -475,16 +476,17 @@ func (r *reader) fetch(ctx context.Context, p part) ([]byte, error) {
 			}
 			continue
 		}
-		if tgerr.Is(err, "FILE_REFERENCE_EXPIRED", "FILE_REFERENCE_INVALID") {
+		class := tgerrclass.Of(err)
+		if class == tgerrclass.FileReference {
 			if rerr := r.loc.refresh(ctx, r.s.resolver, f); rerr != nil {
 				return nil, rerr
 			}
 			continue
 		}
-		if _, ok := tgerr.AsFloodWait(err); ok {
+		if class == tgerrclass.FloodWait {
 			return nil, classify(err) // longer than the budget the client waits out
 		}
-		if tgerr.Is(err, "OFFSET_INVALID", "LIMIT_INVALID", "FILE_ID_INVALID", "LOCATION_INVALID") {
+		if class == tgerrclass.BadRequest {
 			return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
 		}
 		failures++

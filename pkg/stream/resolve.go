@@ -10,6 +10,8 @@ import (
 
 	"github.com/gotd/td/tg"
 	"github.com/gotd/td/tgerr"
+
+	"github.com/filetolink/filetolink/pkg/tgerrclass"
 )
 
 // resolver turns a message id into a File: the channel through
@@ -87,7 +89,7 @@ func (r *resolver) fetch(ctx context.Context, id int, ladder []int) (*File, erro
 		ids = append(ids, &tg.InputMessageID{ID: l})
 	}
 	res, err := api.ChannelsGetMessages(ctx, &tg.ChannelsGetMessagesRequest{Channel: channel, ID: ids})
-	if tgerr.Is(err, "CHANNEL_INVALID", "CHANNEL_PRIVATE") {
+	if tgerrclass.Of(err).Channel() {
 		r.channelMu.Lock()
 		r.channel = nil // the access hash may have changed: ask again next time
 		r.channelMu.Unlock()
@@ -169,13 +171,13 @@ func classify(err error) error {
 		errors.Is(err, ErrChannelUnreachable) || errors.Is(err, ErrMessageNotFound) || errors.Is(err, ErrNoMedia) {
 		return err
 	}
-	if d, ok := tgerr.AsFloodWait(err); ok {
+	switch class := tgerrclass.Of(err); {
+	case class == tgerrclass.FloodWait:
+		d, _ := tgerr.AsFloodWait(err)
 		return fmt.Errorf("%w", &FloodWaitError{Wait: d})
-	}
-	if tgerr.Is(err, "CHANNEL_INVALID", "CHANNEL_PRIVATE", "CHAT_ADMIN_REQUIRED", "CHANNEL_PUBLIC_GROUP_NA", "PEER_ID_INVALID") {
+	case class.Channel():
 		return fmt.Errorf("%w: %w", ErrChannelUnreachable, err)
-	}
-	if tgerr.Is(err, "MSG_ID_INVALID", "MESSAGE_IDS_EMPTY") {
+	case class == tgerrclass.MessageMissing:
 		return fmt.Errorf("%w: %w", ErrMessageNotFound, err)
 	}
 	return fmt.Errorf("%w: %w", ErrUnavailable, err)

@@ -40,8 +40,11 @@ type Options struct {
 	// session, logged in at every start.
 	Sessions *sessions.Pool
 
-	// ConnsPerDC is the size of each per-DC download pool (default 8).
+	// ConnsPerDC is how many connections download from one DC (default 8).
 	ConnsPerDC int
+	// InFlightPerConn is how many upload.getFile calls each of them
+	// carries at once (default DefaultInFlightPerConn).
+	InFlightPerConn int
 	// RPCTimeout bounds every call (default 15s).
 	RPCTimeout time.Duration
 	// FloodWaitBudget: longer FLOOD_WAITs are returned to the caller (default 5s).
@@ -66,6 +69,9 @@ func (o *Options) setDefaults() {
 	}
 	if o.ConnsPerDC <= 0 {
 		o.ConnsPerDC = 8
+	}
+	if o.InFlightPerConn <= 0 {
+		o.InFlightPerConn = DefaultInFlightPerConn
 	}
 	if o.RPCTimeout <= 0 {
 		o.RPCTimeout = DefaultRPCTimeout

@@ -2,77 +2,22 @@ package tgclient
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/gotd/td/tg"
 )
 
-// With a session pool, a download pool for another DC is a gotd client of
-// its own whose home is that DC, its key kept in the stored session. gotd's
-// client.DC cannot do this: it keeps other-DC keys in memory only (its
-// per-DC sessions map is unexported, and session.Storage holds the primary
-// DC alone), so every new process would export the authorization again
-// (auth.exportAuthorization, which flood-waits when repeated). A client
-// whose home is DC 4, restored from a stored DC-4 key, needs no export:
-// one export per DC per stored session, for its whole life.
-func (r *run) createDCClient(dc int, p *pool) error {
-	ctx, cancel := context.WithCancel(r.ctx)
-	had := r.blob.hasDC(dc)
-	storage := r.blob.storage(dc)
-	if !had {
-		storage = r.blob.storagePending(dc)
-	}
-	cl := r.c.newGotd(r, dc, storage, nil)
-	ready := make(chan error, 1)
-	var inv tg.Invoker
-	r.wg.Add(1)
-	go func() {
-		// Owned by the run: cancel (closePools, dropPool, the run's end)
-		// stops it and loop waits on r.wg.
-		defer r.wg.Done()
-		err := cl.Run(ctx, func(ctx context.Context) error {
-			if !had {
-				if err := r.transfer(ctx, cl, dc); err != nil {
-					return err // its key stays unstored
-				}
-				r.blob.commitDC(dc)
-			}
-			pl, err := cl.Pool(int64(r.opts.ConnsPerDC))
-			if err != nil {
-				return err
-			}
-			defer pl.Close()
-			inv = pl
-			ready <- nil
-			<-ctx.Done()
-			return ctx.Err()
-		})
-		if err == nil {
-			err = errors.New("client stopped")
-		}
-		select {
-		case ready <- err:
-		default:
-		}
-	}()
-	t := time.NewTimer(2 * r.opts.RPCTimeout)
-	defer t.Stop()
-	select {
-	case err := <-ready:
-		if err != nil {
-			cancel()
-			return err
-		}
-	case <-t.C:
-		cancel()
-		return fmt.Errorf("%w: DC %d did not connect within %s", ErrNotConnected, dc, 2*r.opts.RPCTimeout)
-	}
-	p.close = cancel
-	p.inv = r.linked(r.policies(inv, dc))
-	return nil
-}
+// With a session pool, a download connection to another DC is a gotd
+// client of its own whose home is that DC, its key kept in the stored
+// session (lanes.go). gotd's client.DC cannot do this: it keeps other-DC
+// keys in memory only (its per-DC sessions map is unexported, and
+// session.Storage holds the primary DC alone), so every new process would
+// export the authorization again (auth.exportAuthorization, which
+// flood-waits when repeated). A client whose home is DC 4, restored from a
+// stored DC-4 key, needs no export: one export per DC per stored session,
+// for its whole life. Without a session pool the export is made once per
+// process and DC, and every connection to that DC shares the key.
 
 // transfer authorizes dc's key with the home key
 // (auth.exportAuthorization, auth.importAuthorization).

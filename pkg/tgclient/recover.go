@@ -9,12 +9,9 @@ import (
 	"github.com/gotd/td/bin"
 	"github.com/gotd/td/session"
 	"github.com/gotd/td/tgerr"
-)
 
-// rejectedKey: Telegram will not take calls on this auth key any more.
-func rejectedKey(err error) bool {
-	return tgerr.Is(err, "AUTH_KEY_UNREGISTERED", "AUTH_KEY_DUPLICATED", "AUTH_KEY_INVALID", "SESSION_REVOKED", "SESSION_EXPIRED")
-}
+	"github.com/filetolink/filetolink/pkg/tgerrclass"
+)
 
 // recoverEvery bounds how often one key (the home key, or one DC's) is
 // recovered: a key rejected again right after it was replaced is an error
@@ -62,7 +59,7 @@ func (ci *clientInvoker) Invoke(ctx context.Context, input bin.Encoder, output b
 		}
 		err = inv.Invoke(ctx, input, output)
 		lost := errors.Is(err, ErrLeaseNotHeld)
-		rejected := rejectedKey(err)
+		rejected := tgerrclass.Of(err).KeyDead()
 		if rejected {
 			c.noteAuthError(err)
 		}
@@ -114,7 +111,7 @@ func (c *Client) recoverKey(ctx context.Context, r *run, key, gen int, lost bool
 		r.dropPool(key)
 		return true, nil
 	}
-	if r.lease != nil || tgerr.Is(cause, "AUTH_KEY_DUPLICATED") {
+	if r.lease != nil || tgerrclass.Of(cause) == tgerrclass.KeyDuplicated {
 		c.opts.Logger.Warn("telegram rejected the session key; replacing it", "err", cause)
 		c.discard(r, true)
 		return true, nil

@@ -14,6 +14,7 @@ import (
 	"github.com/gotd/td/tgerr"
 
 	"github.com/filetolink/filetolink/pkg/sessions"
+	"github.com/filetolink/filetolink/pkg/tgerrclass"
 )
 
 // retryDelay is how long a failed login is reported before a new attempt.
@@ -103,7 +104,7 @@ func (r *run) loop(ctx context.Context, c *Client) {
 	})
 	r.closePools()
 	r.wg.Wait()
-	if rejectedKey(err) {
+	if tgerrclass.Of(err).KeyDead() {
 		r.rejected.Store(true)
 	}
 	r.endLease(loggedIn)
@@ -133,7 +134,7 @@ func (r *run) fail(err error) {
 	var unavailable *sessions.UnavailableError
 	switch {
 	case errors.As(err, &unavailable):
-	case tgerr.Is(err, "ACCESS_TOKEN_INVALID", "API_ID_INVALID", "API_ID_PUBLISHED_FLOOD", "ACCESS_TOKEN_EXPIRED"):
+	case tgerrclass.Of(err).Login():
 		err = fmt.Errorf("%w: %w", ErrLogin, err)
 	case !errors.Is(err, ErrNotConnected):
 		err = fmt.Errorf("%w: %w", ErrNotConnected, err)
@@ -209,7 +210,7 @@ func (r *run) login(ctx context.Context) error {
 		r.c.noteAuthError(err)
 		if d, ok := tgerr.AsFloodWait(err); ok && r.opts.Sessions != nil {
 			bctx, bcancel := context.WithTimeout(context.Background(), 2*time.Second)
-			if berr := r.opts.Sessions.BlockLogins(bctx, d, "FLOOD_WAIT on auth.importBotAuthorization"); berr != nil {
+			if berr := r.opts.Sessions.BlockLogins(bctx, d, sessions.BlockFloodWait); berr != nil {
 				r.opts.Logger.Warn("login block not recorded in the session store", "err", berr)
 			}
 			bcancel()
@@ -311,32 +312,9 @@ func (r *run) pool(ctx context.Context, dc int) (tg.Invoker, error) {
 
 func (r *run) createPool(dc int, p *pool) {
 	defer close(p.ready)
-	var inv telegram.CloseInvoker
-	var err error
-	switch {
-	case dc == r.opts.DC:
-		inv, err = r.client.Pool(int64(r.opts.ConnsPerDC))
-	case r.blob != nil:
-		// A client of that DC with its own stored key (see dcclient.go).
-		err = r.createDCClient(dc, p)
-	default:
-		ctx, cancel := context.WithTimeout(context.Background(), 2*r.opts.RPCTimeout)
-		defer cancel()
-		// client.DC runs auth.exportAuthorization / importAuthorization,
-		// which may meet FLOOD_WAIT like any call.
-		err = waitFlood(ctx, r.opts.FloodWaitBudget, func() error {
-			var e error
-			inv, e = r.client.DC(ctx, dc, int64(r.opts.ConnsPerDC))
-			return e
-		})
-	}
-	if err != nil {
+	// Connections of their own that carry several calls each (lanes.go).
+	if err := r.createLanes(dc, p); err != nil {
 		p.err = fmt.Errorf("connect to DC %d: %w", dc, err)
-		return
-	}
-	if inv != nil {
-		p.close = func() { _ = inv.Close() }
-		p.inv = r.linked(r.policies(inv, dc))
 	}
 }
 

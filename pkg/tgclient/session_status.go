@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/filetolink/filetolink/pkg/bottoken"
 	"github.com/filetolink/filetolink/pkg/sessions"
 )
 
@@ -14,7 +15,7 @@ const statusTimeout = 500 * time.Millisecond
 // SessionStatus reports the session source, the pool's figures and the
 // last auth error Telegram answered.
 func (c *Client) SessionStatus(ctx context.Context) sessions.Report {
-	rep := sessions.Report{Bot: BotID(c.opts.BotToken), Source: "memory"}
+	rep := sessions.Report{Bot: bottoken.ID(c.opts.BotToken), Source: "memory"}
 	c.mu.Lock()
 	r := c.run
 	c.mu.Unlock()

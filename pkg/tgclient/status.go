@@ -1,9 +1,6 @@
 package tgclient
 
-import (
-	"strconv"
-	"strings"
-)
+import "github.com/filetolink/filetolink/pkg/bottoken"
 
 // Status is what one bot's client did, for /healthz and the status page.
 // It holds no secret: the bot's user id is public (the digits before the
@@ -26,7 +23,7 @@ type Status struct {
 
 // Status reports the client's counters and current rates.
 func (c *Client) Status() Status {
-	s := Status{BotID: BotID(c.opts.BotToken), Connected: c.Connected(), DCs: c.rates.status()}
+	s := Status{BotID: bottoken.ID(c.opts.BotToken), Connected: c.Connected(), DCs: c.rates.status()}
 	if c.opts.Rate > 0 {
 		s.Rate = c.opts.Rate
 	}
@@ -39,15 +36,4 @@ func (c *Client) Status() Status {
 		}
 	}
 	return s
-}
-
-// BotID is the user id of a bot token ("123456:ABC" → 123456), 0 if the
-// token does not start with one.
-func BotID(token string) int64 {
-	idPart, _, ok := strings.Cut(token, ":")
-	id, err := strconv.ParseInt(idPart, 10, 64)
-	if !ok || err != nil || id <= 0 {
-		return 0
-	}
-	return id
 }

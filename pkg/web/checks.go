@@ -1,63 +1,39 @@
 package web
 
 import (
-	"crypto/sha256"
-	"crypto/subtle"
-	"math"
 	"net"
 	"net/http"
 	"net/netip"
-	"net/url"
 	"strings"
 
+	"github.com/filetolink/filetolink/pkg/links"
 	"github.com/filetolink/filetolink/pkg/stream"
 )
 
-// checkMessageID parses the {id} path segment: a positive 32-bit integer
-// in plain ASCII digits (no sign, no spaces).
+// checkMessageID parses the {id} path segment (links.ParseID): 400 for
+// anything but a positive 32-bit integer.
 func checkMessageID(s string) (int, *httpError) {
-	bad := &httpError{status: http.StatusBadRequest, reason: "invalid message id: want a positive 32-bit integer", class: "bad_id"}
-	if len(s) > 10 {
-		return 0, bad
+	id, err := links.ParseID(s)
+	if err != nil {
+		return 0, &httpError{status: http.StatusBadRequest, reason: err.Error(), class: "bad_id"}
 	}
-	n, ok := parseDigits(s)
-	if !ok || n < 1 || n > math.MaxInt32 {
-		return 0, bad
-	}
-	return int(n), nil
+	return id, nil
 }
 
-// streamSuffix is what the seed's bot appends to a code to ask for the
-// player page: /dl/{id}?code={caption}=stream.
-const streamSuffix = "=stream"
+// streamSuffix is links.StreamSuffix, for this package's tests.
+const streamSuffix = links.StreamSuffix
 
-// codeFromQuery returns the value of the first "code" parameter of a raw
-// query string. Pairs are split on '&' only, so a caption holding ';' still
-// works; '+' and %XX are decoded, and a value that does not decode is used
-// as it is (the seed's bot does not escape captions).
-func codeFromQuery(rawQuery string) string {
-	for rawQuery != "" {
-		var pair string
-		pair, rawQuery, _ = strings.Cut(rawQuery, "&")
-		key, value, _ := strings.Cut(pair, "=")
-		if k, err := url.QueryUnescape(key); err != nil || k != "code" {
-			continue
-		}
-		if v, err := url.QueryUnescape(value); err == nil {
-			return v
-		}
-		return value
-	}
-	return ""
-}
+// codeFromQuery is links.CodeFromQuery.
+func codeFromQuery(rawQuery string) string { return links.CodeFromQuery(rawQuery) }
 
-// checkCode reports whether code unlocks f: it equals the caption. Both are
-// hashed first so that the comparison takes the same time whatever their
-// contents and lengths.
+// checkCode reports whether code unlocks f (links.Check): nil or 403.
 func checkCode(f *stream.File, code string) *httpError {
-	got := sha256.Sum256([]byte(code))
-	want := sha256.Sum256([]byte(f.Caption))
-	if code == "" || f.Caption == "" || subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
+	return checkGrant(f, links.Code(code))
+}
+
+// checkGrant reports whether g unlocks f: nil or 403.
+func checkGrant(f *stream.File, g links.Grant) *httpError {
+	if links.Check(g, f.Caption) != nil {
 		return errWrongCode
 	}
 	return nil

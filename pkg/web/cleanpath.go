@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"path"
 	"strings"
+
+	"github.com/filetolink/filetolink/pkg/httpresponse"
 )
 
 // withCleanPaths answers a request for a path that is not in canonical
@@ -28,9 +30,7 @@ func withCleanPaths(next http.Handler) http.Handler {
 		u := url.URL{Path: clean, RawQuery: r.URL.RawQuery}
 		h := w.Header()
 		h.Set("Location", u.String())
-		h.Set("Cache-Control", "no-store")
-		h.Set("Content-Type", "text/plain; charset=utf-8")
-		h.Set("X-Content-Type-Options", "nosniff")
+		httpresponse.SetText(h)
 		const body = "this address has a canonical form: see Location\n"
 		writeBody(w, r, http.StatusTemporaryRedirect, []byte(body)) // 307 keeps the method, as ServeMux does
 	})

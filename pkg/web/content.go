@@ -326,6 +326,16 @@ func (g *gate) commit() {
 	g.ResponseWriter.WriteHeader(g.status)
 }
 
+// complete reports whether the whole body announced by Content-Length went
+// out (a HEAD's: none is due).
+func (g *gate) complete() bool {
+	if g.head {
+		return g.committed
+	}
+	n, err := strconv.ParseInt(g.Header().Get("Content-Length"), 10, 64)
+	return err == nil && g.written == n
+}
+
 func (g *gate) Unwrap() http.ResponseWriter { return g.ResponseWriter }
 
 // fileHeaders describe a file's bytes; an answer that is not those bytes

@@ -1,20 +1,14 @@
 package web
 
 import (
-	"context"
 	"fmt"
 	"net/http"
-	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/filetolink/filetolink/pkg/links"
 	"github.com/filetolink/filetolink/pkg/stream"
 )
-
-// streamWait is how long a download waits for a free stream slot before
-// it is turned away with 503.
-const streamWait = 250 * time.Millisecond
 
 // handleErrors adapts a handler that returns its failure instead of
 // writing it: the one place such handlers' errors are written.
@@ -30,53 +24,53 @@ func handleErrors(h func(http.ResponseWriter, *http.Request) *httpError) http.Ha
 // 416), or the player page for ?code=C=stream.
 func (s *server) serveDownload(w http.ResponseWriter, r *http.Request) *httpError {
 	setCORS(w.Header())
-	id, code, herr := s.checkLink(r)
+	id, g, herr := s.checkLink(r)
 	if herr != nil {
 		return herr
 	}
-	if c, ok := strings.CutSuffix(code, streamSuffix); ok && c != "" {
-		redirect(w, r, playerPath(id, c))
+	if player, ok := g.CutStream(); ok {
+		redirect(w, r, links.Player("", id, player))
 		return nil
 	}
-	f, herr := s.resolve(r, id, code)
+	f, herr := s.resolve(r, id, g)
 	if herr != nil {
 		return herr
 	}
-	return s.sendFile(w, r, f, code)
+	return s.sendFile(w, r, f, g)
 }
 
 // checkRequest is checkLink for handlers that write their own errors.
-func (s *server) checkRequest(w http.ResponseWriter, r *http.Request) (id int, code string, ok bool) {
-	id, code, herr := s.checkLink(r)
+func (s *server) checkRequest(w http.ResponseWriter, r *http.Request) (id int, g links.Grant, ok bool) {
+	id, g, herr := s.checkLink(r)
 	if herr != nil {
 		writeError(w, r, herr)
-		return 0, "", false
+		return 0, links.Grant{}, false
 	}
-	return id, code, true
+	return id, g, true
 }
 
 // checkLink runs the checks that need no Telegram call: the id (400),
 // this client's failed codes for this message (429) and the presence of a
 // code (401).
-func (s *server) checkLink(r *http.Request) (id int, code string, herr *httpError) {
+func (s *server) checkLink(r *http.Request) (id int, g links.Grant, herr *httpError) {
 	id, herr = checkMessageID(r.PathValue("id"))
 	if herr != nil {
-		return 0, "", herr
+		return 0, links.Grant{}, herr
 	}
 	client := clientKey(r, s.ipHeader)
 	if s.limiter != nil {
 		if wait, blocked := s.limiter.linkBlocked(client, id); blocked {
-			return 0, "", rateLimited(wait)
+			return 0, links.Grant{}, rateLimited(wait)
 		}
 	}
-	code = codeFromQuery(r.URL.RawQuery)
-	if code == "" || code == streamSuffix {
+	g, err := links.FromQuery(r.URL.RawQuery)
+	if err != nil {
 		if s.limiter != nil {
 			s.limiter.wrongCode(client, id)
 		}
-		return 0, "", errMissingCode
+		return 0, links.Grant{}, errMissingCode
 	}
-	return id, code, nil
+	return id, g, nil
 }
 
 func rateLimited(wait time.Duration) *httpError {
@@ -94,16 +88,16 @@ type cachedFiles interface {
 	Cached(id int) (*stream.File, bool)
 }
 
-// resolve finds message id and checks that code unlocks it: 404 for no
+// resolve finds message id and checks that g unlocks it: 404 for no
 // message or media, 403 for a wrong code, 400 for media this layer cannot
 // serve, 503/504 when Telegram cannot answer. A client over its budget of
 // failures (429) is served only a cached message with the right code.
-func (s *server) resolve(r *http.Request, id int, code string) (*stream.File, *httpError) {
+func (s *server) resolve(r *http.Request, id int, g links.Grant) (*stream.File, *httpError) {
 	client := clientKey(r, s.ipHeader)
 	if s.limiter != nil {
 		if wait, blocked := s.limiter.clientBlocked(client); blocked {
 			if c, ok := s.files.(cachedFiles); ok {
-				if f, ok := c.Cached(id); ok && checkCode(f, code) == nil && checkMedia(f) == nil {
+				if f, ok := c.Cached(id); ok && checkGrant(f, g) == nil && checkMedia(f) == nil {
 					return f, nil
 				}
 			}
@@ -122,7 +116,7 @@ func (s *server) resolve(r *http.Request, id int, code string) (*stream.File, *h
 		}
 		return nil, herr
 	}
-	if herr := checkCode(f, code); herr != nil {
+	if herr := checkGrant(f, g); herr != nil {
 		if s.limiter != nil {
 			s.limiter.wrongCode(client, id)
 		}
@@ -136,7 +130,7 @@ func (s *server) resolve(r *http.Request, id int, code string) (*stream.File, *h
 
 // sendFile serves f's bytes with http.ServeContent as planned by
 // planRanges (see content.go for why the plan, the body and the gate).
-func (s *server) sendFile(w http.ResponseWriter, r *http.Request, f *stream.File, code string) *httpError {
+func (s *server) sendFile(w http.ResponseWriter, r *http.Request, f *stream.File, grant links.Grant) *httpError {
 	ctype := contentType(f)
 	h := w.Header()
 	h.Set("Content-Type", ctype) // set, so ServeContent never sniffs (a Read)
@@ -160,9 +154,9 @@ func (s *server) sendFile(w http.ResponseWriter, r *http.Request, f *stream.File
 	if r.Method == http.MethodHead {
 		files = nil // HEAD never reads a byte
 	} else {
-		release, ok := s.acquireStream(r.Context())
-		if !ok {
-			return &httpError{status: http.StatusServiceUnavailable, reason: "too many downloads at once; retry shortly", retryAfter: retryBusy, class: "streams_full"}
+		release, herr := s.slots.acquire(r.Context(), clientKey(r, s.ipHeader))
+		if herr != nil {
+			return herr
 		}
 		defer release()
 	}
@@ -177,7 +171,7 @@ func (s *server) sendFile(w http.ResponseWriter, r *http.Request, f *stream.File
 	case g.status == http.StatusRequestedRangeNotSatisfiable && !g.committed:
 		return errRangeNotSatisfiable(f.Size) // not ServeContent's "invalid range: failed to overlap"
 	case plan.isRefused():
-		return s.refuseWhole(w, r, f, code)
+		return s.refuseWhole(w, r, f, grant)
 	case !g.committed && err != nil && delivered == 0:
 		return statusForError(r.Context(), err)
 	case !g.committed:
@@ -188,20 +182,25 @@ func (s *server) sendFile(w http.ResponseWriter, r *http.Request, f *stream.File
 		// transport error, never silently missing bytes.
 		info := infoFrom(r.Context())
 		info.class, info.err = "body_broken", err
-	case r.Context().Err() != nil:
+	case r.Context().Err() != nil && !g.complete():
+		// A client that leaves once it has every byte is not gone early.
 		infoFrom(r.Context()).class = "client_gone"
 	}
 	return nil
 }
 
 // refuseWhole answers a request for the whole of a file larger than the
-// response cap: a browser navigation goes to the player page, whose
-// Download button fetches ranges; any other client gets 413 saying how.
-func (s *server) refuseWhole(w http.ResponseWriter, r *http.Request, f *stream.File, code string) *httpError {
+// response cap: a browser navigation (not the save form) goes to the player
+// page, whose Download button fetches ranges; any other client goes to the
+// Worker (see cap.go), or without one gets 413 saying how.
+func (s *server) refuseWhole(w http.ResponseWriter, r *http.Request, f *stream.File, g links.Grant) *httpError {
 	w.Header().Del("Content-Length")
-	if isNavigation(r) {
+	if isNavigation(r) && !isSave(r) {
 		infoFrom(r.Context()).class = "over_cap_redirect"
-		redirect(w, r, playerPath(f.MessageID, code))
+		redirect(w, r, links.Player("", f.MessageID, g))
+		return nil
+	}
+	if s.toWorker(w, r) {
 		return nil
 	}
 	maxBytes := s.profile.MaxResponseBytes
@@ -218,11 +217,6 @@ func isNavigation(r *http.Request) bool {
 	return r.Header.Get("Sec-Fetch-Mode") == "navigate" || strings.Contains(r.Header.Get("Accept"), "text/html")
 }
 
-// playerPath is the relative link to the player page of message id.
-func playerPath(id int, code string) string {
-	return "/stream/" + strconv.Itoa(id) + "?code=" + url.QueryEscape(code)
-}
-
 // redirect sends 303 See Other to a relative location, with a one-line
 // text/plain body.
 func redirect(w http.ResponseWriter, r *http.Request, location string) {
@@ -235,24 +229,4 @@ func redirect(w http.ResponseWriter, r *http.Request, location string) {
 	h.Set("Referrer-Policy", "no-referrer")
 	const body = "see the player page\n"
 	writeBody(w, r, http.StatusSeeOther, []byte(body))
-}
-
-// acquireStream takes one of MaxStreams slots, waiting at most streamWait.
-func (s *server) acquireStream(ctx context.Context) (release func(), ok bool) {
-	release = func() { <-s.streams }
-	select {
-	case s.streams <- struct{}{}:
-		return release, true
-	default:
-	}
-	t := time.NewTimer(streamWait)
-	defer t.Stop()
-	select {
-	case s.streams <- struct{}{}:
-		return release, true
-	case <-t.C:
-		return nil, false
-	case <-ctx.Done():
-		return nil, false
-	}
 }

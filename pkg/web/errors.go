@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/filetolink/filetolink/pkg/httpresponse"
 	"github.com/filetolink/filetolink/pkg/stream"
 	"github.com/filetolink/filetolink/templates"
 )
@@ -147,13 +148,11 @@ func writeError(w http.ResponseWriter, r *http.Request, e *httpError) {
 	if e.contentRange != "" {
 		h.Set("Content-Range", e.contentRange)
 	}
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Cache-Control", "no-store")
+	httpresponse.SetText(h)
 	if e.retryAfter > 0 {
 		h.Set("Retry-After", retrySeconds(e.retryAfter))
 	}
 	body := []byte(e.reason + "\n")
-	h.Set("Content-Type", "text/plain; charset=utf-8")
 	if page, ok := errorPage(r, e); ok {
 		body = page
 		setPageHeaders(h, "")

@@ -2,55 +2,37 @@ package web
 
 import (
 	"net/http"
-	"net/url"
-	"strconv"
 	"strings"
 
+	"github.com/filetolink/filetolink/pkg/links"
 	"github.com/filetolink/filetolink/pkg/stream"
 )
 
-// The links of one log-channel message: the grammar of the routes this
-// package serves, decided here only. base is "scheme://host" ("" gives
-// relative links); code is the message caption, query-escaped.
+// The links of one log-channel message, as package links makes them (it
+// owns their grammar). base is "scheme://host" ("" gives relative links);
+// code is the message caption.
 
 // DownloadURL is the file: base/dl/{id}?code={code}.
 func DownloadURL(base string, id int, code string) string {
-	return base + "/dl/" + strconv.Itoa(id) + "?code=" + url.QueryEscape(code)
+	return links.Download(base, id, links.Code(code))
 }
 
 // StreamURL is the seed bot's stream link, base/dl/{id}?code={code}=stream,
 // which redirects to the player.
 func StreamURL(base string, id int, code string) string {
-	return DownloadURL(base, id, code) + streamSuffix
+	return links.Stream(base, id, links.Code(code))
 }
 
 // PlayerURL is the player page: base/stream/{id}?code={code}.
 func PlayerURL(base string, id int, code string) string {
-	return base + "/stream/" + strconv.Itoa(id) + "?code=" + url.QueryEscape(code)
+	return links.Player(base, id, links.Code(code))
 }
 
-// ParseLink reads the message id and code of a link this package made (any
-// of the three forms, any base). ok is false for anything else.
+// ParseLink reads the message id and code of a caption link (any of the
+// three forms, any base). ok is false for anything else.
 func ParseLink(link string) (id int, code string, ok bool) {
-	u, err := url.Parse(link)
-	if err != nil {
-		return 0, "", false
-	}
-	rest, isDL := strings.CutPrefix(u.EscapedPath(), "/dl/")
-	if !isDL {
-		if rest, ok = strings.CutPrefix(u.EscapedPath(), "/stream/"); !ok {
-			return 0, "", false
-		}
-	}
-	id, herr := checkMessageID(rest)
-	if herr != nil {
-		return 0, "", false
-	}
-	code = codeFromQuery(u.RawQuery)
-	if isDL {
-		code = strings.TrimSuffix(code, streamSuffix)
-	}
-	return id, code, code != ""
+	id, g, ok := links.Parse(link)
+	return id, g.Code, ok
 }
 
 // BaseURL is configured (a PUBLIC_BASE_URL or the platform's) when it is

@@ -3,11 +3,12 @@ package web
 import (
 	"context"
 	"errors"
-	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
-	"runtime/debug"
 	"time"
+
+	"github.com/filetolink/filetolink/pkg/httpresponse"
 )
 
 // requestInfo is what handlers tell the log line about their request.
@@ -118,8 +119,7 @@ func (s *server) withRecover(h http.Handler) http.Handler {
 			if err, ok := v.(error); ok && errors.Is(err, http.ErrAbortHandler) {
 				panic(v)
 			}
-			s.log.Error("panic serving request", "method", r.Method, "route", infoFrom(r.Context()).route,
-				"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			httpresponse.LogPanic(s.log, r, v, "route", infoFrom(r.Context()).route)
 			if rec.status != 0 {
 				// Part of the answer is out: only cutting it off is honest.
 				panic(http.ErrAbortHandler)
@@ -140,5 +140,90 @@ func withTimeout(h http.Handler, d time.Duration) http.Handler {
 		ctx, cancel := context.WithTimeout(r.Context(), d)
 		defer cancel()
 		h.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// bodyReadTimeout bounds reading a request body (the webhook's update is
+// a few KiB).
+const bodyReadTimeout = 10 * time.Second
+
+// errBodyOnRead answers a GET, HEAD or OPTIONS that announces a body.
+var errBodyOnRead = &httpError{status: http.StatusBadRequest, reason: "a GET, HEAD or OPTIONS request has no body", class: "body_on_read"}
+
+// withBodyRules keeps a request from holding its connection (and, on /dl,
+// a stream slot) by announcing a body it never sends:
+//
+//   - GET, HEAD and OPTIONS with a body (a Content-Length other than 0, or
+//     chunked) get 400 and the connection is closed without waiting for the
+//     body. RFC 9110 gives such a body no meaning; rejecting it, rather than
+//     ignoring it, is the only way not to read it, since the unread bytes
+//     would otherwise be taken for the next request on the connection.
+//   - Any other body must arrive within bodyReadTimeout; once it has been
+//     read to its end the deadline is lifted (a deadline left on the
+//     connection would cancel the request when it passed).
+//
+// A writer without read deadlines (serverless adapters) is left as it is:
+// those platforms read the body before the handler runs.
+func withBodyRules(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength == 0 {
+			h.ServeHTTP(w, r)
+			return
+		}
+		rc := http.NewResponseController(w)
+		switch r.Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions:
+			w.Header().Set("Connection", "close")
+			// net/http reads an unread body before it reuses or closes
+			// the connection: a deadline in the past ends that read.
+			_ = rc.SetReadDeadline(time.Unix(1, 0))
+			writeError(w, r, errBodyOnRead)
+			return
+		}
+		if rc.SetReadDeadline(time.Now().Add(bodyReadTimeout)) == nil {
+			r.Body = &deadlineBody{ReadCloser: r.Body, rc: rc}
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// deadlineBody lifts the connection's read deadline once the body is read.
+type deadlineBody struct {
+	io.ReadCloser
+	rc   *http.ResponseController
+	done bool
+}
+
+func (b *deadlineBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err == io.EOF && !b.done {
+		b.done = true
+		_ = b.rc.SetReadDeadline(time.Time{})
+	}
+	return n, err
+}
+
+// withWebhookLimit counts the webhook's 401s (a wrong or missing secret
+// token) per client address, with the budget of wrong codes; at the limit
+// the address gets 429 before its secret is looked at, until the window
+// ends, so the answer tells a guesser nothing more. Telegram sends the
+// right secret: only guessers and a webhook set with an old secret get
+// there.
+func (s *server) withWebhookLimit(h http.Handler) http.Handler {
+	if s.webhookFailures == nil {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		client := clientKey(r, s.ipHeader)
+		if wait, blocked := s.webhookFailures.blocked(client); blocked {
+			writeError(w, r, &httpError{status: http.StatusTooManyRequests, reason: "too many wrong webhook secrets from your address; retry later",
+				retryAfter: wait, class: "rate_limited"})
+			return
+		}
+		rec := &recorder{ResponseWriter: w}
+		h.ServeHTTP(rec, r)
+		if rec.status == http.StatusUnauthorized {
+			s.webhookFailures.fail(client)
+		}
 	})
 }

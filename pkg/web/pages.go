@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/filetolink/filetolink/pkg/links"
 	"github.com/filetolink/filetolink/pkg/sessions"
 	"github.com/filetolink/filetolink/pkg/stream"
 	"github.com/filetolink/filetolink/templates"
@@ -40,6 +41,7 @@ func (s *server) serveIndex(w http.ResponseWriter, r *http.Request) {
 		Hint:             health.Hint,
 		Broken:           health.Broken,
 		MaxResponseBytes: s.profile.MaxResponseBytes,
+		WorkerBaseURL:    s.worker,
 		Bots:             s.bots(),
 		Samples:          s.samples,
 		Sessions:         sessionsCard(s.sessionReports(r)),
@@ -112,22 +114,26 @@ func (s *server) serveHealth(w http.ResponseWriter, r *http.Request) {
 // servePlayer answers /stream/{id}?code=C with the player page, after the
 // same checks as /dl.
 func (s *server) servePlayer(w http.ResponseWriter, r *http.Request) {
-	id, code, ok := s.checkRequest(w, r)
+	id, g, ok := s.checkRequest(w, r)
 	if !ok {
 		return
 	}
-	f, herr := s.resolve(r, id, code)
+	f, herr := s.resolve(r, id, g)
 	if herr != nil {
 		writeError(w, r, herr)
 		return
 	}
 	base := s.baseURL(r)
-	s.render(w, r, "player.html", base, playerData(f, code, base, s.profile.MaxResponseBytes))
+	p := playerData(f, g, base, s.profile.MaxResponseBytes)
+	if whole := s.wholeBase(f, base); whole != base {
+		p.LinkURL, p.SaveURL, p.ViaWorker = links.Download(whole, f.MessageID, g), links.Save(whole, f.MessageID, g), true
+	}
+	s.render(w, r, "player.html", base, p)
 }
 
 // playerData is what the player page shows of f; links start with base
-// ("" for relative links) and carry code.
-func playerData(f *stream.File, code, base string, maxBytes int64) templates.Player {
+// ("" for relative links) and carry g.
+func playerData(f *stream.File, g links.Grant, base string, maxBytes int64) templates.Player {
 	var resolution, duration string
 	if f.Width > 0 && f.Height > 0 {
 		resolution = strconv.Itoa(f.Width) + "×" + strconv.Itoa(f.Height)
@@ -135,7 +141,8 @@ func playerData(f *stream.File, code, base string, maxBytes int64) templates.Pla
 	if f.Duration > 0 {
 		duration = templates.FormatDuration(f.Duration)
 	}
-	return templates.Player{
+	dl := links.Download(base, f.MessageID, g)
+	p := templates.Player{
 		Name:             fileName(f),
 		Resolution:       resolution,
 		Duration:         duration,
@@ -143,10 +150,17 @@ func playerData(f *stream.File, code, base string, maxBytes int64) templates.Pla
 		SizeText:         templates.FormatBytes(f.Size),
 		MIMEType:         contentType(f),
 		Media:            mediaFor(f),
-		DownloadURL:      DownloadURL(base, f.MessageID, code),
-		StreamURL:        PlayerURL(base, f.MessageID, code),
+		DownloadURL:      dl,
+		LinkURL:          dl,
+		SaveURL:          dl,
+		StreamURL:        links.Player(base, f.MessageID, g),
 		MaxResponseBytes: maxBytes,
 	}
+	if p.Sliced() {
+		// Only a plain link over the cap is redirected to this page.
+		p.SaveURL = links.Save(base, f.MessageID, g)
+	}
+	return p
 }
 
 // render executes page into a buffer (a template error then is a clean

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/filetolink/filetolink/pkg/links"
 	"github.com/filetolink/filetolink/pkg/stream"
 	"github.com/filetolink/filetolink/templates"
 )
@@ -86,16 +87,17 @@ func TestIndexAndHealth(t *testing.T) {
 
 func TestPlayerData(t *testing.T) {
 	f := stream.NewFile(stream.File{MessageID: 42, Name: "clip.mp4", MIMEType: "video/mp4", Size: 12_900_000}, nil)
-	got := playerData(f, "a b&c", "https://files.example", 4*mib)
+	got := playerData(f, links.Code("a b&c"), "https://files.example", 4*mib)
 	want := templates.Player{
 		Name: "clip.mp4", Size: 12_900_000, SizeText: "12.3 MiB", MIMEType: "video/mp4", Media: "video",
 		DownloadURL: "https://files.example/dl/42?code=a+b%26c", StreamURL: "https://files.example/stream/42?code=a+b%26c",
+		LinkURL: "https://files.example/dl/42?code=a+b%26c", SaveURL: "https://files.example/dl/42?code=a+b%26c&dl=1",
 		MaxResponseBytes: 4 * mib,
 	}
 	if got != want {
 		t.Errorf("playerData\n got %+v\nwant %+v", got, want)
 	}
-	if rel := playerData(f, "x", "", 0); rel.DownloadURL != "/dl/42?code=x" {
+	if rel := playerData(f, links.Code("x"), "", 0); rel.DownloadURL != "/dl/42?code=x" {
 		t.Errorf("relative DownloadURL %q", rel.DownloadURL)
 	}
 }

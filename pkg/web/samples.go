@@ -1,9 +1,7 @@
 package web
 
 import (
-	"net/url"
-	"strconv"
-
+	"github.com/filetolink/filetolink/pkg/links"
 	"github.com/filetolink/filetolink/templates"
 )
 
@@ -24,8 +22,8 @@ func samplesFor(in []Sample) []templates.Sample {
 			Kind:         s.Kind,
 			Name:         cleanName(s.Name),
 			Size:         templates.FormatBytes(s.Size),
-			StreamPath:   playerPath(s.MessageID, s.Code),
-			DownloadPath: "/dl/" + strconv.Itoa(s.MessageID) + "?code=" + url.QueryEscape(s.Code),
+			StreamPath:   links.Player("", s.MessageID, links.Code(s.Code)),
+			DownloadPath: links.Download("", s.MessageID, links.Code(s.Code)),
 		}
 	}
 	return out

@@ -28,11 +28,17 @@ type Options struct {
 	// PublicBaseURL is the configured or platform base URL, such as
 	// "https://files.example.com"; "" derives it from each request.
 	PublicBaseURL string
-	// MaxStreams bounds the /dl bodies sent at once; excess requests get
-	// 503 with Retry-After. 0 means 100.
+	// WorkerBaseURL is the Cloudflare Worker in front (WORKER_BASE_URL),
+	// such as "https://files.example.workers.dev"; "" if none. On a capped
+	// deployment, files over the cap are linked and redirected there.
+	WorkerBaseURL string
+	// MaxStreams bounds the /dl bodies sent at once, and one client
+	// address to an eighth of them (at least 2); excess requests get 503
+	// with Retry-After. 0 means 100.
 	MaxStreams int
 	// CodeFailuresPerMinute is how many missing or wrong codes one client
-	// IP may send per minute before it gets 429. 0 means 30; a negative
+	// IP may send per minute before it gets 429; also how many wrong
+	// webhook secrets (401s on /telegram). 0 means 30; a negative
 	// value turns the limit off.
 	CodeFailuresPerMinute int
 	// ClientIPHeader names the header in which the platform's proxy puts
@@ -67,16 +73,19 @@ type server struct {
 	files         Files
 	profile       platform.Profile
 	publicBaseURL string // configured base URL without a trailing slash, or ""
-	streams       chan struct{}
+	worker        string // WorkerBaseURL without a trailing slash, or ""
+	slots         *streamSlots
 	limiter       *guessLimiter // nil: no limit
-	ipHeader      string
-	version       string
-	samples       []templates.Sample
-	log           *slog.Logger
-	static        *staticFiles
-	started       time.Time
-	botStatus     func() []BotStatus
-	sessions      func(context.Context) []sessions.Report
+	// webhookFailures counts wrong webhook secrets per client (nil: no limit).
+	webhookFailures *codeLimiter
+	ipHeader        string
+	version         string
+	samples         []templates.Sample
+	log             *slog.Logger
+	static          *staticFiles
+	started         time.Time
+	botStatus       func() []BotStatus
+	sessions        func(context.Context) []sessions.Report
 }
 
 // New returns the handler serving every route of the service.
@@ -97,7 +106,8 @@ func New(o Options) http.Handler {
 		files:         o.Files,
 		profile:       o.Profile,
 		publicBaseURL: strings.TrimRight(o.PublicBaseURL, "/"),
-		streams:       make(chan struct{}, o.MaxStreams),
+		worker:        strings.TrimRight(o.WorkerBaseURL, "/"),
+		slots:         newStreamSlots(o.MaxStreams),
 		version:       o.Version,
 		samples:       samplesFor(o.Samples),
 		log:           o.Logger,
@@ -108,6 +118,7 @@ func New(o Options) http.Handler {
 	}
 	if o.CodeFailuresPerMinute > 0 {
 		s.limiter = newGuessLimiter(o.CodeFailuresPerMinute, time.Minute, time.Now)
+		s.webhookFailures = newCodeLimiter(o.CodeFailuresPerMinute, time.Minute, time.Now)
 	}
 	s.ipHeader = http.CanonicalHeaderKey(o.ClientIPHeader)
 
@@ -118,13 +129,14 @@ func New(o Options) http.Handler {
 	mux.Handle("/dl/{id}", s.route("/dl/{id}", handleErrors(s.serveDownload)))
 	mux.Handle("/static/{path...}", s.route("/static/", s.serveStatic))
 	if o.Webhook != nil {
-		mux.Handle("/telegram", labelled("/telegram", o.Webhook))
+		mux.Handle("/telegram", labelled("/telegram", s.withWebhookLimit(o.Webhook)))
 	}
 	mux.HandleFunc("/", serveNotFound)
 
 	var h http.Handler = withCleanPaths(mux)
 	h = withTimeout(h, o.Profile.RequestTimeout)
 	h = s.withRecover(h)
+	h = withBodyRules(h)
 	h = s.withLog(h)
 	return h
 }
