@@ -137,22 +137,21 @@ type vercelOutput struct {
 	took       time.Duration
 }
 
-// buildWithVercel runs `vercel build --yes` on a scratch copy of the
-// repository and checks its output: the routes of config.json are
-// vercel.json's, and each function is a provided.al2023 bootstrap.
-func buildWithVercel(t *testing.T) *vercelOutput {
+// vercelBuild runs `vercel build --yes` with args on a scratch copy of the
+// repository, as a linked project without login (the build needs no
+// more), and returns the copy's root and how long the build took.
+func vercelBuild(t *testing.T, args ...string) (root string, took time.Duration) {
 	t.Helper()
 	vercel := vercelCLI(t)
 	repo, err := filepath.Abs("..")
 	if err != nil {
 		t.Fatal(err)
 	}
-	root := filepath.Join(t.TempDir(), "repo")
+	root = filepath.Join(t.TempDir(), "repo")
 	copyTree(t, repo, root)
 	if err := os.MkdirAll(filepath.Join(root, ".vercel"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	// A linked project without login: the build needs no more.
 	project := `{"projectId":"prj_local","orgId":"team_local","settings":{"framework":null}}`
 	if err := os.WriteFile(filepath.Join(root, ".vercel", "project.json"), []byte(project), 0o644); err != nil {
 		t.Fatal(err)
@@ -164,7 +163,7 @@ func buildWithVercel(t *testing.T) *vercelOutput {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, vercel, "build", "--yes")
+	cmd := exec.CommandContext(ctx, vercel, append([]string{"build", "--yes"}, args...)...)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(),
 		"TMPDIR="+tmp,
@@ -175,14 +174,24 @@ func buildWithVercel(t *testing.T) *vercelOutput {
 	)
 	start := time.Now()
 	out, err := cmd.CombinedOutput()
-	took := time.Since(start)
+	took = time.Since(start)
 	if err != nil {
-		t.Fatalf("vercel build failed after %v: %v\n%s", took.Round(time.Second), err, lambdarie.Tail(string(out), 8000))
+		t.Fatalf("vercel build %s failed after %v: %v\n%s", strings.Join(args, " "), took.Round(time.Second), err, lambdarie.Tail(string(out), 8000))
 	}
-	t.Logf("vercel build took %v", took.Round(time.Second))
+	t.Logf("vercel build %s took %v", strings.Join(args, " "), took.Round(time.Second))
 	if bytes.Contains(out, []byte("go: downloading go1")) || bytes.Contains(out, []byte("Downloading Go")) {
 		t.Errorf("the builder downloaded a Go toolchain instead of using %s (go.mod's toolchain line):\n%s", runtime.Version(), lambdarie.Tail(string(out), 3000))
 	}
+	return root, took
+}
+
+// buildWithVercel runs `vercel build --yes` (vercel.json, the classic
+// functions) on a scratch copy of the repository and checks its output:
+// the routes of config.json are vercel.json's, and each function is a
+// provided.al2023 bootstrap.
+func buildWithVercel(t *testing.T) *vercelOutput {
+	t.Helper()
+	root, took := vercelBuild(t)
 
 	o := &vercelOutput{bootstraps: map[string]string{}, took: took}
 	output := filepath.Join(root, ".vercel", "output")

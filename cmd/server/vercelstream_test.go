@@ -53,7 +53,7 @@ func TestVercelServerPreset(t *testing.T) {
 			first = 1000
 		}
 		if want := tgfake.ReadRange(t, content, first, content.Size()-1); resp.StatusCode/100 != 2 || !bytes.Equal(body, want) {
-			t.Errorf("GET %v: %d, %d bytes, want all %d from %d", hdr, resp.StatusCode, len(body), len(want), first)
+			t.Errorf("GET %v: %d, %d bytes (%.100q), want all %d from %d\n%s", hdr, resp.StatusCode, len(body), body, len(want), first, p.out.String())
 		}
 	}
 	resp, _ = get(t, dl, "Accept", "text/html", "Sec-Fetch-Mode", "navigate")
