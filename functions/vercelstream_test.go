@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -94,17 +95,11 @@ func TestVercelStreamingBuild(t *testing.T) {
 	if !strings.HasSuffix(bi.Path, "/cmd/server") || settings["GOOS"] != "linux" || settings["CGO_ENABLED"] != "0" {
 		t.Errorf("user-server is %s (GOOS %s, CGO_ENABLED %s), want cmd/server for linux without cgo", bi.Path, settings["GOOS"], settings["CGO_ENABLED"])
 	}
-	if settings["GOARCH"] == "amd64" && strings.Contains(os.Getenv("GOARCH")+goArch(t), "amd64") {
+	if settings["GOARCH"] == runtime.GOARCH {
 		checkUserServer(t, user)
+	} else {
+		t.Logf("user-server is for %s: not run here", settings["GOARCH"])
 	}
-}
-
-func goArch(t *testing.T) string {
-	out, err := exec.Command("go", "env", "GOARCH").Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return strings.TrimSpace(string(out))
 }
 
 // checkUserServer runs the built server as Vercel's proxy starts it (with
