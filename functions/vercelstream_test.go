@@ -134,6 +134,9 @@ func checkUserServer(t *testing.T, user string) {
 		if err == nil {
 			err = json.NewDecoder(resp.Body).Decode(&h)
 			resp.Body.Close()
+			if err != nil {
+				t.Fatalf("user-server /healthz: %v", err)
+			}
 			break
 		}
 		if time.Now().After(deadline) {
