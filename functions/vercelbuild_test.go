@@ -97,11 +97,10 @@ type vercelOutput struct {
 	took       time.Duration
 }
 
-// buildWithVercel runs the README's by-hand build, docs/recipes/vercel-build.sh
-// (`vercel build --yes` on a scratch copy of the working tree), and checks
-// its output: the routes of config.json are vercel.json's, and each
-// function is a provided.al2023 bootstrap.
-func buildWithVercel(t *testing.T) *vercelOutput {
+// vercelBuild runs the README's by-hand build, docs/recipes/vercel-build.sh
+// (`vercel build --yes ARGS` on a scratch copy of the working tree), and
+// returns the copy's root and how long the build took.
+func vercelBuild(t *testing.T, args ...string) (root string, took time.Duration) {
 	t.Helper()
 	vercel := vercelCLI(t)
 	requireTool(t, "git", "the recipe copies the files git knows (apt-get install git)")
@@ -109,7 +108,7 @@ func buildWithVercel(t *testing.T) *vercelOutput {
 	if err != nil {
 		t.Fatal(err)
 	}
-	root := filepath.Join(t.TempDir(), "repo")
+	root = filepath.Join(t.TempDir(), "repo")
 	tmp := filepath.Join(root, ".tmp") // the builder puts the bootstraps in os.tmpdir()
 	if err := os.MkdirAll(tmp, 0o755); err != nil {
 		t.Fatal(err)
@@ -117,7 +116,7 @@ func buildWithVercel(t *testing.T) *vercelOutput {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "bash", "-e", filepath.Join("docs", "recipes", "vercel-build.sh"), root)
+	cmd := exec.CommandContext(ctx, "bash", append([]string{"-e", filepath.Join("docs", "recipes", "vercel-build.sh"), root}, args...)...)
 	cmd.Dir = repo
 	cmd.Env = append(os.Environ(),
 		// The CLI vercelCLI installed: <dir>/node_modules/.bin/vercel.
@@ -130,14 +129,24 @@ func buildWithVercel(t *testing.T) *vercelOutput {
 	)
 	start := time.Now()
 	out, err := cmd.CombinedOutput()
-	took := time.Since(start)
+	took = time.Since(start)
 	if err != nil {
-		t.Fatalf("vercel build failed after %v: %v\n%s", took.Round(time.Second), err, lambdarie.Tail(string(out), 8000))
+		t.Fatalf("vercel build %s failed after %v: %v\n%s", strings.Join(args, " "), took.Round(time.Second), err, lambdarie.Tail(string(out), 8000))
 	}
-	t.Logf("vercel build took %v", took.Round(time.Second))
+	t.Logf("vercel build %s took %v", strings.Join(args, " "), took.Round(time.Second))
 	if bytes.Contains(out, []byte("go: downloading go1")) || bytes.Contains(out, []byte("Downloading Go")) {
 		t.Errorf("the builder downloaded a Go toolchain instead of using %s (go.mod's toolchain line):\n%s", runtime.Version(), lambdarie.Tail(string(out), 3000))
 	}
+	return root, took
+}
+
+// buildWithVercel runs the by-hand build (vercel.json, the classic
+// functions) and checks its output:
+// the routes of config.json are vercel.json's, and each function is a
+// provided.al2023 bootstrap.
+func buildWithVercel(t *testing.T) *vercelOutput {
+	t.Helper()
+	root, took := vercelBuild(t)
 
 	o := &vercelOutput{bootstraps: map[string]string{}, took: took}
 	output := filepath.Join(root, ".vercel", "output")

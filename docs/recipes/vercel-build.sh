@@ -6,5 +6,5 @@ cli=${VERCEL_CLI_DIR:-$HOME/.cache/filetolink/vercel-58.10.0}   # the pinned CLI
 dir=${1:-$(mktemp -d)} && mkdir -p "$dir/.vercel"
 git ls-files -z --cached --others --exclude-standard | tar --null -T - -cf - | tar -xf - -C "$dir"
 echo '{"projectId":"prj_local","orgId":"team_local","settings":{"framework":null}}' > "$dir/.vercel/project.json"
-cd "$dir" && "$cli/node_modules/.bin/vercel" build --yes   # no login needed
+cd "$dir" && "$cli/node_modules/.bin/vercel" build --yes "${@:2}"   # no login needed; after the folder, -A vercel.streaming.json builds the streaming mode
 echo "built: $dir/.vercel/output"

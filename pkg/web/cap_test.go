@@ -1,11 +1,21 @@
 package web
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"html"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/filetolink/filetolink/internal/tgfake"
 	"github.com/filetolink/filetolink/pkg/platform"
+	"github.com/filetolink/filetolink/pkg/stream"
 )
 
 const testWorker = "https://edge.example.net"
@@ -154,5 +164,70 @@ func TestStatusPageCap(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// stallingFiles are memFiles whose bodies give first bytes, then wait for
+// their context: Telegram slower than the request's deadline.
+type stallingFiles struct {
+	*memFiles
+	first int
+}
+
+func (s stallingFiles) Open(ctx context.Context, f *stream.File, first, last int64) (io.ReadCloser, error) {
+	rc, err := s.memFiles.Open(ctx, f, first, last)
+	if err != nil {
+		return nil, err
+	}
+	return &stallingReader{ctx: ctx, r: io.LimitReader(rc, int64(s.first)), c: rc}, nil
+}
+
+type stallingReader struct {
+	ctx context.Context
+	r   io.Reader
+	c   io.Closer
+}
+
+func (s *stallingReader) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if err == io.EOF {
+		<-s.ctx.Done()
+		return n, fmt.Errorf("telegram read: %w", s.ctx.Err())
+	}
+	return n, err
+}
+
+func (s *stallingReader) Close() error { return s.c.Close() }
+
+// TestStreamingDeadlineCutsTheResponse: on the streaming Vercel profile
+// (the plain server behind Vercel's proxy) a request deadline that ends a
+// download after its status cuts the connection short of Content-Length:
+// the client sees an interrupted transfer and resumes, never a short 200.
+func TestStreamingDeadlineCutsTheResponse(t *testing.T) {
+	files := newMemFiles()
+	files.add(stream.File{MessageID: 2, Caption: codeBig, Name: "big.bin", MIMEType: "application/octet-stream"}, sizeBig)
+	log := &tgfake.LogBuffer{}
+	h := New(Options{
+		Files:   stallingFiles{memFiles: files, first: 100_000},
+		Profile: platform.Profile{Name: platform.NameVercelStream, RequestTimeout: 200 * time.Millisecond},
+		Logger:  slog.New(slog.NewTextHandler(log, nil)),
+	})
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + dl(2, codeBig))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 || resp.ContentLength != sizeBig {
+		t.Fatalf("%d, Content-Length %d", resp.StatusCode, resp.ContentLength)
+	}
+	body, err := io.ReadAll(resp.Body)
+	if !errors.Is(err, io.ErrUnexpectedEOF) || len(body) >= sizeBig {
+		t.Errorf("read %d bytes, %v: want an interrupted transfer", len(body), err)
+	}
+	srv.Close() // waits for the handler, so its log line is out
+	if !strings.Contains(log.String(), "error=body_broken") {
+		t.Errorf("log does not say the body broke:\n%s", log.String())
 	}
 }

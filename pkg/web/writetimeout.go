@@ -9,8 +9,9 @@ import (
 // write (and the final flush) must complete within d, else it fails and the
 // handler's download ends, returning its Telegram streams and buffers. It
 // is for servers that write to the client's connection themselves (the
-// plain server); serverless adapters buffer or pipe the response and have
-// deadlines of their own. http.Server.WriteTimeout cannot do this: it
+// plain server, d = httpresponse.WriteIdleTimeout); the Lambda streaming
+// adapter bounds its pipe's writes the same way (httpresponse.IdleWriter).
+// http.Server.WriteTimeout cannot do this: it
 // bounds the whole response, which for a large file is hours.
 //
 // A client reading 1 byte per second never completes a write of a few KiB
