@@ -111,6 +111,9 @@ type Player struct {
 	// DownloadURL is the absolute /dl link with its code; StreamURL the /stream page.
 	DownloadURL string
 	StreamURL   string
+	// ThumbURL is the preview image (/thumb, the same code): the video's
+	// poster and the link previews' picture.
+	ThumbURL string
 	// MaxResponseBytes is the per-response cap (0: unlimited); above it the
 	// Download button assembles the file from ranges.
 	MaxResponseBytes int64

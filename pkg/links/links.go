@@ -25,6 +25,7 @@ const StreamSuffix = "=stream"
 const (
 	DownloadPrefix = "/dl/"
 	PlayerPrefix   = "/stream/"
+	ThumbPrefix    = "/thumb/"
 )
 
 // Errors of parsing and checking a link. pkg/web maps them to statuses.
@@ -171,6 +172,11 @@ func Stream(base string, id int, g Grant) string {
 // Player is the player page: base/stream/{id}?code={code}.
 func Player(base string, id int, g Grant) string {
 	return base + PlayerPrefix + strconv.Itoa(id) + "?" + g.query()
+}
+
+// Thumb is the file's preview image: base/thumb/{id}?code={code}.
+func Thumb(base string, id int, g Grant) string {
+	return base + ThumbPrefix + strconv.Itoa(id) + "?" + g.query()
 }
 
 // Parse reads the message id and grant of a link made here (any of the

@@ -146,6 +146,7 @@ func playerData(f *stream.File, g links.Grant, base string, maxBytes int64) temp
 		Media:            mediaFor(f),
 		DownloadURL:      links.Download(base, f.MessageID, g),
 		StreamURL:        links.Player(base, f.MessageID, g),
+		ThumbURL:         links.Thumb(base, f.MessageID, g),
 		MaxResponseBytes: maxBytes,
 	}
 }

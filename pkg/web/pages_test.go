@@ -91,6 +91,7 @@ func TestPlayerData(t *testing.T) {
 	want := templates.Player{
 		Name: "clip.mp4", Size: 12_900_000, SizeText: "12.3 MiB", MIMEType: "video/mp4", Media: "video",
 		DownloadURL: "https://files.example/dl/42?code=a+b%26c", StreamURL: "https://files.example/stream/42?code=a+b%26c",
+		ThumbURL:         "https://files.example/thumb/42?code=a+b%26c",
 		MaxResponseBytes: 4 * mib,
 	}
 	if got != want {

@@ -122,6 +122,7 @@ func New(o Options) http.Handler {
 	mux.Handle("/healthz", s.route("/healthz", s.serveHealth))
 	mux.Handle("/stream/{id}", s.route("/stream/{id}", s.servePlayer))
 	mux.Handle("/dl/{id}", s.route("/dl/{id}", handleErrors(s.serveDownload)))
+	mux.Handle("/thumb/{id}", s.route("/thumb/{id}", handleErrors(s.serveThumb)))
 	mux.Handle("/static/{path...}", s.route("/static/", s.serveStatic))
 	if o.Webhook != nil {
 		mux.Handle("/telegram", labelled("/telegram", o.Webhook))
