@@ -100,7 +100,7 @@ func New(cfg config.Config, opts Options) (*App, error) {
 		CacheTTL:     cfg.Tuning.CacheTTL,
 		CacheSize:    cfg.Tuning.CacheSize,
 	})
-	signer := links.NewSigner(cfg.Links.SigningSecret, nil)
+	signer := links.NewSigner(cfg.LinkSigningSecret(), nil)
 	linkBot := newBot(cfg, files, signer, cfg.Platform.PublicBaseURL, botPools[firstToken(tgOpts.BotToken, cfg.Capacity.BotTokens)], opts.Logger)
 	handler := web.New(web.Options{
 		Webhook:               linkBot,

@@ -99,7 +99,7 @@ func TestAlbumOneAnswer(t *testing.T) {
 // code; BOT_LINK_TTL makes them by default; a tampered one is refused.
 func TestExpiringLinkFromBot(t *testing.T) {
 	s := newSite(t, func(c *config.Config) {
-		c.Links = config.Links{SigningSecret: strings.Repeat("k", 32)}
+		c.Links = config.Links{SigningKey: strings.Repeat("k", 32)}
 	})
 	chat := botapifake.Private(user)
 	m := sample(tgfake.KindVideo, "timed.mp4", 90<<10, 41)
@@ -147,7 +147,7 @@ func TestExpiringLinkFromBot(t *testing.T) {
 
 	// BOT_LINK_TTL: links expire without being asked.
 	s2 := newSite(t, func(c *config.Config) {
-		c.Links = config.Links{SigningSecret: strings.Repeat("k", 32), TTL: time.Hour}
+		c.Links = config.Links{SigningKey: strings.Repeat("k", 32), TTL: time.Hour}
 	})
 	call = s2.sendFile(t, sample(tgfake.KindDocument, "d.pdf", 3000, 42))
 	if dl := buttons(t, call)["Download"]; !strings.Contains(dl, "exp=") {

@@ -9,13 +9,26 @@ import (
 
 // Links are the settings of signed (expiring) links (package links).
 type Links struct {
-	// SigningSecret is what the link signing key is derived from:
-	// LINK_SIGNING_KEY when set, else API_HASH and BOT_TOKEN, which every
-	// deployment has. Changing it invalidates every signed link.
-	SigningSecret string
+	// SigningKey is LINK_SIGNING_KEY; "" signs with API_HASH and
+	// BOT_TOKEN (Config.LinkSigningSecret).
+	SigningKey string
 	// TTL is BOT_LINK_TTL, the lifetime of the bot's links when /link names
 	// none (links.ParseTTL: "24h", "7d"); 0: links that do not expire.
 	TTL time.Duration
+}
+
+// LinkSigningSecret is what the link signing key is derived from:
+// LINK_SIGNING_KEY when set, else API_HASH and BOT_TOKEN, which every
+// deployment has; "" without either. Changing it invalidates every signed
+// link.
+func (c Config) LinkSigningSecret() string {
+	if c.Links.SigningKey != "" {
+		return c.Links.SigningKey
+	}
+	if c.APIHash == "" {
+		return ""
+	}
+	return c.APIHash + "\x00" + c.BotToken
 }
 
 // minSigningKey is the shortest LINK_SIGNING_KEY accepted.
@@ -27,12 +40,7 @@ var linkVars = []Var{
 		if len(v) < minSigningKey {
 			return errors.New("must be at least 32 characters (e.g. openssl rand -hex 32)")
 		}
-		c.Links.SigningSecret = v
-		return nil
-	}, Then: func(c *Config, set bool) error {
-		if !set && c.APIHash != "" {
-			c.Links.SigningSecret = c.APIHash + "\x00" + c.BotToken
-		}
+		c.Links.SigningKey = v
 		return nil
 	}},
 	{Name: "BOT_LINK_TTL", Parse: func(c *Config, v string) error {
