@@ -34,6 +34,12 @@ func TestIntegrationPreview(t *testing.T) {
 	if resp, body := s.get(t, "GET", links.Thumb("", photo, links.Code("pcode"))); resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/jpeg" || len(body) == 0 || int64(len(body)) >= 64000 {
 		t.Errorf("photo thumbnail: %d %s %d bytes", resp.StatusCode, resp.Header.Get("Content-Type"), len(body))
 	}
+	// An expired file reference never gives other bytes than the thumbnail.
+	s.fake.ExpireFileReferences()
+	if resp, body := s.get(t, "GET", links.Thumb("", video, links.Code("vcode"))); resp.StatusCode != 200 ||
+		!bytes.Equal(body, slice(t, thumb, 0, thumb.Size()-1)) && !bytes.HasPrefix(body, []byte("\x89PNG")) {
+		t.Errorf("thumbnail after the file reference expired: %d %s, %d bytes", resp.StatusCode, resp.Header.Get("Content-Type"), len(body))
+	}
 	resp, body = s.get(t, "GET", links.Thumb("", doc, links.Code("dcode")))
 	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/png" || !bytes.HasPrefix(body, []byte("\x89PNG")) {
 		t.Errorf("no thumbnail: %d %s, want a PNG", resp.StatusCode, resp.Header.Get("Content-Type"))
