@@ -78,7 +78,8 @@ func TestIntegrationExpiringLinks(t *testing.T) {
 	if cc := resp.Header.Get("Cache-Control"); cc != "public, max-age=3600" {
 		t.Errorf("Cache-Control a day before expiry: %q", cc)
 	}
-	if resp, body := s.get(t, "GET", links.Player("", id, g)); resp.StatusCode != 200 || !strings.Contains(string(body), "exp="+strconv.FormatInt(g.Expires, 10)) {
+	if resp, body := s.get(t, "GET", links.Player("", id, g)); resp.StatusCode != 200 || !strings.Contains(string(body), "exp="+strconv.FormatInt(g.Expires, 10)) ||
+		!strings.Contains(string(body), "this link works until 2026-03-02 12:00 UTC") {
 		t.Errorf("player before expiry: %d", resp.StatusCode)
 	}
 	clk.add(24*time.Hour - 10*time.Minute)
