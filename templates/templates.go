@@ -122,6 +122,12 @@ type Player struct {
 	// SaveURL is the Download button's href: LinkURL's save form, which
 	// "Save link as" saves as the file, never as the player page.
 	SaveURL string
+	// ThumbURL is the preview image (/thumb, the same code): the video's
+	// poster and the link previews' picture.
+	ThumbURL string
+	// Expires is when a signed link stops working ("2026-03-02 12:00 UTC");
+	// "" for a caption link.
+	Expires string
 	// MaxResponseBytes is the per-response cap (0: unlimited); above it the
 	// Download button assembles the file from ranges, unless ViaWorker.
 	MaxResponseBytes int64

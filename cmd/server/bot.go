@@ -15,9 +15,11 @@ import (
 	"github.com/filetolink/filetolink/pkg/app"
 	"github.com/filetolink/filetolink/pkg/bot"
 	"github.com/filetolink/filetolink/pkg/config"
+	"github.com/filetolink/filetolink/pkg/links"
 	"github.com/filetolink/filetolink/pkg/platform"
 	"github.com/filetolink/filetolink/pkg/stream"
 	"github.com/filetolink/filetolink/pkg/tgclient"
+	"github.com/filetolink/filetolink/pkg/web"
 )
 
 // publicBase is the base of links printed or registered here:
@@ -30,9 +32,27 @@ func publicBase(cfg config.Config, fallback string) string {
 	return fallback
 }
 
-// printLinks is `server -link N`: the links of log-channel message id,
-// whose caption is the code, read through the logged-in client.
-func printLinks(ctx context.Context, a *app.App, id int, base, worker string, w io.Writer) int {
+// printLinks is `server -link N` (or N-M, -expires D): the links of
+// log-channel messages, whose captions are their codes, read through the
+// logged-in client. One message's failure is exit 1; of a range, only
+// when no message has links.
+func printLinks(ctx context.Context, a *app.App, ids, expires, base, worker string, w io.Writer) int {
+	first, last, err := links.ParseIDRange(ids)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "-link:", err)
+		return 2
+	}
+	var ttl time.Duration
+	if expires != "" {
+		if ttl, err = links.ParseTTL(expires); err != nil {
+			fmt.Fprintln(os.Stderr, "-expires:", err)
+			return 2
+		}
+		if a.Links == nil {
+			fmt.Fprintln(os.Stderr, "-expires: no signing key: set LINK_SIGNING_KEY (or API_HASH)")
+			return 2
+		}
+	}
 	if base == "" {
 		fmt.Fprintln(os.Stderr, "-link: no public base URL: set PUBLIC_BASE_URL=https://your.host")
 		return 2
@@ -46,24 +66,44 @@ func printLinks(ctx context.Context, a *app.App, id int, base, worker string, w 
 			break
 		}
 	}
-	f, err := a.Files.Resolve(ctx, id)
-	switch {
-	case errors.Is(err, stream.ErrMessageNotFound):
-		fmt.Fprintf(os.Stderr, "-link: message %d is not in the log channel\n", id)
-		return 1
-	case errors.Is(err, stream.ErrNoMedia):
-		fmt.Fprintf(os.Stderr, "-link: message %d has no file\n", id)
-		return 1
-	case err != nil:
-		fmt.Fprintf(os.Stderr, "-link: reading message %d: %v\n", id, err)
-		return 1
-	case f.Caption == "":
-		fmt.Fprintf(os.Stderr, "-link: message %d has no caption: edit it to add one (the caption is the code of its links)\n", id)
-		return 1
+	printed := 0
+	for id := first; id <= last; id++ {
+		f, err := a.Files.Resolve(ctx, id)
+		switch {
+		case errors.Is(err, stream.ErrMessageNotFound):
+			fmt.Fprintf(os.Stderr, "-link: message %d is not in the log channel\n", id)
+			continue
+		case errors.Is(err, stream.ErrNoMedia):
+			fmt.Fprintf(os.Stderr, "-link: message %d has no file\n", id)
+			continue
+		case err != nil:
+			fmt.Fprintf(os.Stderr, "-link: reading message %d: %v\n", id, err)
+			continue
+		case f.Caption == "":
+			fmt.Fprintf(os.Stderr, "-link: message %d has no caption: edit it to add one (the caption is the code of its links)\n", id)
+			continue
+		}
+		fmt.Fprintf(os.Stderr, "message %d: %s, %d bytes, %s\n", id, f.Kind, f.Size, f.MIMEType)
+		if first != last {
+			if printed > 0 {
+				fmt.Fprintln(w)
+			}
+			fmt.Fprintf(w, "# %d %s (%d bytes)\n", id, web.FileName(f), f.Size)
+		}
+		g := links.Code(f.Caption)
+		if ttl > 0 {
+			g = a.Links.SignFor(id, f.Caption, ttl)
+		}
+		for _, l := range bot.MakeGrantLinks(base, worker, id, g, f.Kind).WholeOnWorker(f.Size, a.Profile.MaxResponseBytes).List() {
+			fmt.Fprintf(w, "%-14s %s\n", l.Label+":", l.URL)
+		}
+		if ttl > 0 {
+			fmt.Fprintf(w, "%-14s %s\n", "Expires:", g.ExpiresAt().UTC().Format(time.RFC3339))
+		}
+		printed++
 	}
-	fmt.Fprintf(os.Stderr, "message %d: %s, %d bytes, %s\n", id, f.Kind, f.Size, f.MIMEType)
-	for _, l := range bot.MakeLinks(base, worker, id, f.Caption, f.Kind).WholeOnWorker(f.Size, a.Profile.MaxResponseBytes).List() {
-		fmt.Fprintf(w, "%-14s %s\n", l.Label+":", l.URL)
+	if printed == 0 {
+		return 1
 	}
 	return 0
 }

@@ -6,6 +6,8 @@
 //	server -demo -print-env run only the fake Telegram and print the variables that point a process at it
 //	server -export-session  log in once and print a TG_SESSION value
 //	server -link N          print the links of log-channel message N (its caption is the code)
+//	server -link N-M        print the links of messages N to M (at most 20)
+//	server -link N -expires 24h  print links that stop working after 24 hours
 //	server -set-webhook     register POST /telegram as the link bot's webhook (needs BOT_TOKEN and the https URL only)
 //	server -print-webhook-secret  print the webhook's secret token (for Bot API calls by hand)
 //	server -bot-poll        serve, and run the link bot by long polling
@@ -45,7 +47,8 @@ func run() int {
 	printEnv := flag.Bool("print-env", false, "with -demo: run only the fake Telegram, print its TG_DC_LIST, TG_PUBLIC_KEYS, ... and wait")
 	fixtures := flag.Bool("demo-test-fixtures", false, "with -demo: also post the browser tests' fixtures (a hostile file name, a file on another DC, ...)")
 	exportSession := flag.Bool("export-session", false, "log in once, print a TG_SESSION value for serverless cold starts, and exit")
-	link := flag.Int("link", 0, "print the download and stream links of log-channel message `N` and exit")
+	link := flag.String("link", "", "print the download and stream links of log-channel message `N` (or messages N-M, at most 20) and exit")
+	expires := flag.String("expires", "", "with -link: links that expire after this `lifetime` (30m, 24h, 7d, 2w; at most 366d)")
 	var hook webhookFlags
 	flag.BoolVar(&hook.set, "set-webhook", false, "register PUBLIC_BASE_URL/telegram (or -url's) as the bot's webhook, print the same call as curl, and exit; needs only BOT_TOKEN")
 	flag.BoolVar(&hook.printOnly, "print-webhook-secret", false, "print the webhook's secret token (BOT_WEBHOOK_SECRET, else derived from BOT_TOKEN) and exit")
@@ -115,8 +118,8 @@ func run() int {
 		fallbackBase = localBase(port)
 	}
 	switch {
-	case *link != 0:
-		return printLinks(ctx, a, *link, publicBase(cfg, fallbackBase), cfg.Bot.WorkerBaseURL, os.Stdout)
+	case *link != "":
+		return printLinks(ctx, a, *link, *expires, publicBase(cfg, fallbackBase), cfg.Bot.WorkerBaseURL, os.Stdout)
 	}
 
 	handler := a.Handler

@@ -192,6 +192,29 @@ describe('video', () => {
   });
 });
 
+test('the video shows its Telegram thumbnail as the poster, and the preview tags point at it', async () => {
+  const item = items.find((i) => i.name === 'testsrc.mp4');
+  assert.ok(item, 'the demo video');
+  const { context, page, log } = await openPlayer(item);
+  const poster = await page.getAttribute('#media', 'poster');
+  assert.match(poster, /\/thumb\/\d+\?code=/);
+  assert.equal(await page.getAttribute('meta[property="og:image"]', 'content'), poster);
+  // The poster is drawn: the browser fetched and decoded the JPEG.
+  const res = await page.request.get(poster);
+  assert.equal(res.status(), 200);
+  assert.equal(res.headers()['content-type'], 'image/jpeg');
+  const size = await page.evaluate(async (src) => {
+    const img = new Image();
+    img.src = src;
+    await img.decode();
+    return [img.naturalWidth, img.naturalHeight];
+  }, poster);
+  assert.ok(size[0] > 0 && size[1] > 0, `poster decoded as ${size}`);
+  await screenshot(page, 'player-poster.png');
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
 test('a hostile file name shows as text and runs nothing', async () => {
   const item = pick(items, 'hostile name', (i) => i.name === HOSTILE);
   const { context, page, log } = await openPlayer(item);

@@ -47,7 +47,7 @@ Its link is /dl/{message id}?code={caption}.
 func (s *Server) AddSamples() []DemoItem {
 	return s.post([]demoMessage{
 		{"demo-video", Media{Kind: KindVideo, Name: "testsrc.mp4", MIMEType: "video/mp4",
-			Content: Bytes(sampleVideo), Width: 320, Height: 180, Duration: 10}},
+			Content: Bytes(sampleVideo), Width: 320, Height: 180, Duration: 10, Thumb: Bytes(sampleImage)}},
 		{"demo-audio", Media{Kind: KindAudio, Name: "tone.ogg", MIMEType: "audio/ogg",
 			Content: Bytes(sampleAudio), Duration: 5}},
 		{"demo-photo", Media{Kind: KindPhoto, MIMEType: "image/jpeg",

@@ -31,6 +31,9 @@ type Media struct {
 	Width    int
 	Height   int
 	Duration float64 // seconds; for video/audio attributes
+	// Thumb is a document's thumbnail (JPEG bytes), served as its "m"
+	// thumb size; nil: none. Photos always have their own small size.
+	Thumb Content
 }
 
 // dateBase is the date of message 0; message n is dated n minutes later, so
@@ -65,6 +68,8 @@ const (
 	photoStripped = "i"
 	photoSmall    = "m"
 	photoLargest  = "y"
+	// docThumb is the thumb size type of a document's Media.Thumb.
+	docThumb = "m"
 )
 
 // fileReference is the opaque file_reference for generation gen: a tag, the
@@ -158,6 +163,9 @@ func (s *Server) newFile(msgID int, m *Media) *file {
 // content returns the bytes of the given size type ("" for documents).
 func (f *file) content(thumb string) (Content, bool) {
 	if !f.isPhoto() {
+		if thumb == docThumb && f.media.Thumb != nil {
+			return f.media.Thumb, true
+		}
 		return f.media.Content, thumb == ""
 	}
 	switch thumb {
@@ -192,6 +200,12 @@ func (f *file) tgMedia(date time.Time, refGen uint32, accessHash int64) tg.Messa
 		MimeType:      m.MIMEType,
 		Size:          m.Content.Size(),
 		DCID:          m.DC,
+	}
+	if m.Thumb != nil {
+		doc.Thumbs = []tg.PhotoSizeClass{
+			&tg.PhotoStrippedSize{Type: photoStripped, Bytes: []byte{0x01, 0x28, 0x17}},
+			&tg.PhotoSize{Type: docThumb, W: 320, H: 180, Size: int(m.Thumb.Size())},
+		}
 	}
 	media := &tg.MessageMediaDocument{Document: doc}
 	video := &tg.DocumentAttributeVideo{

@@ -16,6 +16,7 @@ import (
 	"github.com/filetolink/filetolink/pkg/bot"
 	"github.com/filetolink/filetolink/pkg/config"
 	"github.com/filetolink/filetolink/pkg/httpresponse"
+	"github.com/filetolink/filetolink/pkg/links"
 	"github.com/filetolink/filetolink/pkg/platform"
 	"github.com/filetolink/filetolink/pkg/sessions"
 	"github.com/filetolink/filetolink/pkg/stream"
@@ -45,6 +46,8 @@ type App struct {
 	Profile  platform.Profile
 	Bot      *bot.Bot // the link bot, served at POST /telegram
 	Handler  http.Handler
+	// Links signs and checks expiring links (nil without a signing secret).
+	Links *links.Signer
 
 	closeTelegram func() error
 }
@@ -114,7 +117,8 @@ func New(cfg config.Config, opts Options) (*App, error) {
 		CacheTTL:     cfg.Tuning.CacheTTL,
 		CacheSize:    cfg.Tuning.CacheSize,
 	})
-	linkBot := newBot(cfg, profile, files, cfg.Platform.PublicBaseURL, botPools[firstToken(tgOpts.BotToken, cfg.Capacity.BotTokens)], opts.Logger)
+	signer := links.NewSigner(cfg.LinkSigningSecret(), nil)
+	linkBot := newBot(cfg, profile, files, signer, cfg.Platform.PublicBaseURL, botPools[firstToken(tgOpts.BotToken, cfg.Capacity.BotTokens)], opts.Logger)
 	handler := web.New(web.Options{
 		Webhook:               linkBot,
 		Files:                 files,
@@ -128,9 +132,10 @@ func New(cfg config.Config, opts Options) (*App, error) {
 		Samples:               opts.Samples,
 		Bots:                  botStatus(statuses),
 		Sessions:              sessionReporter(clients, sessionNote),
+		Signer:                signer,
 		Logger:                opts.Logger,
 	})
-	return &App{Telegram: clients[0], Sessions: store, Files: files, Profile: profile, Bot: linkBot, Handler: handler, closeTelegram: tgs.Close}, nil
+	return &App{Telegram: clients[0], Sessions: store, Files: files, Profile: profile, Bot: linkBot, Handler: handler, Links: signer, closeTelegram: tgs.Close}, nil
 }
 
 // Close stops the Telegram clients (handing their sessions back to the

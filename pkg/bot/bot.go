@@ -62,6 +62,11 @@ type Options struct {
 	Secret string
 	// Files checks that a remembered copy still exists (nil: trusted).
 	Files Files
+	// Signer makes expiring links (/link 24h); nil: the bot makes none.
+	Signer *links.Signer
+	// LinkTTL is the lifetime of links when /link names none (BOT_LINK_TTL);
+	// 0: links that do not expire. It needs Signer.
+	LinkTTL time.Duration
 	// Store remembers updates and copies (default NewMemory()).
 	Store Store
 	// HTTPClient calls the Bot API (default a new http.Client).
@@ -86,6 +91,8 @@ type Bot struct {
 
 	meMu     sync.Mutex
 	username string // from getMe, asked only when a command names a bot
+
+	localAlbums *Memory // album notes when the Store keeps none
 }
 
 // New returns a Bot. It calls nothing until an update arrives.
@@ -116,6 +123,8 @@ func New(o Options) *Bot {
 		store:   o.Store,
 		limiter: newLimiter(o.LinksPerMinute, time.Minute),
 		log:     o.Logger,
+
+		localAlbums: NewMemory(),
 	}
 }
 
@@ -172,6 +181,7 @@ func (b *Bot) Handle(ctx context.Context, u *Update, base string) Outcome {
 		return Outcome{Note: "ignored: update " + strconv.FormatInt(u.UpdateID, 10) + " was already handled"}
 	}
 	private := m.Chat.Type == "private"
+	b.noteAlbum(ctx, m)
 	cmd, forOther := b.command(ctx, m)
 	if forOther {
 		return Outcome{Note: "ignored: a command for another bot"}
@@ -189,14 +199,24 @@ func (b *Bot) Handle(ctx context.Context, u *Update, base string) Outcome {
 			// Telegram only replies within a chat; anything else is forged.
 			return b.reply(m, "Reply to a file in this chat with /fdl.", "fdl: file of another chat")
 		}
-		return b.link(ctx, m, src, base)
+		ttl, usage := b.linkTTL(m)
+		if usage != "" {
+			return b.reply(m, usage, "bad lifetime")
+		}
+		if src.MediaGroupID != "" {
+			return b.linkAlbum(ctx, m, src, base, ttl)
+		}
+		return b.link(ctx, m, src, base, ttl)
 	case cmd == "revoke":
 		return b.revoke(ctx, m)
 	case channel:
 		return Outcome{Note: "ignored: a channel post that is not /fdl or /revoke"}
 	case cmd == "" && private:
 		if _, ok := mediaOf(m); ok {
-			return b.link(ctx, m, m, base)
+			if m.MediaGroupID != "" && !b.firstOfAlbum(ctx, m) {
+				return Outcome{Note: "album member noted"}
+			}
+			return b.link(ctx, m, m, base, b.defaultTTL())
 		}
 		return b.reply(m, helpText, "help")
 	case cmd == "start" || cmd == "help" || private:
@@ -288,8 +308,8 @@ func (b *Bot) limited(m *Message) (Outcome, bool) {
 }
 
 // link copies src's file into the log channel (or reuses its copy) and
-// answers m with the links.
-func (b *Bot) link(ctx context.Context, m, src *Message, base string) Outcome {
+// answers m with the links, which expire after ttl when it is not 0.
+func (b *Bot) link(ctx context.Context, m, src *Message, base string, ttl time.Duration) Outcome {
 	if !b.allowed(m) {
 		return b.reply(m, "Sorry, you are not allowed to make links with this bot.", "user not allowed")
 	}
@@ -300,40 +320,23 @@ func (b *Bot) link(ctx context.Context, m, src *Message, base string) Outcome {
 	if out, limited := b.limited(m); limited {
 		return out
 	}
-	key := CopyKey(actor(m), md.file.FileUniqueID)
-	c, reused := b.reuse(ctx, key)
-	if !reused {
-		code := NewCode()
-		var res struct {
-			MessageID int `json:"message_id"`
-		}
-		err := b.api.call(ctx, "copyMessage", map[string]any{
-			"chat_id":      b.channelChatID(),
-			"from_chat_id": src.Chat.ID,
-			"message_id":   src.MessageID,
-			"caption":      code,
-		}, &res)
-		if err == nil && res.MessageID <= 0 {
-			err = errors.New("bot api copyMessage: no message_id in the answer")
-		}
-		if err != nil {
-			b.log.Warn("bot: copy into the log channel failed", "err", err)
-			return b.reply(m, "Sorry, I could not copy the file into the log channel ("+html.EscapeString(reason(err))+
-				"). Please send it again in a minute.", "copy failed")
-		}
-		c = Copy{MessageID: res.MessageID, Code: code}
-		if err := b.store.PutCopy(ctx, key, c); err != nil {
-			b.log.Warn("bot: copy store", "err", err)
-		}
+	c, reused, err := b.copyFile(ctx, CopyKey(actor(m), md.file.FileUniqueID), src.Chat.ID, src.MessageID, md)
+	if err != nil {
+		return b.reply(m, "Sorry, I could not copy the file into the log channel ("+html.EscapeString(reason(err))+
+			"). Please send it again in a minute.", "copy failed")
 	}
 	if base == "" {
 		return b.reply(m, "The file is stored, but this deployment does not know its public URL: the operator must set PUBLIC_BASE_URL. "+
 			"Message "+strconv.Itoa(c.MessageID)+" of the log channel.", "no base URL")
 	}
-	links := MakeLinks(base, b.opts.WorkerBaseURL, c.MessageID, c.Code, md.kind).
+	g, expires := b.grant(c, ttl)
+	links := MakeGrantLinks(base, b.opts.WorkerBaseURL, c.MessageID, g, md.kind).
 		WholeOnWorker(md.file.FileSize, b.opts.MaxResponseBytes)
-	name := web.FileName(stream.NewFile(stream.File{MessageID: c.MessageID, Name: md.file.FileName, MIMEType: md.file.MIMEType, Kind: md.kind}, nil))
-	out := b.reply(m, linkText(name, md.file.FileSize, links), "link")
+	text := linkText(fileNameOf(c.MessageID, md), md.file.FileSize, links) + expiryLine(expires)
+	if src.MediaGroupID != "" {
+		text += "\n\n<i>Album: reply /link to any of its files for every file's links in one message.</i>"
+	}
+	out := b.reply(m, text, "link")
 	if reused {
 		out.Note = "link (reused copy)"
 	}
@@ -348,6 +351,42 @@ func (b *Bot) link(ctx context.Context, m, src *Message, base string) Outcome {
 // them could stop without stopping the others'.
 func CopyKey(actor int64, fileUniqueID string) string {
 	return strconv.FormatInt(actor, 10) + ":" + fileUniqueID
+}
+
+// copyFile returns the log-channel copy under key (CopyKey) of message id
+// of chat, whose file is md: the remembered one while it holds its code,
+// else a new copy with a fresh code.
+func (b *Bot) copyFile(ctx context.Context, key string, chatID int64, id int, md media) (c Copy, reused bool, err error) {
+	if c, ok := b.reuse(ctx, key); ok {
+		return c, true, nil
+	}
+	code := NewCode()
+	var res struct {
+		MessageID int `json:"message_id"`
+	}
+	err = b.api.call(ctx, "copyMessage", map[string]any{
+		"chat_id":      b.channelChatID(),
+		"from_chat_id": chatID,
+		"message_id":   id,
+		"caption":      code,
+	}, &res)
+	if err == nil && res.MessageID <= 0 {
+		err = errors.New("bot api copyMessage: no message_id in the answer")
+	}
+	if err != nil {
+		b.log.Warn("bot: copy into the log channel failed", "err", err)
+		return Copy{}, false, err
+	}
+	c = Copy{MessageID: res.MessageID, Code: code}
+	if err := b.store.PutCopy(ctx, key, c); err != nil {
+		b.log.Warn("bot: copy store", "err", err)
+	}
+	return c, false, nil
+}
+
+// fileNameOf is the name the file md, copied as message id, is served under.
+func fileNameOf(id int, md media) string {
+	return web.FileName(stream.NewFile(stream.File{MessageID: id, Name: md.file.FileName, MIMEType: md.file.MIMEType, Kind: md.kind}, nil))
 }
 
 // reuse returns the remembered copy under key if it is still in the log

@@ -34,6 +34,9 @@ type Memory struct {
 	order   ring[int64] // the remembered update ids, oldest first out
 	copies  map[string]Copy
 	keys    ring[string]
+	// albums are the album notes (AlbumStore), JSON.
+	albums    map[string][]byte
+	albumKeys ring[string]
 }
 
 // ring remembers the last size keys pushed: once full, each push takes
@@ -58,6 +61,7 @@ func (r *ring[K]) push(k K) (evicted K, full bool) {
 const (
 	MemoryUpdates = 10000
 	MemoryCopies  = 10000
+	MemoryAlbums  = 10000
 )
 
 // NewMemory returns an empty Memory store.
@@ -65,6 +69,7 @@ func NewMemory() *Memory {
 	return &Memory{
 		updates: map[int64]struct{}{}, order: ring[int64]{size: MemoryUpdates},
 		copies: map[string]Copy{}, keys: ring[string]{size: MemoryCopies},
+		albums: map[string][]byte{}, albumKeys: ring[string]{size: MemoryAlbums},
 	}
 }
 

@@ -42,6 +42,8 @@ type Message struct {
 	Entities    []MessageEntity       `json:"entities,omitempty"`
 	ReplyTo     *Message              `json:"reply_to_message,omitempty"`
 	ReplyMarkup *InlineKeyboardMarkup `json:"reply_markup,omitempty"`
+	// MediaGroupID is set on each message of an album.
+	MediaGroupID string `json:"media_group_id,omitempty"`
 
 	Document  *File  `json:"document,omitempty"`
 	Video     *File  `json:"video,omitempty"`

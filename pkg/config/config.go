@@ -47,6 +47,7 @@ type Config struct {
 	Bot      Bot      // the link bot: bot.go
 	Capacity Capacity // several bots and their rate: capacity.go
 	Sessions Sessions // the shared session pool: sessions.go
+	Links    Links    // signed (expiring) links: links.go
 
 	proxy proxy // what the platform variables tell of the proxy in front
 }
@@ -54,7 +55,7 @@ type Config struct {
 // tables is every variable the service reads, topic by topic, in the order
 // they are parsed (a row's Then may rely on the rows before it).
 func tables() [][]Var {
-	return [][]Var{credentialVars, telegramVars, tuningVars, httpVars, platformVars, botVars, capacityVars, sessionVars}
+	return [][]Var{credentialVars, telegramVars, tuningVars, httpVars, platformVars, botVars, capacityVars, sessionVars, linkVars}
 }
 
 // Purpose says what the process is started for; it decides which

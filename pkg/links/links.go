@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // StreamSuffix is what the seed's bot appends to a code to ask for the
@@ -24,6 +25,7 @@ const StreamSuffix = "=stream"
 const (
 	DownloadPrefix = "/dl/"
 	PlayerPrefix   = "/stream/"
+	ThumbPrefix    = "/thumb/"
 )
 
 // Errors of parsing and checking a link. pkg/web maps them to statuses.
@@ -57,10 +59,26 @@ func ParseID(s string) (int, error) {
 }
 
 // Grant is what a link's query carries to unlock its message: the
-// message's caption as the code.
+// message's caption as the code (a caption link), or an expiry and a
+// signature (a signed link, see Signer).
 type Grant struct {
-	// Code is the caption the link was made with ("" for none).
+	// Code is the caption a caption link was made with ("" for none).
 	Code string
+	// Expires (Unix seconds) and Sig are a signed link's; zero for a
+	// caption link.
+	Expires int64
+	Sig     string
+}
+
+// Signed reports whether g is a signed link's.
+func (g Grant) Signed() bool { return g.Sig != "" }
+
+// ExpiresAt is a signed link's expiry; the zero Time for a caption link.
+func (g Grant) ExpiresAt() time.Time {
+	if !g.Signed() {
+		return time.Time{}
+	}
+	return time.Unix(g.Expires, 0)
 }
 
 // Code is the grant of a caption link.
@@ -68,15 +86,23 @@ func Code(code string) Grant { return Grant{Code: code} }
 
 // query is the grant as a raw query string.
 func (g Grant) query() string {
+	if g.Signed() {
+		return "exp=" + strconv.FormatInt(g.Expires, 10) + "&sig=" + g.Sig
+	}
 	return "code=" + url.QueryEscape(g.Code)
 }
 
 // FromQuery reads the grant of a raw query string: the first "code"
-// parameter. ErrNoCode when there is none (or only "=stream").
+// parameter, else exp and sig. ErrNoCode when there is none of them (or
+// only "code==stream"); ErrBadSignature for a malformed exp or sig.
 func FromQuery(rawQuery string) (Grant, error) {
 	code := CodeFromQuery(rawQuery)
 	if code == "" || code == StreamSuffix {
-		return Grant{}, ErrNoCode
+		g, found, err := signedFromQuery(rawQuery)
+		if !found {
+			return Grant{}, ErrNoCode
+		}
+		return g, err
 	}
 	return Grant{Code: code}, nil
 }
@@ -84,6 +110,9 @@ func FromQuery(rawQuery string) (Grant, error) {
 // CutStream reads g as the grant of a /dl link: a code C=stream (the
 // seed's stream link) asks for the player page with code C.
 func (g Grant) CutStream() (player Grant, ok bool) {
+	if g.Signed() {
+		return g, false
+	}
 	if c, ok := strings.CutSuffix(g.Code, StreamSuffix); ok && c != "" {
 		return Grant{Code: c}, true
 	}
@@ -130,15 +159,24 @@ func Download(base string, id int, g Grant) string {
 	return base + DownloadPrefix + strconv.Itoa(id) + "?" + g.query()
 }
 
-// Stream is the link a user opens to play the file: the seed bot's
-// base/dl/{id}?code={code}=stream, which redirects to the player.
+// Stream is the link a user opens to play the file: for a caption link
+// the seed bot's base/dl/{id}?code={code}=stream, which redirects to the
+// player; for a signed link the player itself.
 func Stream(base string, id int, g Grant) string {
+	if g.Signed() {
+		return Player(base, id, g)
+	}
 	return Download(base, id, g) + StreamSuffix
 }
 
 // Player is the player page: base/stream/{id}?code={code}.
 func Player(base string, id int, g Grant) string {
 	return base + PlayerPrefix + strconv.Itoa(id) + "?" + g.query()
+}
+
+// Thumb is the file's preview image: base/thumb/{id}?code={code}.
+func Thumb(base string, id int, g Grant) string {
+	return base + ThumbPrefix + strconv.Itoa(id) + "?" + g.query()
 }
 
 // SaveMark is the query parameter of a download link's save form (Save):
@@ -184,5 +222,31 @@ func Parse(link string) (id int, g Grant, ok bool) {
 	if isDL {
 		code = strings.TrimSuffix(code, StreamSuffix)
 	}
-	return id, Code(code), code != ""
+	if code == "" {
+		g, found, err := signedFromQuery(u.RawQuery)
+		return id, g, found && err == nil
+	}
+	return id, Code(code), true
+}
+
+// MaxRange is the most messages one range of ids names (ParseIDRange).
+const MaxRange = 20
+
+// ErrBadRange: a range ParseIDRange does not read.
+var ErrBadRange = errors.New("want a message id N or a range N-M of at most 20 ids, N <= M")
+
+// ParseIDRange reads "N" or "N-M": message ids N to M (ParseID each), at
+// most MaxRange of them.
+func ParseIDRange(s string) (first, last int, err error) {
+	a, b, isRange := strings.Cut(strings.TrimSpace(s), "-")
+	if first, err = ParseID(a); err != nil {
+		return 0, 0, ErrBadRange
+	}
+	if !isRange {
+		return first, first, nil
+	}
+	if last, err = ParseID(b); err != nil || last < first || last-first >= MaxRange {
+		return 0, 0, ErrBadRange
+	}
+	return first, last, nil
 }

@@ -114,3 +114,29 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestParseIDRange(t *testing.T) {
+	for s, want := range map[string][2]int{"7": {7, 7}, "120-130": {120, 130}, "1-20": {1, 20}, " 5-5 ": {5, 5}} {
+		if a, b, err := ParseIDRange(s); err != nil || a != want[0] || b != want[1] {
+			t.Errorf("ParseIDRange(%q) = %d %d %v", s, a, b, err)
+		}
+	}
+	for _, s := range []string{"", "0", "-", "5-", "-5", "9-8", "1-21", "1--2", "a-b", "1-2-3", "2147483647-2147483648"} {
+		if _, _, err := ParseIDRange(s); !errors.Is(err, ErrBadRange) {
+			t.Errorf("ParseIDRange(%q): %v", s, err)
+		}
+	}
+}
+
+// FuzzParseIDRange: a range read is valid and bounded.
+func FuzzParseIDRange(f *testing.F) {
+	for _, s := range []string{"7", "120-130", "1-21", "9-8", "-"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		a, b, err := ParseIDRange(s)
+		if err == nil && (a < 1 || b < a || b-a >= MaxRange) {
+			t.Fatalf("ParseIDRange(%q) = %d %d", s, a, b)
+		}
+	})
+}

@@ -53,6 +53,10 @@ type File struct {
 	Duration      time.Duration
 
 	location tg.InputFileLocationClass
+	// thumbType and thumbSize are Telegram's thumbnail of the media: its
+	// size type and length ("" and 0: none).
+	thumbType string
+	thumbSize int64
 }
 
 // NewFile returns a File whose bytes live at loc, with its media type and

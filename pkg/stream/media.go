@@ -70,11 +70,74 @@ func fileFromDocument(f File, doc *tg.Document) *File {
 			f.Kind = KindAnimation
 		}
 	}
+	f.thumbType, f.thumbSize = thumbOf(doc.Thumbs, 0)
 	return NewFile(f, &tg.InputDocumentFileLocation{
 		ID:            doc.ID,
 		AccessHash:    doc.AccessHash,
 		FileReference: doc.FileReference,
 	})
+}
+
+// maxThumbSide is the largest side of a size taken as a thumbnail.
+const maxThumbSide = 800
+
+// thumbOf picks the largest plain JPEG size (PhotoSize, or a progressive
+// one's full length) of sizes with sides up to maxThumbSide and a length
+// below under (0: any). Stripped, cached and path sizes are not files of
+// their own.
+func thumbOf(sizes []tg.PhotoSizeClass, under int64) (typ string, size int64) {
+	var bestArea int
+	for _, s := range sizes {
+		var t string
+		var w, h, n int
+		switch s := s.(type) {
+		case *tg.PhotoSize:
+			t, w, h, n = s.Type, s.W, s.H, s.Size
+		case *tg.PhotoSizeProgressive:
+			if len(s.Sizes) == 0 {
+				continue
+			}
+			t, w, h, n = s.Type, s.W, s.H, s.Sizes[len(s.Sizes)-1]
+		default:
+			continue
+		}
+		if n <= 0 || w > maxThumbSide || h > maxThumbSide || under > 0 && int64(n) >= under {
+			continue
+		}
+		if w*h > bestArea || typ == "" {
+			typ, size, bestArea = t, int64(n), w*h
+		}
+	}
+	return typ, size
+}
+
+// Thumbnail is f's Telegram thumbnail as a File of its own, a JPEG that
+// Open reads like any file; ok is false when Telegram keeps none. A
+// photo's is its small size.
+func (f *File) Thumbnail() (*File, bool) {
+	if f.thumbType == "" || f.thumbSize <= 0 {
+		return nil, false
+	}
+	var loc tg.InputFileLocationClass
+	switch l := f.location.(type) {
+	case *tg.InputDocumentFileLocation:
+		c := *l
+		c.ThumbSize = f.thumbType
+		loc = &c
+	case *tg.InputPhotoFileLocation:
+		c := *l
+		c.ThumbSize = f.thumbType
+		loc = &c
+	default:
+		return nil, false
+	}
+	t := *f
+	t.Name, t.Kind, t.MIMEType = "", KindPhoto, "image/jpeg"
+	t.Size, t.Width, t.Height, t.Duration = f.thumbSize, 0, 0, 0
+	t.Version = f.Version + "-t" + f.thumbType
+	t.thumbType, t.thumbSize = "", 0
+	t.location = loc
+	return &t, true
 }
 
 // fileFromPhoto picks the largest size: photoSize, or the last (largest) of
@@ -108,6 +171,7 @@ func fileFromPhoto(f File, photo *tg.Photo) (*File, error) {
 	}
 	f.Kind = KindPhoto
 	f.Size = bestSize
+	f.thumbType, f.thumbSize = thumbOf(photo.Sizes, bestSize)
 	f.MIMEType = "image/jpeg"
 	f.DC = photo.DCID
 	f.Version = fmt.Sprintf("p%x-%s-%x", uint64(photo.ID), best, bestSize)

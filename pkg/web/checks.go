@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net"
 	"net/http"
 	"net/netip"
@@ -28,20 +29,40 @@ func codeFromQuery(rawQuery string) string { return links.CodeFromQuery(rawQuery
 
 // checkCode reports whether code unlocks f (links.Check): nil or 403.
 func checkCode(f *stream.File, code string) *httpError {
-	return checkGrant(f, links.Code(code))
+	return linkError(links.Check(links.Code(code), f.Caption))
 }
 
-// checkGrant reports whether g unlocks f: nil or 403.
-func checkGrant(f *stream.File, g links.Grant) *httpError {
-	if links.Check(g, f.Caption) != nil {
-		return errWrongCode
+// checkGrant reports whether g unlocks f (signer.Check): nil, 403, or 410
+// for a genuine signed link past its expiry.
+func (s *server) checkGrant(f *stream.File, g links.Grant) *httpError {
+	return linkError(s.signer.Check(g, f.MessageID, f.Caption))
+}
+
+// linkError is the answer to an error of package links: the one place
+// that maps them to statuses.
+func linkError(err error) *httpError {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, links.ErrNoCode):
+		return errMissingCode
+	case errors.Is(err, links.ErrBadSignature):
+		return errBadSignature
+	case errors.Is(err, links.ErrExpired):
+		return errExpired
+	case errors.Is(err, links.ErrBadID):
+		return &httpError{status: http.StatusBadRequest, reason: err.Error(), class: "bad_id"}
 	}
-	return nil
+	return errWrongCode
 }
 
 var (
 	errMissingCode = &httpError{status: http.StatusUnauthorized, reason: "missing code: add ?code=<the message caption>", class: "no_code"}
 	errWrongCode   = &httpError{status: http.StatusForbidden, reason: "wrong code", class: "wrong_code"}
+	// A signed link whose expiry or signature was changed, or that was made
+	// under another key: 403, never the 410 of a genuine expired link.
+	errBadSignature = &httpError{status: http.StatusForbidden, reason: "invalid link signature", class: "bad_signature"}
+	errExpired      = &httpError{status: http.StatusGone, reason: "this link has expired; ask the sender for a new one", class: "expired"}
 )
 
 // clientKey is the rate-limit key of the client: its IP from ipHeader when

@@ -50,8 +50,8 @@ func (s *server) checkRequest(w http.ResponseWriter, r *http.Request) (id int, g
 }
 
 // checkLink runs the checks that need no Telegram call: the id (400),
-// this client's failed codes for this message (429) and the presence of a
-// code (401).
+// this client's failed codes for this message (429), the presence of a
+// code (401) and the form of a signed link's expiry and signature (403).
 func (s *server) checkLink(r *http.Request) (id int, g links.Grant, herr *httpError) {
 	id, herr = checkMessageID(r.PathValue("id"))
 	if herr != nil {
@@ -68,7 +68,7 @@ func (s *server) checkLink(r *http.Request) (id int, g links.Grant, herr *httpEr
 		if s.limiter != nil {
 			s.limiter.wrongCode(client, id)
 		}
-		return 0, links.Grant{}, errMissingCode
+		return 0, links.Grant{}, linkError(err)
 	}
 	return id, g, nil
 }
@@ -97,7 +97,7 @@ func (s *server) resolve(r *http.Request, id int, g links.Grant) (*stream.File, 
 	if s.limiter != nil {
 		if wait, blocked := s.limiter.clientBlocked(client); blocked {
 			if c, ok := s.files.(cachedFiles); ok {
-				if f, ok := c.Cached(id); ok && checkGrant(f, g) == nil && checkMedia(f) == nil {
+				if f, ok := c.Cached(id); ok && s.checkGrant(f, g) == nil && checkMedia(f) == nil {
 					return f, nil
 				}
 			}
@@ -116,8 +116,8 @@ func (s *server) resolve(r *http.Request, id int, g links.Grant) (*stream.File, 
 		}
 		return nil, herr
 	}
-	if herr := checkGrant(f, g); herr != nil {
-		if s.limiter != nil {
+	if herr := s.checkGrant(f, g); herr != nil {
+		if s.limiter != nil && herr != errExpired {
 			s.limiter.wrongCode(client, id)
 		}
 		return nil, herr
@@ -137,7 +137,7 @@ func (s *server) sendFile(w http.ResponseWriter, r *http.Request, f *stream.File
 	h.Set("Content-Disposition", contentDisposition(fileName(f)))
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Security-Policy", fileCSP)
-	h.Set("Cache-Control", fileCacheControl)
+	h.Set("Cache-Control", s.fileCacheControl(grant))
 	if etag := etagFor(f.Version); etag != "" {
 		h.Set("ETag", etag)
 	}

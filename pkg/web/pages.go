@@ -134,7 +134,10 @@ func (s *server) servePlayer(w http.ResponseWriter, r *http.Request) {
 // playerData is what the player page shows of f; links start with base
 // ("" for relative links) and carry g.
 func playerData(f *stream.File, g links.Grant, base string, maxBytes int64) templates.Player {
-	var resolution, duration string
+	var resolution, duration, expires string
+	if g.Signed() {
+		expires = g.ExpiresAt().UTC().Format("2006-01-02 15:04 UTC")
+	}
 	if f.Width > 0 && f.Height > 0 {
 		resolution = strconv.Itoa(f.Width) + "×" + strconv.Itoa(f.Height)
 	}
@@ -154,6 +157,8 @@ func playerData(f *stream.File, g links.Grant, base string, maxBytes int64) temp
 		LinkURL:          dl,
 		SaveURL:          dl,
 		StreamURL:        links.Player(base, f.MessageID, g),
+		ThumbURL:         links.Thumb(base, f.MessageID, g),
+		Expires:          expires,
 		MaxResponseBytes: maxBytes,
 	}
 	if p.Sliced() {

@@ -92,6 +92,7 @@ func TestPlayerData(t *testing.T) {
 		Name: "clip.mp4", Size: 12_900_000, SizeText: "12.3 MiB", MIMEType: "video/mp4", Media: "video",
 		DownloadURL: "https://files.example/dl/42?code=a+b%26c", StreamURL: "https://files.example/stream/42?code=a+b%26c",
 		LinkURL: "https://files.example/dl/42?code=a+b%26c", SaveURL: "https://files.example/dl/42?code=a+b%26c&dl=1",
+		ThumbURL:         "https://files.example/thumb/42?code=a+b%26c",
 		MaxResponseBytes: 4 * mib,
 	}
 	if got != want {

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/filetolink/filetolink/pkg/links"
 	"github.com/filetolink/filetolink/pkg/platform"
 	"github.com/filetolink/filetolink/pkg/sessions"
 	"github.com/filetolink/filetolink/pkg/stream"
@@ -58,6 +59,9 @@ type Options struct {
 	// Sessions reports the Telegram session of each bot, the first first,
 	// for / and /healthz (nil: not shown).
 	Sessions func(context.Context) []sessions.Report
+	// Signer checks signed (expiring) links and reads their clock; nil
+	// refuses every signed link.
+	Signer *links.Signer
 	// Logger receives one line per request. nil means slog.Default().
 	Logger *slog.Logger
 }
@@ -86,6 +90,7 @@ type server struct {
 	started         time.Time
 	botStatus       func() []BotStatus
 	sessions        func(context.Context) []sessions.Report
+	signer          *links.Signer
 }
 
 // New returns the handler serving every route of the service.
@@ -115,6 +120,7 @@ func New(o Options) http.Handler {
 		started:       time.Now(),
 		botStatus:     o.Bots,
 		sessions:      o.Sessions,
+		signer:        o.Signer,
 	}
 	if o.CodeFailuresPerMinute > 0 {
 		s.limiter = newGuessLimiter(o.CodeFailuresPerMinute, time.Minute, time.Now)
@@ -127,6 +133,7 @@ func New(o Options) http.Handler {
 	mux.Handle("/healthz", s.route("/healthz", s.serveHealth))
 	mux.Handle("/stream/{id}", s.route("/stream/{id}", s.servePlayer))
 	mux.Handle("/dl/{id}", s.route("/dl/{id}", handleErrors(s.serveDownload)))
+	mux.Handle("/thumb/{id}", s.route("/thumb/{id}", handleErrors(s.serveThumb)))
 	mux.Handle("/static/{path...}", s.route("/static/", s.serveStatic))
 	if o.Webhook != nil {
 		mux.Handle("/telegram", labelled("/telegram", s.withWebhookLimit(o.Webhook)))
