@@ -31,9 +31,8 @@ var errDuplicated = tgerr.New(406, "AUTH_KEY_DUPLICATED")
 // then packets of a 4-byte little-endian length and a payload that starts
 // with the auth key id) to tell observe which key each packet uses.
 // Other transports are copied without looking.
-func (p *proxy) forward(dst io.Writer, src net.Conn) error {
-	from, _, _ := net.SplitHostPort(src.RemoteAddr().String())
-	r := bufio.NewReaderSize(src, 64<<10)
+func (p *proxy) forward(dst io.Writer, r *bufio.Reader, addr net.Addr) error {
+	from, _, _ := net.SplitHostPort(addr.String())
 	tag, err := r.Peek(4)
 	if err != nil {
 		return err

@@ -1,6 +1,7 @@
 package tgfake
 
 import (
+	"bufio"
 	"errors"
 	"io"
 	"log/slog"
@@ -80,25 +81,38 @@ func (p *proxy) acceptLoop() {
 
 func (p *proxy) relay(client net.Conn) {
 	defer p.wg.Done()
+	quiet := new(atomic.Bool)
+	if !p.track(client, quiet) {
+		_ = client.Close()
+		return
+	}
+	defer p.untrack(client)
+	// tgtest's accept loop reads each connection's first byte and stops
+	// serving every DC when a connection ends before it: only a client that
+	// has sent something gets a connection to the cluster.
+	in := bufio.NewReaderSize(client, 64<<10)
+	if _, err := in.Peek(1); err != nil {
+		_ = client.Close()
+		return
+	}
 	server, err := net.Dial("tcp4", p.upstream)
 	if err != nil {
 		p.log.Warn("tgfake: proxy dial upstream", "dc", p.dc, "err", err)
 		_ = client.Close()
 		return
 	}
-	quiet := new(atomic.Bool)
-	if !p.track(client, server, quiet) {
+	if !p.track(server, nil) {
 		_ = client.Close()
 		_ = server.Close()
 		return
 	}
-	defer p.untrack(client, server)
+	defer p.untrack(server)
 
 	done := make(chan struct{})
 	go func() {
 		// Owned by relay: relay waits for it below.
 		defer close(done)
-		_ = p.forward(quietWriter{server, quiet}, client)
+		_ = p.forward(quietWriter{server, quiet}, in, client.RemoteAddr())
 		_ = server.Close()
 	}()
 	_, _ = io.Copy(quietWriter{client, quiet}, server)
@@ -107,23 +121,26 @@ func (p *proxy) relay(client net.Conn) {
 	<-done
 }
 
-func (p *proxy) track(a, b net.Conn, quiet *atomic.Bool) bool {
+// track registers c, closed by dropAll; quiet, if not nil, silences what
+// is written to c (see silence.go). It reports false once the proxy is
+// closed or unreachable.
+func (p *proxy) track(c net.Conn, quiet *atomic.Bool) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.unreachable || p.closed {
 		return false
 	}
-	p.quiet[a] = quiet
-	p.conns[a] = struct{}{}
-	p.conns[b] = struct{}{}
+	if quiet != nil {
+		p.quiet[c] = quiet
+	}
+	p.conns[c] = struct{}{}
 	return true
 }
 
-func (p *proxy) untrack(a, b net.Conn) {
+func (p *proxy) untrack(c net.Conn) {
 	p.mu.Lock()
-	delete(p.conns, a)
-	delete(p.conns, b)
-	delete(p.quiet, a)
+	delete(p.conns, c)
+	delete(p.quiet, c)
 	p.mu.Unlock()
 }
 
