@@ -44,7 +44,9 @@ type Options struct {
 	ConnsPerDC int
 	// RPCTimeout bounds every call (default 15s).
 	RPCTimeout time.Duration
-	// FloodWaitBudget: longer FLOOD_WAITs are returned to the caller (default 5s).
+	// FloodWaitBudget: FLOOD_WAITs up to this long are waited out, longer
+	// ones returned to the caller. Zero waits out none; the service's
+	// default is config.DefaultFloodWaitBudget, applied by config.
 	FloodWaitBudget time.Duration
 	// Rate is how many upload.getFile calls per second the bot makes to one
 	// DC at most (0, the default: learned from Telegram's first FLOOD_WAIT
