@@ -120,7 +120,7 @@ func (r *resolver) fetch(ctx context.Context, id int, ladder []int) (*File, erro
 	return nil, ErrMessageNotFound
 }
 
-func (r *resolver) inputChannel(ctx context.Context, api rpc) (*tg.InputChannel, error) {
+func (r *resolver) inputChannel(ctx context.Context, api telegramAPI) (*tg.InputChannel, error) {
 	r.channelMu.Lock()
 	defer r.channelMu.Unlock()
 	if r.channel != nil {
@@ -135,7 +135,7 @@ func (r *resolver) inputChannel(ctx context.Context, api rpc) (*tg.InputChannel,
 }
 
 // lookupChannel asks Telegram for the log channel (uncached).
-func (r *resolver) lookupChannel(ctx context.Context, api rpc) (*tg.InputChannel, error) {
+func (r *resolver) lookupChannel(ctx context.Context, api telegramAPI) (*tg.InputChannel, error) {
 	chats, err := api.ChannelsGetChannels(ctx, []tg.InputChannelClass{
 		&tg.InputChannel{ChannelID: r.channelID},
 	})
