@@ -236,7 +236,9 @@ func (g *callGroup) do(ctx context.Context, key int, fn func(context.Context) (*
 }
 
 // fileCache is a bounded LRU of resolved messages with a TTL, and a shorter
-// TTL for negative answers (missing message, no media).
+// TTL for negative answers (missing message, no media). Hand-written
+// because golang-lru's expirable.LRU (v2.0.7) starts a cleanup goroutine per
+// cache that nothing can stop.
 type fileCache struct {
 	mu          sync.Mutex
 	ttl, negTTL time.Duration
@@ -253,8 +255,8 @@ type cacheEntry struct {
 	expires time.Time
 }
 
-func newFileCache(max int, ttl, negTTL time.Duration) *fileCache {
-	return &fileCache{ttl: ttl, negTTL: negTTL, max: max, order: list.New(), items: map[int]*list.Element{}, now: time.Now}
+func newFileCache(size int, ttl, negTTL time.Duration) *fileCache {
+	return &fileCache{ttl: ttl, negTTL: negTTL, max: size, order: list.New(), items: map[int]*list.Element{}, now: time.Now}
 }
 
 func (c *fileCache) get(id int) (*File, error, bool) {
