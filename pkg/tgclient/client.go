@@ -259,7 +259,7 @@ func (c *Client) start() *run {
 		stopped:   make(chan struct{}),
 		started:   time.Now(),
 		pools:     map[int]*pool{},
-		link:      newLink(c.opts.RPCTimeout),
+		connState: newConnState(c.opts.RPCTimeout),
 		rates:     c.rates,
 	}
 	go r.loop(ctx, c)
