@@ -93,12 +93,11 @@ func TestLoad(t *testing.T) {
 // loadTarget is a server binary serving one large file from the fake
 // Telegram, with its memory watched from the start.
 type loadTarget struct {
-	server    *serverProcess
-	content   tgfake.Content
-	url       string
-	mem       *memoryWatch
-	baseline  int // the server's goroutines after a warm-up, with no request in flight
-	transport *http.Transport
+	server   *serverProcess
+	content  tgfake.Content
+	url      string
+	mem      *memoryWatch
+	baseline int // the server's goroutines after a warm-up, with no request in flight
 }
 
 func startLoadTarget(t *testing.T) *loadTarget {

@@ -199,17 +199,14 @@ func Serverless(rt platform.Runtime) (http.Handler, platform.Profile) {
 func fromEnv(getenv func(string) string, rt platform.Runtime, logger *slog.Logger) (http.Handler, platform.Profile) {
 	cfg, err := config.Parse(getenv, config.Serve)
 	cfg.Platform = cfg.Platform.On(rt)
-	profile := platform.Detect(cfg.Platform)
-	if err != nil {
-		logger.Error("service not configured", "err", err)
-		return misconfigured(err), profile
+	if err == nil {
+		var a *App
+		if a, err = New(cfg, Options{Logger: logger}); err == nil {
+			return a.Handler, a.Profile // New decided the profile
+		}
 	}
-	a, err := New(cfg, Options{Logger: logger})
-	if err != nil {
-		logger.Error("service not configured", "err", err)
-		return misconfigured(err), profile
-	}
-	return a.Handler, a.Profile
+	logger.Error("service not configured", "err", err)
+	return misconfigured(err), platform.Detect(cfg.Platform)
 }
 
 func misconfigured(err error) http.Handler {

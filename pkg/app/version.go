@@ -73,6 +73,8 @@ func versionOf(bi *debug.BuildInfo) string {
 // executableBuildID is the content part of the running executable's Go
 // build ID (its .note.go.buildid ELF note), shortened; "" where there is
 // none (not ELF, unreadable). It reads the note only, not the whole file.
+// Hand-written because debug.ReadBuildInfo, which answers first, carries no
+// build ID, and the standard library parses no ELF note.
 func executableBuildID() string {
 	exe, err := os.Executable()
 	if err != nil {

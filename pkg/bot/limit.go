@@ -1,64 +1,23 @@
 package bot
 
 import (
-	"sync"
 	"time"
-)
 
-// maxTrackedUsers bounds the users a limiter remembers; when full, windows
-// that ended are dropped first, then an arbitrary user.
-const maxTrackedUsers = 10000
+	"github.com/filetolink/filetolink/pkg/fixedwindow"
+)
 
 // limiter allows each user n actions per fixed window.
 type limiter struct {
-	n      int
-	window time.Duration
-	now    func() time.Time
-
-	mu    sync.Mutex
-	users map[int64]*userWindow
-}
-
-type userWindow struct {
-	start time.Time
-	count int
+	now     func() time.Time
+	counter *fixedwindow.Counter[int64]
 }
 
 func newLimiter(n int, window time.Duration) *limiter {
-	return &limiter{n: n, window: window, now: time.Now, users: map[int64]*userWindow{}}
+	l := &limiter{now: time.Now}
+	l.counter = fixedwindow.New[int64](n, window, func() time.Time { return l.now() })
+	return l
 }
 
 // allow counts one action of user; if the user has none left it returns
 // false and how long until the window ends.
-func (l *limiter) allow(user int64) (bool, time.Duration) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	w, ok := l.users[user]
-	if !ok || now.Sub(w.start) >= l.window {
-		if !ok && len(l.users) >= maxTrackedUsers {
-			l.evict(now)
-		}
-		w = &userWindow{start: now}
-		l.users[user] = w
-	}
-	if w.count >= l.n {
-		return false, w.start.Add(l.window).Sub(now)
-	}
-	w.count++
-	return true, 0
-}
-
-func (l *limiter) evict(now time.Time) {
-	for id, w := range l.users {
-		if now.Sub(w.start) >= l.window {
-			delete(l.users, id)
-		}
-	}
-	for id := range l.users {
-		if len(l.users) < maxTrackedUsers {
-			return
-		}
-		delete(l.users, id)
-	}
-}
+func (l *limiter) allow(user int64) (bool, time.Duration) { return l.counter.Allow(user) }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/filetolink/filetolink/pkg/httpresponse"
 	"github.com/filetolink/filetolink/pkg/web"
 )
 
@@ -26,37 +27,37 @@ const SecretHeader = "X-Telegram-Bot-Api-Secret-Token"
 // body when there is one, else a one-line text/plain note.
 func (b *Bot) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !b.checkSecret(r.Header.Get(SecretHeader)) {
-		plain(w, http.StatusUnauthorized, "unauthorized: wrong or missing "+SecretHeader)
+		httpresponse.WriteText(w, r, http.StatusUnauthorized, "unauthorized: wrong or missing "+SecretHeader)
 		return
 	}
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		plain(w, http.StatusMethodNotAllowed, "method not allowed: Telegram POSTs updates here")
+		httpresponse.WriteText(w, r, http.StatusMethodNotAllowed, "method not allowed: Telegram POSTs updates here")
 		return
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxUpdateBytes+1))
 	if err != nil {
 		// The connection broke: Telegram did not get an answer and retries.
-		plain(w, http.StatusBadRequest, "could not read the update")
+		httpresponse.WriteText(w, r, http.StatusBadRequest, "could not read the update")
 		return
 	}
 	u, ok := parseUpdate(body)
 	if !ok {
 		b.log.Warn("bot: malformed update", "bytes", len(body))
-		plain(w, http.StatusOK, "ignored: malformed update")
+		httpresponse.WriteText(w, r, http.StatusOK, "ignored: malformed update")
 		return
 	}
 	out := b.Handle(r.Context(), u, web.BaseURL(b.opts.PublicBaseURL, r))
 	b.log.Info("bot: update", "update_id", u.UpdateID, "outcome", out.Note)
 	if out.Reply == nil {
-		plain(w, http.StatusOK, out.Note)
+		httpresponse.WriteText(w, r, http.StatusOK, out.Note)
 		return
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false) // the text is HTML for Telegram: keep it readable
 	if err := enc.Encode(out.Reply); err != nil {
-		plain(w, http.StatusOK, "ignored: reply not encodable")
+		httpresponse.WriteText(w, r, http.StatusOK, "ignored: reply not encodable")
 		return
 	}
 	reply := buf.Bytes()
@@ -85,14 +86,4 @@ func (b *Bot) checkSecret(got string) bool {
 	g := sha256.Sum256([]byte(got))
 	want := sha256.Sum256([]byte(b.opts.Secret))
 	return got != "" && subtle.ConstantTimeCompare(g[:], want[:]) == 1
-}
-
-func plain(w http.ResponseWriter, status int, msg string) {
-	h := w.Header()
-	h.Set("Content-Type", "text/plain; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Length", strconv.Itoa(len(msg)+1))
-	w.WriteHeader(status)
-	_, _ = io.WriteString(w, msg+"\n")
 }

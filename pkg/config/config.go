@@ -23,7 +23,7 @@ import (
 
 // Config is the whole service's configuration.
 type Config struct {
-	// Telegram credentials (the seed's names).
+	// Telegram credentials (API_ID, API_HASH, BOT_TOKEN).
 	APIID    int
 	APIHash  string
 	BotToken string

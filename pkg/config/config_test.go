@@ -197,8 +197,8 @@ func TestParsePublicKeysFile(t *testing.T) {
 	}
 }
 
-// A read error that wraps nothing (config.go used to take errors.Unwrap of
-// it and panic) is a problem like any other. Not parallel: it swaps readFile.
+// A read error that wraps nothing (no errors.Unwrap of it is taken) is a
+// problem like any other. Not parallel: it swaps readFile.
 func TestPublicKeysReadErrorNotWrapped(t *testing.T) {
 	defer func(f func(string) ([]byte, error)) { readFile = f }(readFile)
 	readFile = func(string) ([]byte, error) { return nil, errors.New("device busy") }

@@ -28,7 +28,8 @@ var (
 	apiHashPattern = regexp.MustCompile(`^[0-9a-fA-F]{32}$`)
 )
 
-// credentialVars are the bot's credentials (the seed's names).
+// credentialVars are the bot's credentials, under the names FileStreamBot
+// deployments already use.
 var credentialVars = []Var{
 	{Name: "API_ID", Required: Serve | ExportSession, Hint: "from my.telegram.org",
 		Parse: func(c *Config, v string) error {

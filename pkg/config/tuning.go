@@ -82,12 +82,12 @@ var httpVars = []Var{
 	{Name: "CODE_FAILURES_PER_MINUTE", Parse: intIn(1, 1000000, func(c *Config) *int { return &c.HTTP.CodeFailuresPerMinute })},
 }
 
-// intIn parses an integer from min to max into the field field returns.
-func intIn(min, max int, field func(*Config) *int) func(*Config, string) error {
+// intIn parses an integer from lo to hi into the field field returns.
+func intIn(lo, hi int, field func(*Config) *int) func(*Config, string) error {
 	return func(c *Config, v string) error {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < min || n > max {
-			return fmt.Errorf("must be an integer from %d to %d", min, max)
+		if err != nil || n < lo || n > hi {
+			return fmt.Errorf("must be an integer from %d to %d", lo, hi)
 		}
 		*field(c) = n
 		return nil

@@ -11,6 +11,8 @@ import (
 // next part, but a stream prefetches beyond one part only while it holds
 // less than its share (total / open streams). Waiters are served first come,
 // first served, so a new stream is not starved by established ones.
+// Hand-written because semaphore.Weighted serves strictly in order and
+// cannot pass over a waiter that is above its share.
 type budget struct {
 	mu      sync.Mutex
 	free    int64

@@ -1,6 +1,6 @@
 package stream
 
-// An in-memory Telegram at the core's narrow seam (rpc, conn): no MTProto,
+// An in-memory Telegram at the core's narrow seam (telegramAPI, conn): no MTProto,
 // no login, so the core's unit tests run in milliseconds. It keeps the
 // rules the real Telegram (and internal/tgfake, which stays for the
 // integration tests) applies to what the core sends: upload.getFile's
@@ -350,10 +350,10 @@ func (m *memTelegram) bytesServed() int64 {
 	return m.fileBytes
 }
 
-func (m *memTelegram) home(ctx context.Context) (rpc, error) { return memRPC{m, m.homeID}, nil }
+func (m *memTelegram) home(ctx context.Context) (telegramAPI, error) { return memRPC{m, m.homeID}, nil }
 
-func (m *memTelegram) dc(ctx context.Context, dc int) (rpc, error) { return memRPC{m, dc}, nil }
-func (m *memTelegram) connected() bool                             { return true }
+func (m *memTelegram) dc(ctx context.Context, dc int) (telegramAPI, error) { return memRPC{m, dc}, nil }
+func (m *memTelegram) connected() bool                                     { return true }
 
 // memRPC is memTelegram as seen from one DC.
 type memRPC struct {

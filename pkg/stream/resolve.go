@@ -120,7 +120,7 @@ func (r *resolver) fetch(ctx context.Context, id int, ladder []int) (*File, erro
 	return nil, ErrMessageNotFound
 }
 
-func (r *resolver) inputChannel(ctx context.Context, api rpc) (*tg.InputChannel, error) {
+func (r *resolver) inputChannel(ctx context.Context, api telegramAPI) (*tg.InputChannel, error) {
 	r.channelMu.Lock()
 	defer r.channelMu.Unlock()
 	if r.channel != nil {
@@ -135,7 +135,7 @@ func (r *resolver) inputChannel(ctx context.Context, api rpc) (*tg.InputChannel,
 }
 
 // lookupChannel asks Telegram for the log channel (uncached).
-func (r *resolver) lookupChannel(ctx context.Context, api rpc) (*tg.InputChannel, error) {
+func (r *resolver) lookupChannel(ctx context.Context, api telegramAPI) (*tg.InputChannel, error) {
 	chats, err := api.ChannelsGetChannels(ctx, []tg.InputChannelClass{
 		&tg.InputChannel{ChannelID: r.channelID},
 	})
@@ -236,7 +236,9 @@ func (g *callGroup) do(ctx context.Context, key int, fn func(context.Context) (*
 }
 
 // fileCache is a bounded LRU of resolved messages with a TTL, and a shorter
-// TTL for negative answers (missing message, no media).
+// TTL for negative answers (missing message, no media). Hand-written
+// because golang-lru's expirable.LRU (v2.0.7) starts a cleanup goroutine per
+// cache that nothing can stop.
 type fileCache struct {
 	mu          sync.Mutex
 	ttl, negTTL time.Duration
@@ -253,8 +255,8 @@ type cacheEntry struct {
 	expires time.Time
 }
 
-func newFileCache(max int, ttl, negTTL time.Duration) *fileCache {
-	return &fileCache{ttl: ttl, negTTL: negTTL, max: max, order: list.New(), items: map[int]*list.Element{}, now: time.Now}
+func newFileCache(size int, ttl, negTTL time.Duration) *fileCache {
+	return &fileCache{ttl: ttl, negTTL: negTTL, max: size, order: list.New(), items: map[int]*list.Element{}, now: time.Now}
 }
 
 func (c *fileCache) get(id int) (*File, error, bool) {

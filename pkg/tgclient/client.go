@@ -47,7 +47,9 @@ type Options struct {
 	InFlightPerConn int
 	// RPCTimeout bounds every call (default 15s).
 	RPCTimeout time.Duration
-	// FloodWaitBudget: longer FLOOD_WAITs are returned to the caller (default 5s).
+	// FloodWaitBudget: FLOOD_WAITs up to this long are waited out, longer
+	// ones returned to the caller. Zero waits out none; the service's
+	// default is config.DefaultFloodWaitBudget, applied by config.
 	FloodWaitBudget time.Duration
 	// Rate is how many upload.getFile calls per second the bot makes to one
 	// DC at most (0, the default: learned from Telegram's first FLOOD_WAIT
@@ -263,7 +265,7 @@ func (c *Client) start() *run {
 		stopped:   make(chan struct{}),
 		started:   time.Now(),
 		pools:     map[int]*pool{},
-		link:      newLink(c.opts.RPCTimeout),
+		connState: newConnState(c.opts.RPCTimeout),
 		rates:     c.rates,
 	}
 	go r.loop(ctx, c)

@@ -23,7 +23,7 @@ func chain(next tg.Invoker, opts Options, limit *rateLimiter) tg.Invoker {
 	}
 }
 
-// waitInvoker makes every call wait for ready first (the link to be up,
+// waitInvoker makes every call wait for ready first (the connection to be up,
 // the lease to be held) and fail with its error instead.
 type waitInvoker struct {
 	next  tg.Invoker

@@ -27,7 +27,7 @@ type run struct {
 	c      *Client
 	client *telegram.Client
 	api    tg.Invoker // the home DC's primary connection, with every policy
-	raw    tg.Invoker // the same without the link (for auth transfers)
+	raw    tg.Invoker // the same without the wait for connState (for auth transfers)
 	cancel context.CancelFunc
 	ctx    context.Context
 
@@ -42,8 +42,8 @@ type run struct {
 	pools  map[int]*pool
 	gens   map[int]int // recoveries per DC (0: the home key)
 
-	// link is the primary connection's state; calls wait for it.
-	link *link
+	// connState is the primary connection's state; calls wait for it.
+	connState *connState
 	// rates pace getFile per DC (the Client's, shared by its runs).
 	rates *rates
 
@@ -69,7 +69,7 @@ func (r *run) loop(ctx context.Context, c *Client) {
 		r.fail(err)
 		return
 	}
-	r.client = c.newGotd(r, r.opts.DC, r.home, r.link.set)
+	r.client = c.newGotd(r, r.opts.DC, r.home, r.connState.set)
 	loggedIn := false
 	err = r.client.Run(ctx, func(ctx context.Context) error {
 		r.raw = r.policies(r.client, r.opts.DC)
@@ -188,7 +188,7 @@ func (r *run) source() string {
 
 // policies wraps an invoker in the per-attempt policies, the lease gate
 // last (closest to the wire), so that time spent in the others (flood
-// waits, the link) is covered.
+// waits, the wait for the connection) is covered.
 func (r *run) policies(inv tg.Invoker, dc int) tg.Invoker {
 	if r.gate != nil {
 		inv = &waitInvoker{next: inv, ready: r.gate.acquire}
@@ -322,7 +322,7 @@ func (r *run) createPool(dc int, p *pool) {
 // gate comes first as well: a run whose lease is gone must not wait for a
 // connection its gate keeps down, but fail at once (and be replaced).
 func (r *run) linked(inv tg.Invoker) tg.Invoker {
-	inv = &waitInvoker{next: inv, ready: r.link.wait}
+	inv = &waitInvoker{next: inv, ready: r.connState.wait}
 	if r.gate != nil {
 		inv = &waitInvoker{next: inv, ready: r.gate.acquire}
 	}

@@ -282,9 +282,9 @@ func (g *gate) WriteHeader(code int) {
 	if code == http.StatusOK {
 		g.plan.chooseWhole()
 	}
-	if max := g.plan.maxBytes; max > 0 && (code == http.StatusOK || code == http.StatusPartialContent) {
+	if limit := g.plan.maxBytes; limit > 0 && (code == http.StatusOK || code == http.StatusPartialContent) {
 		n, err := strconv.ParseInt(g.Header().Get("Content-Length"), 10, 64)
-		if err != nil || n > max {
+		if err != nil || n > limit {
 			g.plan.refuse()
 		}
 	}
@@ -303,7 +303,7 @@ func (g *gate) Write(p []byte) (int, error) {
 	if g.head {
 		return len(p), nil // net/http drops it too; other adapters may not
 	}
-	if max := g.plan.maxBytes; max > 0 && g.written+int64(len(p)) > max {
+	if limit := g.plan.maxBytes; limit > 0 && g.written+int64(len(p)) > limit {
 		return 0, errOverCap
 	}
 	n, err := g.ResponseWriter.Write(p)

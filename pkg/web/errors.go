@@ -177,7 +177,9 @@ func errorPage(r *http.Request, e *httpError) (page []byte, ok bool) {
 	return buf.Bytes(), true
 }
 
-// errorHints say what a person who followed a link can do, by class.
+// errorHints say what a person who followed a link can do, by the class
+// of every failure that can reach a page (all but "method", never a GET,
+// and "client_gone", never answered); TestEveryClassHasAHint holds it so.
 var errorHints = map[string]string{
 	"bad_id":        "The link is damaged: the number after /dl/ or /stream/ is the file's message id. Copy the whole link again.",
 	"no_code":       "The link lacks its code (?code=…). Copy the whole link again, exactly as it was sent.",
@@ -191,6 +193,8 @@ var errorHints = map[string]string{
 	"route":         "Check the address: links look like /dl/123?code=… or /stream/123?code=….",
 	"range":         "The part of the file asked for lies beyond its end. Reload the page or download the whole file.",
 	"flood_wait":    "Telegram asks this server to slow down. Try again later.",
+	"no_session":    "The server is waiting for Telegram to let it log in again. Try again later.",
+	"over_cap":      "The file is larger than this server may send at once: the reason above says how to fetch it in parts.",
 	"busy":          "The server is busy. Try again in a moment.",
 	"streams_full":  "The server is busy. Try again in a moment.",
 	"unavailable":   "Telegram is not answering right now. Try again in a moment.",
@@ -199,4 +203,5 @@ var errorHints = map[string]string{
 	"timeout":       "Telegram took too long. Try again.",
 	"panic":         "Something went wrong on the server. Try again; if it keeps failing, tell the site's operator.",
 	"template":      "Something went wrong on the server. Try again; if it keeps failing, tell the site's operator.",
+	"json":          "Something went wrong on the server. Try again; if it keeps failing, tell the site's operator.",
 }

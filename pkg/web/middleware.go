@@ -215,7 +215,7 @@ func (s *server) withWebhookLimit(h http.Handler) http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		client := clientKey(r, s.ipHeader)
-		if wait, blocked := s.webhookFailures.blocked(client); blocked {
+		if wait, blocked := s.webhookFailures.Blocked(client); blocked {
 			writeError(w, r, &httpError{status: http.StatusTooManyRequests, reason: "too many wrong webhook secrets from your address; retry later",
 				retryAfter: wait, class: "rate_limited"})
 			return
@@ -223,7 +223,7 @@ func (s *server) withWebhookLimit(h http.Handler) http.Handler {
 		rec := &recorder{ResponseWriter: w}
 		h.ServeHTTP(rec, r)
 		if rec.status == http.StatusUnauthorized {
-			s.webhookFailures.fail(client)
+			s.webhookFailures.Add(client)
 		}
 	})
 }

@@ -1,10 +1,10 @@
 package web
 
 import (
-	"container/list"
 	"strconv"
-	"sync"
 	"time"
+
+	"github.com/filetolink/filetolink/pkg/fixedwindow"
 )
 
 // guessLimiter stops code guessing and the Telegram calls it costs, without
@@ -27,8 +27,8 @@ import (
 // the window ends; and a locked-out client's right link to a message
 // nobody fetched in the last CacheTTL waits for the window too.
 type guessLimiter struct {
-	perLink   *codeLimiter
-	perClient *codeLimiter
+	perLink   *fixedwindow.Counter[string]
+	perClient *fixedwindow.Counter[string]
 }
 
 // perClientFactor is how many more failures a client may have in all
@@ -37,8 +37,8 @@ const perClientFactor = 2
 
 func newGuessLimiter(limit int, window time.Duration, now func() time.Time) *guessLimiter {
 	return &guessLimiter{
-		perLink:   newCodeLimiter(limit, window, now),
-		perClient: newCodeLimiter(perClientFactor*limit, window, now),
+		perLink:   fixedwindow.New[string](limit, window, now),
+		perClient: fixedwindow.New[string](perClientFactor*limit, window, now),
 	}
 }
 
@@ -46,135 +46,19 @@ func linkKey(client string, id int) string { return client + "#" + strconv.Itoa(
 
 // linkBlocked reports whether client may not try codes for message id now.
 func (g *guessLimiter) linkBlocked(client string, id int) (time.Duration, bool) {
-	return g.perLink.blocked(linkKey(client, id))
+	return g.perLink.Blocked(linkKey(client, id))
 }
 
 // clientBlocked reports whether client's failures in all are at the limit.
 func (g *guessLimiter) clientBlocked(client string) (time.Duration, bool) {
-	return g.perClient.blocked(client)
+	return g.perClient.Blocked(client)
 }
 
 // wrongCode counts a missing or wrong code for message id.
 func (g *guessLimiter) wrongCode(client string, id int) {
-	g.perLink.fail(linkKey(client, id))
-	g.perClient.fail(client)
+	g.perLink.Add(linkKey(client, id))
+	g.perClient.Add(client)
 }
 
 // miss counts a lookup of a message that is not there.
-func (g *guessLimiter) miss(client string) { g.perClient.fail(client) }
-
-// maxTrackedClients bounds the keys a codeLimiter remembers. When it is
-// full, a new key replaces the one whose window is oldest among those not
-// at the limit, and only if there are none, the oldest at the limit: memory
-// stays bounded, and a flood of new keys does not free blocked ones.
-const maxTrackedClients = 10000
-
-// codeLimiter counts failures per key in fixed windows and refuses a key
-// that reached the limit until its window ends. Every operation is O(1).
-type codeLimiter struct {
-	limit  int
-	window time.Duration
-	now    func() time.Time
-
-	mu   sync.Mutex
-	keys map[string]*list.Element // of *failures
-	// counting and atLimit hold the keys below and at the limit, each
-	// oldest window first (a key enters at the back when its window opens
-	// or when it reaches the limit).
-	counting, atLimit list.List
-}
-
-type failures struct {
-	key   string
-	start time.Time // when the window opened
-	count int
-	list  *list.List // the list it is on
-}
-
-func newCodeLimiter(limit int, window time.Duration, now func() time.Time) *codeLimiter {
-	return &codeLimiter{limit: limit, window: window, now: now, keys: make(map[string]*list.Element)}
-}
-
-// blocked reports whether key has no failures left in its window, and
-// if so how long until the window ends.
-func (l *codeLimiter) blocked(key string) (time.Duration, bool) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	el, ok := l.keys[key]
-	if !ok {
-		return 0, false
-	}
-	f := el.Value.(*failures)
-	now := l.now()
-	if end := f.start.Add(l.window); !now.Before(end) {
-		l.removeLocked(el)
-		return 0, false
-	} else if f.count >= l.limit {
-		return end.Sub(now), true
-	}
-	return 0, false
-}
-
-// fail counts one failure of key.
-func (l *codeLimiter) fail(key string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	if el, ok := l.keys[key]; ok {
-		f := el.Value.(*failures)
-		if now.Before(f.start.Add(l.window)) {
-			f.count++
-			if f.count >= l.limit && f.list == &l.counting {
-				l.counting.Remove(el)
-				l.pushLocked(f, &l.atLimit)
-			}
-			return
-		}
-		l.removeLocked(el)
-	}
-	if len(l.keys) >= maxTrackedClients {
-		l.evictLocked(now)
-	}
-	f := &failures{key: key, start: now, count: 1}
-	if f.count >= l.limit {
-		l.pushLocked(f, &l.atLimit)
-	} else {
-		l.pushLocked(f, &l.counting)
-	}
-}
-
-func (l *codeLimiter) pushLocked(f *failures, to *list.List) {
-	f.list = to
-	l.keys[f.key] = to.PushBack(f)
-}
-
-func (l *codeLimiter) removeLocked(el *list.Element) {
-	f := el.Value.(*failures)
-	f.list.Remove(el)
-	delete(l.keys, f.key)
-}
-
-// evictLocked makes room for one key: an expired window at the front of
-// either list, else the oldest key below the limit, else the oldest at it.
-func (l *codeLimiter) evictLocked(now time.Time) {
-	for _, ls := range []*list.List{&l.counting, &l.atLimit} {
-		if el := ls.Front(); el != nil && !now.Before(el.Value.(*failures).start.Add(l.window)) {
-			l.removeLocked(el)
-			return
-		}
-	}
-	if el := l.counting.Front(); el != nil {
-		l.removeLocked(el)
-		return
-	}
-	if el := l.atLimit.Front(); el != nil {
-		l.removeLocked(el)
-	}
-}
-
-// tracked is how many keys are remembered (for tests).
-func (l *codeLimiter) tracked() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.keys)
-}
+func (g *guessLimiter) miss(client string) { g.perClient.Add(client) }

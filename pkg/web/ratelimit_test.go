@@ -4,7 +4,6 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"testing"
-	"time"
 )
 
 func TestRateLimitHandler(t *testing.T) {
@@ -81,83 +80,5 @@ func TestRateLimitDefault(t *testing.T) {
 	}
 	if c := e.do("GET", dl(1, "x")).Code; c != 429 {
 		t.Errorf("%d after the default limit", c)
-	}
-}
-
-func TestCodeLimiterWindow(t *testing.T) {
-	now := time.Unix(1000, 0)
-	l := newCodeLimiter(2, time.Minute, func() time.Time { return now })
-	l.fail("a")
-	if _, b := l.blocked("a"); b {
-		t.Fatal("blocked after 1 of 2")
-	}
-	now = now.Add(10 * time.Second)
-	l.fail("a")
-	wait, b := l.blocked("a")
-	if !b || wait != 50*time.Second {
-		t.Fatalf("blocked %v, wait %v; want true, 50s", b, wait)
-	}
-	now = now.Add(50 * time.Second)
-	if _, b := l.blocked("a"); b {
-		t.Error("still blocked after the window")
-	}
-	if l.tracked() != 0 {
-		t.Errorf("%d clients remembered after expiry", l.tracked())
-	}
-}
-
-func TestCodeLimiterBounded(t *testing.T) {
-	now := time.Unix(1000, 0)
-	l := newCodeLimiter(1, time.Minute, func() time.Time { return now })
-	for i := range maxTrackedClients + 500 {
-		l.fail(strconv.Itoa(i))
-	}
-	if n := l.tracked(); n > maxTrackedClients {
-		t.Errorf("%d clients remembered, bound %d", n, maxTrackedClients)
-	}
-	// Expired windows are dropped first.
-	now = now.Add(2 * time.Minute)
-	l.fail("new")
-	if n := l.tracked(); n > maxTrackedClients {
-		t.Errorf("%d clients after expiry, bound %d", n, maxTrackedClients)
-	}
-	if _, b := l.blocked("new"); !b {
-		t.Error("new client not counted")
-	}
-	if _, b := l.blocked("0"); b {
-		t.Error("an expired client still blocked")
-	}
-}
-
-// TestCodeLimiterKeepsBlocked: a flood of new keys (IPv6 prefixes, say)
-// evicts keys below the limit, not those at it.
-func TestCodeLimiterKeepsBlocked(t *testing.T) {
-	now := time.Unix(1000, 0)
-	l := newCodeLimiter(3, time.Minute, func() time.Time { return now })
-	for range 3 {
-		l.fail("abuser")
-	}
-	for i := range 5 * maxTrackedClients {
-		l.fail(strconv.Itoa(i))
-	}
-	if _, b := l.blocked("abuser"); !b {
-		t.Error("a blocked client was forgotten after a flood of new keys")
-	}
-	if n := l.tracked(); n > maxTrackedClients {
-		t.Errorf("%d keys remembered, bound %d", n, maxTrackedClients)
-	}
-}
-
-// BenchmarkCodeLimiterFull is the cost of a new key when the limiter is
-// full of open windows (it was 224 µs under the lock with a scan).
-func BenchmarkCodeLimiterFull(b *testing.B) {
-	now := time.Unix(1000, 0)
-	l := newCodeLimiter(30, time.Minute, func() time.Time { return now })
-	for i := range maxTrackedClients {
-		l.fail("seed" + strconv.Itoa(i))
-	}
-	b.ResetTimer()
-	for i := range b.N {
-		l.fail(strconv.Itoa(i))
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/filetolink/filetolink/pkg/fixedwindow"
 	"github.com/filetolink/filetolink/pkg/links"
 	"github.com/filetolink/filetolink/pkg/platform"
 	"github.com/filetolink/filetolink/pkg/sessions"
@@ -81,7 +82,7 @@ type server struct {
 	slots         *streamSlots
 	limiter       *guessLimiter // nil: no limit
 	// webhookFailures counts wrong webhook secrets per client (nil: no limit).
-	webhookFailures *codeLimiter
+	webhookFailures *fixedwindow.Counter[string]
 	ipHeader        string
 	version         string
 	samples         []templates.Sample
@@ -124,7 +125,7 @@ func New(o Options) http.Handler {
 	}
 	if o.CodeFailuresPerMinute > 0 {
 		s.limiter = newGuessLimiter(o.CodeFailuresPerMinute, time.Minute, time.Now)
-		s.webhookFailures = newCodeLimiter(o.CodeFailuresPerMinute, time.Minute, time.Now)
+		s.webhookFailures = fixedwindow.New[string](o.CodeFailuresPerMinute, time.Minute, nil)
 	}
 	s.ipHeader = http.CanonicalHeaderKey(o.ClientIPHeader)
 

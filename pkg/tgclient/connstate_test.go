@@ -35,7 +35,7 @@ func TestLinkWait(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			l := newLink(grace)
+			l := newConnState(grace)
 			for _, s := range tt.states {
 				l.set(s)
 			}
@@ -64,7 +64,7 @@ func TestLinkWait(t *testing.T) {
 }
 
 func TestLinkWaitStopsOnCancel(t *testing.T) {
-	l := newLink(time.Hour)
+	l := newConnState(time.Hour)
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	if err := l.wait(ctx); !errors.Is(err, context.DeadlineExceeded) {
@@ -73,7 +73,7 @@ func TestLinkWaitStopsOnCancel(t *testing.T) {
 }
 
 func TestLinkInvokerDoesNotCallWhileDown(t *testing.T) {
-	l := newLink(time.Millisecond)
+	l := newConnState(time.Millisecond)
 	next := &scriptedInvoker{}
 	inv := &waitInvoker{next: next, ready: l.wait}
 	time.Sleep(5 * time.Millisecond)

@@ -9,7 +9,7 @@ import (
 	"github.com/gotd/td/telegram"
 )
 
-// link follows the state of a run's primary connection, so that calls do
+// connState follows the state of a run's primary connection, so that calls do
 // not pile onto a Telegram that cannot be reached. While the connection is
 // down, a call waits for it to come back, but only until it has been down
 // for the grace period (the RPC timeout): from then on calls fail at once
@@ -19,7 +19,7 @@ import (
 // deadline, and a call on a download pool spends that time redialling
 // without pause (gotd's pool retries a dead connection at once), once per
 // retry of every part.
-type link struct {
+type connState struct {
 	grace time.Duration
 
 	mu        sync.Mutex
@@ -28,13 +28,13 @@ type link struct {
 	isReady   bool
 }
 
-func newLink(grace time.Duration) *link {
+func newConnState(grace time.Duration) *connState {
 	// A new run is connecting: the same grace as any outage.
-	return &link{grace: grace, ready: make(chan struct{}), downSince: time.Now()}
+	return &connState{grace: grace, ready: make(chan struct{}), downSince: time.Now()}
 }
 
 // set records a state change reported by gotd (OnConnectionState).
-func (l *link) set(s telegram.ConnectionState) {
+func (l *connState) set(s telegram.ConnectionState) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	switch up := s == telegram.ConnectionStateReady; {
@@ -50,7 +50,7 @@ func (l *link) set(s telegram.ConnectionState) {
 
 // wait returns nil once the connection is ready, or ErrNotConnected when it
 // has been down for the grace period.
-func (l *link) wait(ctx context.Context) error {
+func (l *connState) wait(ctx context.Context) error {
 	l.mu.Lock()
 	ready, since := l.ready, l.downSince
 	l.mu.Unlock()

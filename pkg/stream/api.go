@@ -6,28 +6,28 @@ import (
 	"github.com/gotd/td/tg"
 )
 
-// rpc is all of Telegram's API the core calls: three methods of
+// telegramAPI is all of Telegram's API the core calls: three methods of
 // *tg.Client, as gotd's downloader.Client narrows what a downloader needs.
-// Unit tests give the core an in-memory rpc; integration tests the gotd
-// client against the MTProto fake.
-type rpc interface {
+// In production it is the gotd client; unit tests give the core an
+// in-memory one.
+type telegramAPI interface {
 	ChannelsGetChannels(ctx context.Context, id []tg.InputChannelClass) (tg.MessagesChatsClass, error)
 	ChannelsGetMessages(ctx context.Context, request *tg.ChannelsGetMessagesRequest) (tg.MessagesMessagesClass, error)
 	UploadGetFile(ctx context.Context, request *tg.UploadGetFileRequest) (tg.UploadFileClass, error)
 }
 
-// conn is where the core gets an rpc: the home DC for messages, a DC's
-// download pool for bytes.
+// conn is where the core gets a telegramAPI: the home DC for messages, a
+// DC's download pool for bytes.
 type conn interface {
-	home(ctx context.Context) (rpc, error)
-	dc(ctx context.Context, dc int) (rpc, error)
+	home(ctx context.Context) (telegramAPI, error)
+	dc(ctx context.Context, dc int) (telegramAPI, error)
 	connected() bool
 }
 
 // telegramConn is the conn of a Telegram (the gotd client).
 type telegramConn struct{ t Telegram }
 
-func (c telegramConn) home(ctx context.Context) (rpc, error) {
+func (c telegramConn) home(ctx context.Context) (telegramAPI, error) {
 	api, err := c.t.API(ctx)
 	if err != nil {
 		return nil, err
@@ -35,7 +35,7 @@ func (c telegramConn) home(ctx context.Context) (rpc, error) {
 	return api, nil
 }
 
-func (c telegramConn) dc(ctx context.Context, dc int) (rpc, error) {
+func (c telegramConn) dc(ctx context.Context, dc int) (telegramAPI, error) {
 	api, err := c.t.DC(ctx, dc)
 	if err != nil {
 		return nil, err
