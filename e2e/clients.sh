@@ -18,6 +18,8 @@
 #   plain          the server, uncapped
 #   capped+worker  the server with MAX_RESPONSE_BYTES=4194304 behind
 #                  deploy/cloudflare-worker.js in workerd (deploy/serve.mjs)
+#   streaming      the server as Vercel's Go preset runs it (VERCEL=1: the
+#                  profile "vercel (streaming)", no cap)
 #   capped         the same server without the Worker: informational only
 #                  (it shows what the Worker fixes), never fails the run
 # A deployment started elsewhere is one more line: `check NAME URL`.
@@ -114,6 +116,12 @@ start_demo capped MAX_RESPONSE_BYTES=$cap
 capped=$url
 start_worker worker "$capped"
 worker=$url
+# (c) The streaming profile: the plain server as Vercel's Go preset runs it
+# (VERCEL=1), which must lift the cap.
+start_demo streaming VERCEL=1
+streaming=$url
+curl -fsS "$streaming/healthz" | grep -q '"platform":"vercel (streaming)","[^}]*"maxResponseBytes":0' ||
+	{ echo "clients: VERCEL=1 did not give the uncapped profile vercel (streaming)" >&2; exit 1; }
 
 # The catalog: each file's path and SHA-256, from the demo itself.
 catalog=$(curl -fsS "$plain/demo.json")
@@ -219,6 +227,7 @@ check() {
 
 check plain "$plain"
 check capped+worker "$worker"
+check streaming "$streaming"
 check capped "$capped" informational
 
 echo
