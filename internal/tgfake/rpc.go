@@ -140,16 +140,19 @@ func (s *Server) onMessage(srv *tgtest.Server, req *tgtest.Request) error {
 		s.log.Debug("tgfake: rpc", "dc", req.DC, "method", methodName(id), "result", outcome, "delay", max(delay, 0))
 	}
 
+	// finish runs before the answer leaves: a client may send its next
+	// call as soon as it has the answer.
 	if delay <= 0 {
-		defer finish()
+		finish()
 		return s.send(srv, req, result, err)
 	}
 	s.replies.Add(1)
 	go func() {
 		// Owned by the Server: Close cancels s.ctx and waits on s.replies.
 		defer s.replies.Done()
-		defer finish()
-		if !s.sleep(delay) {
+		ok := s.sleep(delay)
+		finish()
+		if !ok {
 			return
 		}
 		if sendErr := s.send(srv, req, result, err); sendErr != nil {
