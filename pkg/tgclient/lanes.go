@@ -145,7 +145,7 @@ func (r *run) createLanes(dc int, p *pool) error {
 	var setup func(context.Context, *telegram.Client) error
 	switch {
 	case dc == r.opts.DC:
-		data, err := r.home.LoadSession(ctx)
+		data, err := r.homeSession(ctx)
 		if err != nil {
 			cancel()
 			return fmt.Errorf("home session: %w", err)
@@ -249,4 +249,24 @@ func seeded(data []byte) session.Storage {
 	s := &session.StorageMemory{}
 	_ = s.StoreSession(context.Background(), data)
 	return s
+}
+
+// homeSession is the home DC's stored session. gotd signals a login just
+// before it stores the session: wait for it, within the RPC timeout.
+func (r *run) homeSession(ctx context.Context) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, r.opts.RPCTimeout)
+	defer cancel()
+	for {
+		data, err := r.home.LoadSession(ctx)
+		if !errors.Is(err, session.ErrNotFound) {
+			return data, err
+		}
+		t := time.NewTimer(10 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		case <-t.C:
+		}
+	}
 }
