@@ -21,22 +21,28 @@ func (c *fakeClock) add(d time.Duration)     { c.t = c.t.Add(d) }
 func newClock() *fakeClock                   { return &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)} }
 func offsets(c *fakeClock, at time.Time) int { return int(at.Sub(c.t) / time.Millisecond) }
 
-// TestRateSchedule: at TG_RATE=10, TG_RATE_BURST=5 the bucket's burst is 3
-// (5 less the 1.5 calls of jitterMargin), then one call per 100 ms: seen
-// from Telegram, 3 + 10 × (t + 0.15 s) never passes 5 + 10 × t.
+// TestRateSchedule: at TG_RATE=10, TG_RATE_BURST=5 the bucket's burst is 1
+// (5 less the 4 calls of jitterMargin), then one call per 100 ms: seen
+// from Telegram, 1 + 10 × (t + 0.4 s) never passes 5 + 10 × t. At 2/s the
+// burst is 4 (5 less 0.8 rounded up).
 func TestRateSchedule(t *testing.T) {
-	c := newClock()
-	l := newRateLimiter(10, 5, 5*time.Second, c.now)
-	want := []int{0, 0, 0, 100, 200, 300}
-	for i, w := range want {
-		if at, _ := l.reserve(); offsets(c, at) != w {
-			t.Errorf("call %d at +%d ms, want +%d", i, offsets(c, at), w)
+	for _, tc := range []struct {
+		rate float64
+		want []int
+	}{
+		{10, []int{0, 100, 200, 300}},
+		{2, []int{0, 0, 0, 0, 500, 1000}},
+	} {
+		c := newClock()
+		l := newRateLimiter(tc.rate, 5, 5*time.Second, c.now)
+		for i, w := range tc.want {
+			if at, _ := l.reserve(); offsets(c, at) != w {
+				t.Errorf("rate %v: call %d at +%d ms, want +%d", tc.rate, i, offsets(c, at), w)
+			}
 		}
-	}
-	c.add(10 * time.Second)
-	for range 3 {
+		c.add(10 * time.Second)
 		if at, _ := l.reserve(); offsets(c, at) != 0 {
-			t.Errorf("after a calm 10 s a call waits %d ms, want a burst of 3", offsets(c, at))
+			t.Errorf("rate %v: after a calm 10 s a call waits %d ms", tc.rate, offsets(c, at))
 		}
 	}
 }
