@@ -10,6 +10,7 @@ require (
 	github.com/gotd/td v0.162.0
 	github.com/redis/go-redis/v9 v9.23.0
 	go.uber.org/goleak v1.3.0
+	golang.org/x/time v0.16.0
 )
 
 require (

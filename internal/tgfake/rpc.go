@@ -76,16 +76,19 @@ func (s *Server) onMessage(srv *tgtest.Server, req *tgtest.Request) error {
 		}
 		return s.cluster.Common().OnMessage(srv, req)
 	}
+	// finish runs before the answer leaves: a client may send its next
+	// call as soon as it has the answer.
 	if v.delay <= 0 {
-		defer v.finish()
+		v.finish()
 		return s.send(srv, req, v.result, v.err)
 	}
 	s.replies.Add(1)
 	go func() {
 		// Owned by the Server: Close cancels s.ctx and waits on s.replies.
 		defer s.replies.Done()
-		defer v.finish()
-		if !s.sleep(v.delay) {
+		ok := s.sleep(v.delay)
+		v.finish()
+		if !ok {
 			return
 		}
 		if sendErr := s.send(srv, req, v.result, v.err); sendErr != nil {
@@ -102,7 +105,7 @@ type verdict struct {
 	err    error // a *tgerr.Error, or nil
 	// delay is how long the answer waits (pause, latency, bandwidth).
 	delay time.Duration
-	// finish ends the call's count in flight, once answered.
+	// finish ends the call's count in flight, just before the answer leaves.
 	finish func()
 	// drop: close the connection instead of answering.
 	drop bool

@@ -49,13 +49,14 @@ func problemNames(t *testing.T, err error) map[string]bool {
 func TestParseValid(t *testing.T) {
 	c, err := Parse(creds(map[string]string{
 		"TG_DC": "4", "CACHE_TTL": "1m", "PORT": "9000", "BUFFER_BUDGET_BYTES": "2097152", "FLOOD_WAIT_BUDGET": "0",
-		"STREAM_WINDOW": " 16 ",
+		"STREAM_WINDOW": " 16 ", "TG_INFLIGHT_PER_CONN": "3",
 	}), Serve)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.APIID != 17349 || c.APIHash != testHash || c.ChannelID != 1234567890 || c.DC != 4 || c.Tuning.CacheTTL != time.Minute ||
-		c.HTTP.Port != 9000 || c.Tuning.BufferBudget != 2<<20 || c.Tuning.FloodWaitBudget != 0 || c.Tuning.Window != 16 {
+		c.HTTP.Port != 9000 || c.Tuning.BufferBudget != 2<<20 || c.Tuning.FloodWaitBudget != 0 || c.Tuning.Window != 16 ||
+		c.Tuning.InFlightPerConn != 3 {
 		t.Errorf("parsed %+v", c)
 	}
 }
@@ -83,6 +84,7 @@ func TestParseReportsEveryProblem(t *testing.T) {
 		"PORT":                   "99999",
 		"TG_DC_LIST":             "2=127.0.0.1:443",
 		"STREAM_WINDOW":          "0",
+		"TG_INFLIGHT_PER_CONN":   "17",
 		"CACHE_TTL":              "0s",
 		"VERCEL":                 "1",
 		"VERCEL_REQUEST_TIMEOUT": "soon",
@@ -93,7 +95,7 @@ func TestParseReportsEveryProblem(t *testing.T) {
 	}
 	_, err := Parse(only(env), Serve)
 	names := problemNames(t, err)
-	want := []string{"API_ID", "API_HASH", "BOT_TOKEN", "LOG_CHANNEL_ID", "PORT", "TG_PUBLIC_KEYS", "STREAM_WINDOW", "CACHE_TTL",
+	want := []string{"API_ID", "API_HASH", "BOT_TOKEN", "LOG_CHANNEL_ID", "PORT", "TG_PUBLIC_KEYS", "STREAM_WINDOW", "TG_INFLIGHT_PER_CONN", "CACHE_TTL",
 		"VERCEL_REQUEST_TIMEOUT", "LAMBDA_INVOKE_MODE", "MAX_RESPONSE_BYTES", "PUBLIC_BASE_URL", "CLIENT_IP_HEADER"}
 	for _, name := range want {
 		if !names[name] {

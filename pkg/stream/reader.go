@@ -19,10 +19,13 @@ import (
 //
 // How far it fetches ahead is earned, as in TCP's slow start: a new stream
 // requests two parts, and each part the client drains faster than Telegram
-// took to deliver it doubles the limit (a client that outpaces one part per
-// round trip needs a longer pipe), up to maxLimit parts requested beyond
-// those drained, at most Window of them in flight. The first part drained
-// does not count: it may only have gone into the kernel's socket buffers. A
+// took to deliver it quadruples the limit (2, 8, 32), up to maxLimit parts
+// requested beyond those drained, at most Window of them in flight (16 by
+// default: two per download connection, wider than a raw loop of one call
+// per connection, which makes up for the round trips spent on two and
+// eight). The first part drained does not count: it may only have gone
+// into the kernel's socket buffers; growing faster than fourfold lets a
+// client that hung up with two parts in the kernel cost a whole window. A
 // client that hangs up after the headers therefore costs about two parts,
 // and one that reads slower than Telegram delivers keeps a short lead. A
 // client that stops reading (no Read for StallTimeout) has its prefetched
@@ -268,7 +271,8 @@ func (r *reader) Read(b []byte) (int, error) {
 }
 
 // drainedPart records that part next-1 was given out entirely, and grows
-// the limit if the client drained it faster than Telegram delivered it.
+// the limit fourfold if the client drained it faster than Telegram
+// delivered it.
 func (r *reader) drainedPart(g *run) {
 	r.mu.Lock()
 	r.drained++

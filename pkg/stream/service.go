@@ -24,7 +24,10 @@ type Telegram interface {
 type Options struct {
 	// ChannelID is the log channel's bare id (1234567890, not -100…).
 	ChannelID int64
-	// Window is the parts one stream keeps in flight (default 8).
+	// Window is the parts one stream keeps in flight at most (default 16:
+	// what 8 download connections carrying 2 getFile each take at once,
+	// wider than one call per connection so that a stream that starts with
+	// two parts catches up after its first round trip).
 	Window int
 	// BufferBudget is the bytes all streams together may hold (default 128 MiB).
 	BufferBudget int64
@@ -49,7 +52,7 @@ type Options struct {
 
 func (o *Options) setDefaults() {
 	if o.Window <= 0 {
-		o.Window = 8
+		o.Window = 16
 	}
 	if o.BufferBudget <= 0 {
 		o.BufferBudget = 128 << 20

@@ -24,66 +24,103 @@ const DefaultInFlightPerConn = 2
 // over the same auth key, and its primary connection (mtproto.Conn, which
 // keys calls by message id) carries up to perConn calls at once. A
 // hand-written dispatcher because gotd's pool (client.Pool, client.DC)
-// gives a pooled connection to one call at a time.
+// gives a pooled connection to one call at a time. Calls that find every
+// slot taken wait first come, first served; a freed slot goes to the
+// first of them directly.
 type lanes struct {
 	perConn int
 
-	mu   sync.Mutex
-	all  []*lane
-	wake chan struct{} // closed and replaced when a slot frees or a lane joins
+	mu      sync.Mutex
+	all     []*lane
+	waiting []chan *lane
 }
 
 type lane struct {
 	inv  tg.Invoker
-	busy int
+	busy int // calls on it now, at most perConn
 }
 
 func newLanes(perConn int) *lanes {
-	return &lanes{perConn: max(perConn, 1), wake: make(chan struct{})}
+	return &lanes{perConn: max(perConn, 1)}
 }
 
+// add makes a connected lane available.
 func (l *lanes) add(inv tg.Invoker) {
+	ln := &lane{inv: inv}
 	l.mu.Lock()
-	l.all = append(l.all, &lane{inv: inv})
-	l.signalLocked()
-	l.mu.Unlock()
+	defer l.mu.Unlock()
+	l.all = append(l.all, ln)
+	for ln.busy < l.perConn && len(l.waiting) > 0 {
+		ln.busy++
+		l.handLocked(ln)
+	}
 }
 
-func (l *lanes) signalLocked() {
-	close(l.wake)
-	l.wake = make(chan struct{})
+// handLocked gives ln's slot (counted busy) to the first waiter.
+func (l *lanes) handLocked(ln *lane) {
+	w := l.waiting[0]
+	l.waiting[0] = nil
+	l.waiting = l.waiting[1:]
+	w <- ln
 }
 
-// take picks the least busy lane with a free slot, waiting for one.
+// take picks the least busy lane with a free slot, or waits for one.
 func (l *lanes) take(ctx context.Context) (*lane, error) {
-	for {
-		l.mu.Lock()
-		var best *lane
+	l.mu.Lock()
+	var best *lane
+	if len(l.waiting) == 0 {
 		for _, ln := range l.all {
 			if ln.busy < l.perConn && (best == nil || ln.busy < best.busy) {
 				best = ln
 			}
 		}
-		if best != nil {
-			best.busy++
-			l.mu.Unlock()
-			return best, nil
-		}
-		wake := l.wake
+	}
+	if best != nil {
+		best.busy++
 		l.mu.Unlock()
-		select {
-		case <-wake:
-		case <-ctx.Done():
+		return best, nil
+	}
+	w := make(chan *lane, 1)
+	l.waiting = append(l.waiting, w)
+	l.mu.Unlock()
+	select {
+	case ln := <-w:
+		return ln, nil
+	case <-ctx.Done():
+	}
+	l.mu.Lock()
+	for i, q := range l.waiting {
+		if q == w {
+			l.waiting = append(l.waiting[:i], l.waiting[i+1:]...)
+			l.mu.Unlock()
 			return nil, ctx.Err()
 		}
 	}
+	l.mu.Unlock()
+	l.put(<-w) // handed over while we gave up: pass it on
+	return nil, ctx.Err()
 }
 
+// put frees a slot of ln: to the first waiter, else back to the lane.
 func (l *lanes) put(ln *lane) {
 	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.waiting) > 0 {
+		l.handLocked(ln)
+		return
+	}
 	ln.busy--
-	l.signalLocked()
-	l.mu.Unlock()
+}
+
+// inFlight reports the calls on each lane now (for tests).
+func (l *lanes) inFlight() []int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := make([]int, len(l.all))
+	for i, ln := range l.all {
+		out[i] = ln.busy
+	}
+	return out
 }
 
 // Invoke runs the call on a lane.
@@ -108,7 +145,7 @@ func (r *run) createLanes(dc int, p *pool) error {
 	var setup func(context.Context, *telegram.Client) error
 	switch {
 	case dc == r.opts.DC:
-		data, err := r.home.LoadSession(ctx)
+		data, err := r.homeSession(ctx)
 		if err != nil {
 			cancel()
 			return fmt.Errorf("home session: %w", err)
@@ -212,4 +249,24 @@ func seeded(data []byte) session.Storage {
 	s := &session.StorageMemory{}
 	_ = s.StoreSession(context.Background(), data)
 	return s
+}
+
+// homeSession is the home DC's stored session. gotd signals a login just
+// before it stores the session: wait for it, within the RPC timeout.
+func (r *run) homeSession(ctx context.Context) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, r.opts.RPCTimeout)
+	defer cancel()
+	for {
+		data, err := r.home.LoadSession(ctx)
+		if !errors.Is(err, session.ErrNotFound) {
+			return data, err
+		}
+		t := time.NewTimer(10 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		case <-t.C:
+		}
+	}
 }

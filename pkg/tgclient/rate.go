@@ -3,6 +3,7 @@ package tgclient
 import (
 	"context"
 	"fmt"
+	"math"
 	"sort"
 	"sync"
 	"time"
@@ -10,34 +11,39 @@ import (
 	"github.com/gotd/td/bin"
 	"github.com/gotd/td/tg"
 	"github.com/gotd/td/tgerr"
+	"golang.org/x/time/rate"
 )
 
-// The upload.getFile rate, per bot and DC. By default (Options.Rate 0) it
-// is learned: calls are not paced until Telegram answers the first
-// FLOOD_WAIT on that DC; from then on the rate the calls were going at is
-// the bot's limit there, and the adaptation below keeps it under. A fixed
-// TG_RATE (peers keep each bot near 10) paces from the first call. Bots on
-// real Telegram download well beyond 10 parts a second without a flood
-// (notes/telegram.md), so a fixed default would cap every deployment at
-// that many MiB/s for a risk the adaptation already answers.
+// The upload.getFile rate, per bot and DC. A token bucket of
+// golang.org/x/time/rate holds the schedule; what is here is the policy.
+//
+//   - Pacing never exceeds the configured allowance, bursts included: the
+//     bucket's burst is the configured one less what jitterMargin of calls
+//     at the rate would add (calls sent apart may reach Telegram closer
+//     together), so that burst + rate × t, seen from Telegram, stays within
+//     TG_RATE_BURST + TG_RATE × t.
+//   - On FLOOD_WAIT the rate drops to floodMargin × the rate that drew it
+//     (the lower of the paced and the observed one), not by half; a wait
+//     within the budget holds every call until it is over, and the calls
+//     resume at the new rate without a burst.
+//   - After calmFor without a flood the rate climbs back, a tenth of the
+//     configured rate per calmStep, up to it.
+//   - By default (Options.Rate 0) calls are not paced until the first
+//     FLOOD_WAIT on that DC; the rate observed then, less the margin,
+//     becomes the configured one.
 const (
 	DefaultRateBurst = 5 // calls at once
-	// learnFallback is the limit learned when the first FLOOD_WAIT comes
+	// learnFallback is the rate learned when the first FLOOD_WAIT comes
 	// before the calls said how fast they were going.
 	learnFallback = 10.0
-)
-
-// The adaptation. On FLOOD_WAIT the rate halves (not below minRate) and the
-// rate the calls were actually going at (the lower of the allowed rate and
-// the one observed over the last observeWindow), less a margin, becomes a
-// ceiling; then the rate grows back by a tenth of the configured rate per
-// calm second up to the ceiling. The ceiling itself rises one step per
-// ceilingProbe of calm, so that a limit Telegram lifted is found again,
-// slowly.
-const (
+	// jitterMargin is how much closer together than they were paced calls
+	// may reach Telegram: a busy process sends late (seen ~0.3 s on a
+	// 2-core machine under load), the network reorders.
+	jitterMargin  = 400 * time.Millisecond
+	floodMargin   = 0.9
 	minRate       = 0.5
-	ceilingMargin = 0.9
-	ceilingProbe  = 10 * time.Minute
+	calmFor       = 30 * time.Second
+	calmStep      = 5 * time.Second
 	observeWindow = 2 * time.Second
 )
 
@@ -62,7 +68,6 @@ func (r *rates) dc(dc int) *rateLimiter {
 	l := r.byDC[dc]
 	if l == nil {
 		l = newRateLimiter(r.max, r.burst, r.budget, time.Now)
-		l.learn = r.max == 0
 		r.byDC[dc] = l
 	}
 	return l
@@ -92,44 +97,41 @@ type DCStatus struct {
 	FloodWaits int64 `json:"floodWaits"`
 	// Rate is the upload.getFile calls per second allowed now (0: not paced).
 	Rate float64 `json:"rate"`
-	// Ceiling is the rate the adaptation grows back to (the configured one
-	// until Telegram floods).
+	// Ceiling is the rate calm time brings it back to (the configured or
+	// learned one).
 	Ceiling float64 `json:"ceiling"`
 }
 
-// rateLimiter paces one bot's upload.getFile calls to one DC: a token
-// bucket kept as a virtual schedule (GCRA), so that waiting callers are
-// served in the order they came.
+// rateLimiter paces one bot's upload.getFile calls to one DC.
 type rateLimiter struct {
-	max    float64 // <= 0: not paced (yet, if learn)
-	learn  bool    // the first flood sets max
-	burst  float64
+	burst  int // configured
 	budget time.Duration
 	now    func() time.Time
 
-	mu      sync.Mutex
-	rate    float64
-	ceiling float64
-	tat     time.Time // theoretical arrival time of the next call
-	epoch   int       // bumped by every flood wait: waiters take a new turn
-	grown   time.Time // last additive increase
-	probed  time.Time // last ceiling step (or flood)
-	calmAt  time.Time // floods before this belong to the last episode
+	mu     sync.Mutex
+	max    float64 // <= 0: not paced (learn: until the first flood)
+	learn  bool
+	rate   float64
+	bucket *rate.Limiter
+	epoch  int       // bumped by every flood: waiters take a new turn
+	calmAt time.Time // floods before this belong to the last episode
+	since  time.Time // when the last flood's hold ended
+	base   float64   // the rate that flood set
 
 	parts, bytes, floods int64
 
 	// turns are the times of the last len(turns) calls, a ring at next.
 	turns [128]time.Time
 	next  int
-	first time.Time // the first call ever
+	first time.Time
 }
 
 func newRateLimiter(max float64, burst int, budget time.Duration, now func() time.Time) *rateLimiter {
-	t := now()
-	return &rateLimiter{
-		max: max, burst: float64(max1(burst)), budget: budget, now: now,
-		rate: max, ceiling: max, grown: t, probed: t,
+	l := &rateLimiter{max: max, learn: max == 0, burst: max1(burst), budget: budget, now: now, since: now()}
+	if max > 0 {
+		l.setLocked(max, now(), 0)
 	}
+	return l
 }
 
 func max1(n int) int {
@@ -139,17 +141,44 @@ func max1(n int) int {
 	return n
 }
 
-// adjustLocked applies the additive increase up to now.
+// pacedBurst is the bucket's burst at r: the configured one less the calls
+// r makes in jitterMargin, at least 1.
+func (l *rateLimiter) pacedBurst(r float64) int {
+	return max(1, l.burst-int(math.Ceil(r*jitterMargin.Seconds())))
+}
+
+// setLocked paces at r from now on, the first call at now+hold; with a
+// hold, and after it, no burst: the calls resume one per 1/r.
+func (l *rateLimiter) setLocked(r float64, now time.Time, hold time.Duration) {
+	b := l.pacedBurst(r)
+	l.rate = r
+	l.bucket = rate.NewLimiter(rate.Limit(r), b)
+	if hold <= 0 && l.floods == 0 {
+		return // a full bucket
+	}
+	// Spend all but what hold earns back less one call: the next call
+	// goes at now+hold (rounded up to a whole call).
+	for spend := int(math.Ceil(float64(b) - 1 + hold.Seconds()*r)); spend > 0; {
+		n := min(b, spend)
+		l.bucket.ReserveN(now, n)
+		spend -= n
+	}
+}
+
+// adjustLocked steps the rate back up after calm: from calmFor after the
+// last flood (its hold over), a tenth of the ceiling per calmStep.
 func (l *rateLimiter) adjustLocked(now time.Time) {
-	step := l.max / 10
-	if l.ceiling < l.max && now.Sub(l.probed) >= ceilingProbe {
-		l.ceiling = min(l.max, l.ceiling+step)
-		l.probed = now
+	calm := now.Sub(l.since) - calmFor
+	if l.max <= 0 || l.rate >= l.max || calm < 0 {
+		return
 	}
-	if dt := now.Sub(l.grown).Seconds(); dt > 0 {
-		l.rate = min(l.ceiling, l.rate+step*dt)
-		l.grown = now
+	r := min(l.max, l.base+float64(calm/calmStep+1)*l.max/10)
+	if r == l.rate {
+		return
 	}
+	l.rate = r
+	l.bucket.SetLimitAt(now, rate.Limit(r))
+	l.bucket.SetBurstAt(now, l.pacedBurst(r))
 }
 
 // reserve takes the next turn and says when it is.
@@ -158,22 +187,17 @@ func (l *rateLimiter) reserve() (time.Time, int) {
 	defer l.mu.Unlock()
 	now := l.now()
 	l.adjustLocked(now)
-	interval := time.Duration(float64(time.Second) / l.rate)
-	tolerance := time.Duration(l.burst-1) * interval
-	if l.tat.Before(now) {
-		l.tat = now
-	}
-	at := l.tat.Add(-tolerance)
-	if at.Before(now) {
-		at = now
-	}
-	l.tat = l.tat.Add(interval)
+	at := now.Add(l.bucket.ReserveN(now, 1).DelayFrom(now))
+	l.recordLocked(at)
+	return at, l.epoch
+}
+
+func (l *rateLimiter) recordLocked(at time.Time) {
 	l.turns[l.next] = at
 	l.next = (l.next + 1) % len(l.turns)
 	if l.first.IsZero() {
 		l.first = at
 	}
-	return at, l.epoch
 }
 
 // observedLocked is the rate of calls over the last observeWindow; 0 if
@@ -220,69 +244,51 @@ func (l *rateLimiter) wait(ctx context.Context) error {
 	}
 }
 
-// unpaced records a call that needs no turn (no limit known yet) and says
-// so; the record is what the first flood learns the limit from.
+// unpaced records a call that needs no turn (no rate known yet) and says
+// so; the record is what the first flood learns the rate from.
 func (l *rateLimiter) unpaced() bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.max > 0 {
 		return false
 	}
-	now := l.now()
-	l.turns[l.next] = now
-	l.next = (l.next + 1) % len(l.turns)
-	if l.first.IsZero() {
-		l.first = now
-	}
+	l.recordLocked(l.now())
 	return true
 }
 
-// flood learns from a FLOOD_WAIT of d: multiplicative decrease, a lower
-// ceiling, and, for a wait within the budget, no call until it is over
-// (the callers would wait it out anyway; together they would only earn
-// another one). A longer wait goes back to the caller and does not hold
-// the others: whether that bot keeps serving is decided above.
+// flood learns from a FLOOD_WAIT of d.
 func (l *rateLimiter) flood(d time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.floods++
 	now := l.now()
-	if l.max <= 0 {
-		if !l.learn {
-			return
-		}
-		// The first flood: the rate that drew it is the limit.
-		o := l.observedLocked(now)
-		if o <= 0 {
-			o = learnFallback
-		}
-		l.max, l.rate, l.ceiling, l.learn = o, o, o, false
-		l.grown, l.probed = now, now
+	if l.max <= 0 && !l.learn {
+		return
 	}
 	if now.Before(l.calmAt) {
-		// A call that was in flight when the last decrease came: one
-		// decrease per flood episode, not one per parallel call.
+		// A call in flight when the last decrease came: one decrease per
+		// episode, not one per parallel call.
 		return
 	}
 	l.calmAt = now.Add(max(min(d, l.budget), time.Second))
-	l.adjustLocked(now)
-	floor := min(minRate, l.max)
-	going := min(l.ceiling, l.rate)
-	if o := l.observedLocked(now); o > 0 {
-		going = min(going, o)
+	going := l.rate
+	if o := l.observedLocked(now); o > 0 && (going <= 0 || o < going) {
+		going = o
 	}
-	l.ceiling = max(floor, going*ceilingMargin)
-	l.rate = max(floor, l.rate/2)
-	l.grown, l.probed = now, now
+	if going <= 0 {
+		going = learnFallback
+	}
+	r := max(min(minRate, going), going*floodMargin)
+	if l.learn {
+		l.max, l.learn = r, false
+	}
+	hold := d
+	if d > l.budget {
+		hold = 0 // returned to its caller; the others go on, paced
+	}
+	l.setLocked(r, now, hold)
+	l.since, l.base = now.Add(hold), r
 	l.epoch++
-	if d <= l.budget {
-		interval := time.Duration(float64(time.Second) / l.rate)
-		// The next call goes at now+d, then one per interval: no burst.
-		l.tat = now.Add(d).Add(time.Duration(l.burst-1) * interval)
-		l.grown = now.Add(d)
-	} else {
-		l.tat = now
-	}
 }
 
 func (l *rateLimiter) served(n int) {
@@ -303,19 +309,20 @@ func (l *rateLimiter) current() float64 {
 }
 
 func (l *rateLimiter) status() DCStatus {
-	rate := l.current()
+	r := l.current()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	s := DCStatus{Parts: l.parts, Bytes: l.bytes, FloodWaits: l.floods, Rate: rate}
+	s := DCStatus{Parts: l.parts, Bytes: l.bytes, FloodWaits: l.floods, Rate: r}
 	if l.max > 0 {
-		s.Ceiling = l.ceiling
+		s.Ceiling = l.max
 	}
 	return s
 }
 
 // rateInvoker paces upload.getFile calls through a DC's limiter, tells it
-// of every FLOOD_WAIT and counts the bytes. Other calls pass untouched:
-// they are few, and Telegram's download limits are on getFile.
+// of every FLOOD_WAIT (FLOOD_PREMIUM_WAIT_X included: tgerr.AsFloodWait)
+// and counts the bytes. Other calls pass untouched: they are few, and
+// Telegram's download limits are on getFile.
 type rateInvoker struct {
 	next  tg.Invoker
 	limit *rateLimiter
