@@ -13,6 +13,7 @@ import (
 )
 
 func TestBotLogin(t *testing.T) {
+	t.Parallel()
 	srv := NewTest(t, Options{})
 	srv.AddMessage("hello", nil)
 
@@ -50,6 +51,7 @@ func TestBotLogin(t *testing.T) {
 }
 
 func TestLoginRefused(t *testing.T) {
+	t.Parallel()
 	srv := NewTest(t, Options{})
 	tests := []struct {
 		name    string
@@ -84,6 +86,7 @@ func TestLoginRefused(t *testing.T) {
 }
 
 func TestUnauthorizedCallsRefused(t *testing.T) {
+	t.Parallel()
 	srv := NewTest(t, Options{})
 	id := srv.AddMessage("code", &Media{Kind: KindDocument, Name: "a.bin", Content: Pattern(1, 4096)})
 	run(t, srv, func(ctx context.Context, c *telegram.Client) error {
@@ -127,6 +130,7 @@ func TestUnauthorizedCallsRefused(t *testing.T) {
 
 // A client whose home DC is wrong is sent to the bot's DC and logs in there.
 func TestLoginOnOtherDCMigrates(t *testing.T) {
+	t.Parallel()
 	srv := NewTest(t, Options{})
 	ctx := t.Context()
 	c := newClient(srv, srv.OtherDC())
@@ -148,6 +152,7 @@ func TestLoginOnOtherDCMigrates(t *testing.T) {
 }
 
 func TestImportAuthorizationChecksBytes(t *testing.T) {
+	t.Parallel()
 	srv := NewTest(t, Options{})
 	runLoggedIn(t, srv, func(ctx context.Context, c *telegram.Client) error {
 		// A DC pool runs export → import and can then read.
@@ -185,6 +190,7 @@ func TestImportAuthorizationChecksBytes(t *testing.T) {
 
 // Debug logs show methods and outcomes, never the token or the API hash.
 func TestLogsHoldNoSecrets(t *testing.T) {
+	t.Parallel()
 	var buf LogBuffer
 	srv := NewTest(t, Options{
 		BotToken: "42:SECRETTOKEN",
