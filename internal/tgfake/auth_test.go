@@ -13,7 +13,6 @@ import (
 )
 
 func TestBotLogin(t *testing.T) {
-	t.Parallel()
 	srv := NewTest(t, Options{})
 	srv.AddMessage("hello", nil)
 
@@ -51,7 +50,6 @@ func TestBotLogin(t *testing.T) {
 }
 
 func TestLoginRefused(t *testing.T) {
-	t.Parallel()
 	srv := NewTest(t, Options{})
 	tests := []struct {
 		name    string
@@ -86,7 +84,6 @@ func TestLoginRefused(t *testing.T) {
 }
 
 func TestUnauthorizedCallsRefused(t *testing.T) {
-	t.Parallel()
 	srv := NewTest(t, Options{})
 	id := srv.AddMessage("code", &Media{Kind: KindDocument, Name: "a.bin", Content: Pattern(1, 4096)})
 	run(t, srv, func(ctx context.Context, c *telegram.Client) error {
@@ -130,7 +127,6 @@ func TestUnauthorizedCallsRefused(t *testing.T) {
 
 // A client whose home DC is wrong is sent to the bot's DC and logs in there.
 func TestLoginOnOtherDCMigrates(t *testing.T) {
-	t.Parallel()
 	srv := NewTest(t, Options{})
 	ctx := t.Context()
 	c := newClient(srv, srv.OtherDC())
@@ -152,7 +148,6 @@ func TestLoginOnOtherDCMigrates(t *testing.T) {
 }
 
 func TestImportAuthorizationChecksBytes(t *testing.T) {
-	t.Parallel()
 	srv := NewTest(t, Options{})
 	runLoggedIn(t, srv, func(ctx context.Context, c *telegram.Client) error {
 		// A DC pool runs export → import and can then read.
@@ -190,7 +185,6 @@ func TestImportAuthorizationChecksBytes(t *testing.T) {
 
 // Debug logs show methods and outcomes, never the token or the API hash.
 func TestLogsHoldNoSecrets(t *testing.T) {
-	t.Parallel()
 	var buf LogBuffer
 	srv := NewTest(t, Options{
 		BotToken: "42:SECRETTOKEN",

@@ -10,7 +10,6 @@ import (
 )
 
 func TestGetChannels(t *testing.T) {
-	t.Parallel()
 	srv := NewTest(t, Options{ChannelID: 777000111})
 	runLoggedIn(t, srv, func(ctx context.Context, c *telegram.Client) error {
 		api := c.API()
@@ -43,7 +42,6 @@ func TestGetChannels(t *testing.T) {
 }
 
 func TestGetMessages(t *testing.T) {
-	t.Parallel()
 	srv := NewTest(t, Options{})
 	text := srv.AddMessage("just text", nil)
 	doc := srv.AddMessage("code-1", &Media{Kind: KindDocument, Name: "report.pdf", MIMEType: "application/pdf", Content: Pattern(7, 5000)})
@@ -133,7 +131,6 @@ func fileName(d *tg.Document) (string, bool) {
 
 // Every kind arrives with the attributes Telegram gives it.
 func TestMediaKinds(t *testing.T) {
-	t.Parallel()
 	srv := NewTest(t, Options{})
 	content := Pattern(3, 3000)
 	tests := []struct {

@@ -27,7 +27,6 @@ func withDocument(t *testing.T, srv *Server, content Content, f func(ctx context
 }
 
 func TestFailNext(t *testing.T) {
-	t.Parallel()
 	srv := NewTest(t, Options{})
 	content := Pattern(1, 8192)
 	withDocument(t, srv, content, func(ctx context.Context, c *telegram.Client, loc *tg.InputDocumentFileLocation) error {
@@ -68,7 +67,6 @@ func TestFailNext(t *testing.T) {
 }
 
 func TestDropNext(t *testing.T) {
-	t.Parallel()
 	srv := NewTest(t, Options{})
 	content := Pattern(2, 8192)
 	withDocument(t, srv, content, func(ctx context.Context, c *telegram.Client, loc *tg.InputDocumentFileLocation) error {
@@ -188,7 +186,6 @@ func TestPause(t *testing.T) {
 }
 
 func TestSetReachable(t *testing.T) {
-	t.Parallel()
 	srv := NewTest(t, Options{})
 	runLoggedIn(t, srv, func(ctx context.Context, c *telegram.Client) error {
 		if _, err := inputChannel(ctx, c.API(), DefaultChannelID); err != nil {

@@ -74,7 +74,6 @@ func TestBotRateFloodWait(t *testing.T) {
 }
 
 func TestBotRateIsPerBot(t *testing.T) {
-	t.Parallel()
 	srv := NewTest(t, Options{Bots: []Bot{{Token: workerToken}}})
 	id := srv.AddMessage("code", &Media{Kind: KindDocument, Name: "f.bin", Content: Pattern(4, 64<<10)})
 	srv.SetLimits(Limits{BotRate: 0.01, BotBurst: 2}) // no refill within the test
@@ -184,7 +183,6 @@ func TestShapeModel(t *testing.T) {
 }
 
 func TestLimitsNormalized(t *testing.T) {
-	t.Parallel()
 	tests := []struct {
 		in, want Limits
 	}{
@@ -201,7 +199,6 @@ func TestLimitsNormalized(t *testing.T) {
 }
 
 func TestBots(t *testing.T) {
-	t.Parallel()
 	srv := NewTest(t, Options{Bots: []Bot{{Token: workerToken}, {Token: outsideToken, NotInChannel: true}}})
 	id := srv.AddMessage("code", &Media{Kind: KindDocument, Name: "f.bin", Content: Pattern(6, 8192)})
 	other := srv.AddMessage("code", &Media{Kind: KindDocument, Name: "g.bin", Content: Pattern(7, 8192), DC: srv.OtherDC()})
@@ -299,7 +296,6 @@ func TestBots(t *testing.T) {
 }
 
 func TestBotsRejected(t *testing.T) {
-	t.Parallel()
 	for _, bots := range [][]Bot{
 		{{Token: "nonsense"}},
 		{{Token: DefaultBotToken}},

@@ -28,7 +28,6 @@ func TestMain(m *testing.M) {
 
 // A client configured only from Env, as a separate process would be, works.
 func TestEnv(t *testing.T) {
-	t.Parallel()
 	srv := NewTest(t, Options{})
 	dir := t.TempDir()
 	env, err := srv.Env(dir)
@@ -120,7 +119,6 @@ func TestEnv(t *testing.T) {
 }
 
 func TestPattern(t *testing.T) {
-	t.Parallel()
 	const size = 3*mib + 17
 	p := Pattern(42, size)
 	whole, err := io.ReadAll(io.NewSectionReader(p, 0, size))
@@ -197,7 +195,6 @@ func FuzzPatternReadAt(f *testing.F) {
 }
 
 func TestBytes(t *testing.T) {
-	t.Parallel()
 	c := Bytes([]byte("hello"))
 	b := make([]byte, 3)
 	if n, err := c.ReadAt(b, 3); n != 2 || err != io.EOF || string(b[:n]) != "lo" || c.Size() != 5 {
@@ -206,7 +203,6 @@ func TestBytes(t *testing.T) {
 }
 
 func TestAddTestCatalog(t *testing.T) {
-	t.Parallel()
 	srv := NewTest(t, Options{})
 	items := srv.AddTestCatalog()
 	if len(items) != 8 {

@@ -14,7 +14,6 @@ import (
 const mib = 1 << 20
 
 func TestCheckFilePart(t *testing.T) {
-	t.Parallel()
 	tests := []struct {
 		offset  int64
 		limit   int
@@ -86,7 +85,6 @@ func FuzzCheckFilePart(f *testing.F) {
 }
 
 func TestGetFile(t *testing.T) {
-	t.Parallel()
 	srv := NewTest(t, Options{})
 	content := Pattern(11, 3*mib+5000)
 	id := srv.AddMessage("code", &Media{Kind: KindDocument, Name: "x.bin", Content: content})
@@ -174,7 +172,6 @@ func TestGetFile(t *testing.T) {
 }
 
 func TestGetFileEmptyFile(t *testing.T) {
-	t.Parallel()
 	srv := NewTest(t, Options{})
 	id := srv.AddMessage("empty", &Media{Kind: KindDocument, Name: "empty.txt", MIMEType: "text/plain", Content: Bytes(nil)})
 	runLoggedIn(t, srv, func(ctx context.Context, c *telegram.Client) error {
@@ -194,7 +191,6 @@ func TestGetFileEmptyFile(t *testing.T) {
 }
 
 func TestGetPhotoSizes(t *testing.T) {
-	t.Parallel()
 	srv := NewTest(t, Options{})
 	content := Pattern(21, 200<<10)
 	id := srv.AddMessage("pic", &Media{Kind: KindPhoto, MIMEType: "image/jpeg", Content: content, Width: 1280, Height: 960})
@@ -232,7 +228,6 @@ func TestGetPhotoSizes(t *testing.T) {
 // A file on another DC: a pool of the home DC, which does not follow
 // migrations, gets FILE_MIGRATE naming the file's DC; that DC serves it.
 func TestFileMigrate(t *testing.T) {
-	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		opts Options
@@ -287,7 +282,6 @@ func TestFileMigrate(t *testing.T) {
 }
 
 func TestFileReferenceExpiry(t *testing.T) {
-	t.Parallel()
 	srv := NewTest(t, Options{})
 	content := Pattern(9, 10_000)
 	id := srv.AddMessage("code", &Media{Kind: KindDocument, Name: "f.bin", Content: content})
