@@ -24,7 +24,6 @@ func newTwoWorkerFleet(t *testing.T, hosts int) (f *fleet, tokens []string, with
 // start after the first takes every bot's session from the pool (no new
 // login), and no key is used twice at once.
 func TestSessionPoolPerBot(t *testing.T) {
-	t.Parallel()
 	f, tokens, withBots := newTwoWorkerFleet(t, 2)
 	serve := func(in *instance) {
 		for round := range 3 {
