@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -139,20 +140,22 @@ type loadSpec struct {
 // closes their connections.
 func (lt *loadTarget) run(t *testing.T, spec loadSpec) *loadResult {
 	t.Helper()
-	tr := &http.Transport{
-		MaxIdleConns:        spec.clients,
-		MaxIdleConnsPerHost: spec.clients,
-		IdleConnTimeout:     30 * time.Second,
-		DisableCompression:  true,
-	}
-	defer tr.CloseIdleConnections()
-	client := &http.Client{Transport: tr, Timeout: 60 * time.Second}
-
 	ctx, cancel := context.WithTimeout(context.Background(), spec.duration)
 	defer cancel()
 	res := &loadResult{started: time.Now()}
 	var wg sync.WaitGroup
 	for i := range spec.clients {
+		// Each client is a person of its own, from an address of its own in
+		// 127/8: the server bounds connections and streams per address.
+		dialer := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 1, byte(i/250), byte(i%250+1))}}
+		tr := &http.Transport{
+			DialContext:         dialer.DialContext,
+			MaxIdleConnsPerHost: 2,
+			IdleConnTimeout:     30 * time.Second,
+			DisableCompression:  true,
+		}
+		defer tr.CloseIdleConnections()
+		client := &http.Client{Transport: tr, Timeout: 60 * time.Second}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
