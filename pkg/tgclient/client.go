@@ -186,20 +186,7 @@ func (c *Client) ExportSession(ctx context.Context) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	// gotd signals ready just before it stores the session: wait for it.
-	for {
-		data, err := r.home.LoadSession(ctx)
-		if !errors.Is(err, session.ErrNotFound) {
-			return data, err
-		}
-		t := time.NewTimer(10 * time.Millisecond)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil, ctx.Err()
-		case <-t.C:
-		}
-	}
+	return r.homeSession(ctx)
 }
 
 // Close stops the connection and waits for its goroutines.

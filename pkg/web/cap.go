@@ -50,15 +50,7 @@ func (s *server) toWorker(w http.ResponseWriter, r *http.Request) bool {
 	if r.URL.RawQuery != "" {
 		target += "?" + r.URL.RawQuery
 	}
-	h := w.Header()
-	dropFileHeaders(h)
-	h.Set("Location", target)
-	h.Set("Cache-Control", "no-store")
-	h.Set("Content-Type", "text/plain; charset=utf-8")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "no-referrer")
-	const body = "this file is larger than one response here; it is served whole at the location given\n"
-	writeBody(w, r, http.StatusTemporaryRedirect, []byte(body))
+	redirectTo(w, r, http.StatusTemporaryRedirect, target, "this file is larger than one response here; it is served whole at the location given")
 	return true
 }
 

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/filetolink/filetolink/pkg/httpresponse"
 	"github.com/filetolink/filetolink/pkg/links"
 	"github.com/filetolink/filetolink/pkg/stream"
 )
@@ -220,13 +221,16 @@ func isNavigation(r *http.Request) bool {
 // redirect sends 303 See Other to a relative location, with a one-line
 // text/plain body.
 func redirect(w http.ResponseWriter, r *http.Request, location string) {
+	redirectTo(w, r, http.StatusSeeOther, location, "see the player page")
+}
+
+// redirectTo sends status (a 3xx) to location, with msg as a one-line
+// text/plain body and none of the file's headers.
+func redirectTo(w http.ResponseWriter, r *http.Request, status int, location, msg string) {
 	h := w.Header()
 	dropFileHeaders(h)
 	h.Set("Location", location)
-	h.Set("Cache-Control", "no-store")
-	h.Set("Content-Type", "text/plain; charset=utf-8")
-	h.Set("X-Content-Type-Options", "nosniff")
+	httpresponse.SetText(h)
 	h.Set("Referrer-Policy", "no-referrer")
-	const body = "see the player page\n"
-	writeBody(w, r, http.StatusSeeOther, []byte(body))
+	writeBody(w, r, status, []byte(msg+"\n"))
 }
