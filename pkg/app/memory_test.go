@@ -164,19 +164,24 @@ type pipeListener struct {
 	conns chan net.Conn
 	done  chan struct{}
 	once  sync.Once
+	dials atomic.Uint32
 }
 
 func newPipeListener() *pipeListener {
 	return &pipeListener{conns: make(chan net.Conn), done: make(chan struct{})}
 }
 
-// pipeAddr is both ends' address: a client address the service can parse.
+// pipeAddr is the server's address.
 var pipeAddr = &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 80}
 
-type pipeConn struct{ net.Conn }
+// pipeConn is one end of a pipe; remote is the other end's address.
+type pipeConn struct {
+	net.Conn
+	local, remote net.Addr
+}
 
-func (pipeConn) LocalAddr() net.Addr  { return pipeAddr }
-func (pipeConn) RemoteAddr() net.Addr { return pipeAddr }
+func (c pipeConn) LocalAddr() net.Addr  { return c.local }
+func (c pipeConn) RemoteAddr() net.Addr { return c.remote }
 
 func (l *pipeListener) Accept() (net.Conn, error) {
 	select {
@@ -196,10 +201,14 @@ func (l *pipeListener) Addr() net.Addr { return pipeAddr }
 
 // dial connects to the listener (any address).
 func (l *pipeListener) dial(ctx context.Context, _, _ string) (net.Conn, error) {
+	// Each connection is a client of its own, with an address of its own
+	// (the service bounds connections and streams per address).
+	n := l.dials.Add(1)
+	addr := &net.TCPAddr{IP: net.IPv4(127, 2, byte(n>>8), byte(n)), Port: 1024}
 	client, server := net.Pipe()
 	select {
-	case l.conns <- pipeConn{server}:
-		return pipeConn{client}, nil
+	case l.conns <- pipeConn{server, pipeAddr, addr}:
+		return pipeConn{client, addr, pipeAddr}, nil
 	case <-l.done:
 		return nil, net.ErrClosed
 	case <-ctx.Done():
