@@ -5,7 +5,7 @@ import (
 	"strings"
 
 	"github.com/filetolink/filetolink/internal/tgfake"
-	"github.com/filetolink/filetolink/pkg/web"
+	"github.com/filetolink/filetolink/pkg/links"
 )
 
 // File is one message of a Catalog.
@@ -17,10 +17,10 @@ type File struct {
 }
 
 // DL is the file's download link, as the service writes it.
-func (f File) DL() string { return web.DownloadURL("", f.ID, f.Caption) }
+func (f File) DL() string { return links.Download("", f.ID, links.Code(f.Caption)) }
 
 // Player is the file's player page.
-func (f File) Player() string { return web.PlayerURL("", f.ID, f.Caption) }
+func (f File) Player() string { return links.Player("", f.ID, links.Code(f.Caption)) }
 
 // Bytes are the file's bytes first to last.
 func (f File) Bytes(tb tgfake.TB, first, last int64) []byte {

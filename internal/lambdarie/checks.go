@@ -12,7 +12,7 @@ import (
 	"github.com/gotd/td/tg"
 
 	"github.com/filetolink/filetolink/internal/testkit"
-	"github.com/filetolink/filetolink/pkg/web"
+	"github.com/filetolink/filetolink/pkg/links"
 )
 
 // Want is what a site says of its platform on /healthz.
@@ -94,7 +94,7 @@ func checkPlayerPage(t *testing.T, s *Site, cat *Catalog, _ Want) {
 
 	// The seed bot's "=stream" links redirect to the player, with the
 	// suffix as the bot writes it and query-escaped.
-	for _, link := range []string{web.StreamURL("", v.ID, v.Caption), web.DownloadURL("", v.ID, v.Caption+"=stream")} {
+	for _, link := range []string{links.Stream("", v.ID, links.Code(v.Caption)), links.Download("", v.ID, links.Code(v.Caption+"=stream"))} {
 		res = s.Do(t, "GET", link, nil)
 		if loc := res.Header.Get("Location"); res.Status != http.StatusSeeOther || !strings.HasPrefix(loc, "/stream/"+strconv.Itoa(v.ID)+"?code=") {
 			t.Errorf("=stream link %s: %d Location %q", link, res.Status, loc)

@@ -10,7 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/filetolink/filetolink/pkg/web"
+	"github.com/filetolink/filetolink/pkg/links"
 	"io"
 	"log/slog"
 	"net"
@@ -183,7 +183,7 @@ func tail(s string, lines int) string {
 	return strings.Join(l, "\n")
 }
 
-func dlPath(id int, code string) string { return web.DownloadURL("", id, code) }
+func dlPath(id int, code string) string { return links.Download("", id, links.Code(code)) }
 
 // result is one HTTP exchange: the response (nil if none came), the body
 // read until the end or an error, the error, and how long it all took.

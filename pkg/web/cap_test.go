@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/filetolink/filetolink/internal/tgfake"
+	"github.com/filetolink/filetolink/pkg/links"
 	"github.com/filetolink/filetolink/pkg/platform"
 	"github.com/filetolink/filetolink/pkg/stream"
 )
@@ -103,7 +104,7 @@ func TestPlayerDownloadButton(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t, Options{Profile: tt.profile, WorkerBaseURL: tt.worker})
-			w := e.do("GET", PlayerURL("", tt.id, tt.code))
+			w := e.do("GET", links.Player("", tt.id, links.Code(tt.code)))
 			if w.Code != 200 {
 				t.Fatalf("player: %d", w.Code)
 			}

@@ -21,9 +21,6 @@ func checkMessageID(s string) (int, *httpError) {
 	return id, nil
 }
 
-// streamSuffix is links.StreamSuffix, for this package's tests.
-const streamSuffix = links.StreamSuffix
-
 // codeFromQuery is links.CodeFromQuery.
 func codeFromQuery(rawQuery string) string { return links.CodeFromQuery(rawQuery) }
 

@@ -16,6 +16,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/filetolink/filetolink/internal/tgfake"
+	"github.com/filetolink/filetolink/pkg/links"
 	"github.com/filetolink/filetolink/pkg/platform"
 	"github.com/filetolink/filetolink/pkg/stream"
 )
@@ -289,7 +290,7 @@ func (e *env) checkNoPanics() {
 }
 
 // dl is the download path of message id with code (the links' one grammar).
-func dl(id int, code string) string { return DownloadURL("", id, code) }
+func dl(id int, code string) string { return links.Download("", id, links.Code(code)) }
 
 // capped returns a platform profile with a response cap.
 func capped(n int64) platform.Profile {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/filetolink/filetolink/internal/tgfake"
 	"github.com/filetolink/filetolink/internal/tgfake/tgfakeclient"
+	"github.com/filetolink/filetolink/pkg/links"
 	"github.com/filetolink/filetolink/pkg/platform"
 	"github.com/filetolink/filetolink/pkg/stream"
 	"github.com/filetolink/filetolink/pkg/tgclient"
@@ -119,7 +120,7 @@ func TestIntegrationRanges(t *testing.T) {
 			{"bytes=junk", 200, 0, size - 1},
 		}
 		for _, tt := range tests {
-			resp, body := s.get(t, "GET", web.DownloadURL("", file.id, file.code), "Range", tt.rng)
+			resp, body := s.get(t, "GET", links.Download("", file.id, links.Code(file.code)), "Range", tt.rng)
 			if resp.StatusCode != tt.status {
 				t.Fatalf("message %d Range %q: %d, want %d (%s)", file.id, tt.rng, resp.StatusCode, tt.status, body)
 			}
@@ -136,13 +137,13 @@ func TestIntegrationRanges(t *testing.T) {
 
 	// 416, HEAD and 304 make no getFile call.
 	s.fake.ResetCalls()
-	resp, _ := s.get(t, "GET", web.DownloadURL("", homeID, "code one"), "Range", fmt.Sprintf("bytes=%d-", size))
+	resp, _ := s.get(t, "GET", links.Download("", homeID, links.Code("code one")), "Range", fmt.Sprintf("bytes=%d-", size))
 	if resp.StatusCode != 416 || resp.Header.Get("Content-Range") != fmt.Sprintf("bytes */%d", size) {
 		t.Errorf("416: %d %q", resp.StatusCode, resp.Header.Get("Content-Range"))
 	}
-	get, _ := s.get(t, "GET", web.DownloadURL("", otherID, "code two"), "Range", "bytes=0-9")
+	get, _ := s.get(t, "GET", links.Download("", otherID, links.Code("code two")), "Range", "bytes=0-9")
 	calls := s.fake.Calls(tg.UploadGetFileRequestTypeID)
-	head, body := s.get(t, "HEAD", web.DownloadURL("", otherID, "code two"), "Range", "bytes=0-9")
+	head, body := s.get(t, "HEAD", links.Download("", otherID, links.Code("code two")), "Range", "bytes=0-9")
 	if head.StatusCode != 206 || len(body) != 0 {
 		t.Errorf("HEAD: %d, %d bytes", head.StatusCode, len(body))
 	}
@@ -155,7 +156,7 @@ func TestIntegrationRanges(t *testing.T) {
 	if etag == "" || get.Header.Get("Last-Modified") == "" {
 		t.Fatalf("no validators: %v", get.Header)
 	}
-	if resp, _ := s.get(t, "GET", web.DownloadURL("", otherID, "code two"), "If-None-Match", etag); resp.StatusCode != 304 {
+	if resp, _ := s.get(t, "GET", links.Download("", otherID, links.Code("code two")), "If-None-Match", etag); resp.StatusCode != 304 {
 		t.Errorf("If-None-Match: %d", resp.StatusCode)
 	}
 	if n := s.fake.Calls(tg.UploadGetFileRequestTypeID); n != calls {
@@ -179,10 +180,10 @@ func TestIntegrationStatuses(t *testing.T) {
 	}{
 		{"/dl/abc?code=x", 400, ""},
 		{"/dl/" + strconv.Itoa(id), 401, ""},
-		{web.DownloadURL("", id, "wrong"), 403, ""},
-		{web.DownloadURL("", 9999, "x"), 404, ""},
-		{web.DownloadURL("", textID, "just text"), 404, ""},
-		{web.DownloadURL("", id, "right"), 200, ""},
+		{links.Download("", id, links.Code("wrong")), 403, ""},
+		{links.Download("", 9999, links.Code("x")), 404, ""},
+		{links.Download("", textID, links.Code("just text")), 404, ""},
+		{links.Download("", id, links.Code("right")), 200, ""},
 		{"/dl/" + strconv.Itoa(id) + "?code=right=stream", 303, ""},
 		{"/stream/" + strconv.Itoa(id) + "?code=right", 200, ""},
 		{"/", 200, ""},
@@ -197,7 +198,7 @@ func TestIntegrationStatuses(t *testing.T) {
 
 	// A long FLOOD_WAIT on getMessages: 503 with its wait.
 	s.fake.FailNext(tg.ChannelsGetMessagesRequestTypeID, tgerr.New(420, "FLOOD_WAIT_120"), 1)
-	resp, body := s.get(t, "GET", web.DownloadURL("", flooded, "right"))
+	resp, body := s.get(t, "GET", links.Download("", flooded, links.Code("right")))
 	if resp.StatusCode != 503 || resp.Header.Get("Retry-After") != "120" {
 		t.Errorf("flood wait: %d Retry-After %q (%s)", resp.StatusCode, resp.Header.Get("Retry-After"), body)
 	}
@@ -214,7 +215,7 @@ func TestIntegrationCap(t *testing.T) {
 	// ranges, each answered with at most the cap.
 	var got []byte
 	for int64(len(got)) < size {
-		resp, body := s.get(t, "GET", web.DownloadURL("", id, "cap"), "Range", fmt.Sprintf("bytes=%d-", len(got)))
+		resp, body := s.get(t, "GET", links.Download("", id, links.Code("cap")), "Range", fmt.Sprintf("bytes=%d-", len(got)))
 		if resp.StatusCode != 206 || len(body) > maxBytes || len(body) == 0 {
 			t.Fatalf("slice at %d: %d, %d bytes", len(got), resp.StatusCode, len(body))
 		}
@@ -223,10 +224,10 @@ func TestIntegrationCap(t *testing.T) {
 	if !bytes.Equal(got, slice(t, content, 0, size-1)) {
 		t.Error("assembled file differs")
 	}
-	if resp, body := s.get(t, "GET", web.DownloadURL("", id, "cap")); resp.StatusCode != 413 || len(body) > 1000 {
+	if resp, body := s.get(t, "GET", links.Download("", id, links.Code("cap"))); resp.StatusCode != 413 || len(body) > 1000 {
 		t.Errorf("whole file over the cap: %d, %d bytes", resp.StatusCode, len(body))
 	}
-	if resp, _ := s.get(t, "GET", web.DownloadURL("", id, "cap"), "Sec-Fetch-Mode", "navigate"); resp.StatusCode != 303 {
+	if resp, _ := s.get(t, "GET", links.Download("", id, links.Code("cap")), "Sec-Fetch-Mode", "navigate"); resp.StatusCode != 303 {
 		t.Errorf("navigation over the cap: %d", resp.StatusCode)
 	}
 }

@@ -10,33 +10,6 @@ import (
 	"github.com/filetolink/filetolink/pkg/stream"
 )
 
-// The links of one log-channel message, as package links makes them (it
-// owns their grammar). base is "scheme://host" ("" gives relative links);
-// code is the message caption.
-
-// DownloadURL is the file: base/dl/{id}?code={code}.
-func DownloadURL(base string, id int, code string) string {
-	return links.Download(base, id, links.Code(code))
-}
-
-// StreamURL is the seed bot's stream link, base/dl/{id}?code={code}=stream,
-// which redirects to the player.
-func StreamURL(base string, id int, code string) string {
-	return links.Stream(base, id, links.Code(code))
-}
-
-// PlayerURL is the player page: base/stream/{id}?code={code}.
-func PlayerURL(base string, id int, code string) string {
-	return links.Player(base, id, links.Code(code))
-}
-
-// ParseLink reads the message id and code of a caption link (any of the
-// three forms, any base). ok is false for anything else.
-func ParseLink(link string) (id int, code string, ok bool) {
-	id, g, ok := links.Parse(link)
-	return id, g.Code, ok
-}
-
 // BaseURL is configured (a PUBLIC_BASE_URL or the platform's) when it is
 // set, else the base derived from r (validated X-Forwarded-Proto,
 // X-Forwarded-Host, Host), else "".
