@@ -86,26 +86,7 @@ func BenchmarkOneStream(b *testing.B) {
 	for _, c := range []struct{ bots, conns int }{{1, 2}, {2, 2}, {4, 2}, {1, 8}} {
 		b.Run(fmt.Sprintf("bots=%d/conns=%d", c.bots, c.conns), func(b *testing.B) {
 			e := newBenchEnv(b, c.bots, c.conns, tgfake.Limits{ConnBandwidth: benchCap})
-			// 64 MiB per bot: the first round trips weigh the same for every N.
-			size := int64(c.bots) * 64 << 20
-			id := e.fake.AddMessage("c", &tgfake.Media{Kind: tgfake.KindDocument, Name: "f", Content: tgfake.Pattern(1, size)})
-			f, err := e.svc.Resolve(context.Background(), id)
-			if err != nil {
-				b.Fatal(err)
-			}
-			warmFleet(b, e, f)
-			e.fake.ResetCalls()
-			b.SetBytes(size)
-			b.ResetTimer()
-			start := time.Now()
-			for range b.N {
-				if n, err := readAll(context.Background(), e.svc, f, 0, size-1); err != nil || n != size {
-					b.Fatalf("read %d: %v", n, err)
-				}
-			}
-			secs := time.Since(start).Seconds()
-			b.StopTimer()
-			mibs := float64(b.N) * float64(size) / secs / (1 << 20)
+			mibs := timedReads(b, e, c.bots, 0)
 			base := float64(c.bots*c.conns) * benchCap / (1 << 20)
 			b.ReportMetric(mibs, "MiB/s")
 			b.ReportMetric(mibs/base, "of-goal-base")
@@ -120,6 +101,34 @@ func BenchmarkOneStream(b *testing.B) {
 	}
 }
 
+// timedReads reads a file of 64 MiB per bot once the fleet is warm (and
+// settle has passed), b.N times, and returns the MiB/s. 64 MiB per bot:
+// each bot's share takes the same time, so a response's first round trips
+// weigh the same for every N.
+func timedReads(b *testing.B, e *env, bots int, settle time.Duration) float64 {
+	b.Helper()
+	size := int64(bots) * 64 << 20
+	id := e.fake.AddMessage("c", &tgfake.Media{Kind: tgfake.KindDocument, Name: "f", Content: tgfake.Pattern(1, size)})
+	f, err := e.svc.Resolve(context.Background(), id)
+	if err != nil {
+		b.Fatal(err)
+	}
+	warmFleet(b, e, f)
+	time.Sleep(settle)
+	e.fake.ResetCalls()
+	b.SetBytes(size)
+	b.ResetTimer()
+	start := time.Now()
+	for range b.N {
+		if n, err := readAll(context.Background(), e.svc, f, 0, size-1); err != nil || n != size {
+			b.Fatalf("read %d: %v", n, err)
+		}
+	}
+	secs := time.Since(start).Seconds()
+	b.StopTimer()
+	return float64(b.N) * float64(size) / secs / (1 << 20)
+}
+
 // BenchmarkBotsAtAllowance: one stream of 64 MiB over 1, 2 and 4 bots of
 // 8 connections (4 MiB/s each, 50 ms latency), every bot configured at
 // TG_RATE=10, TG_RATE_BURST=5 and Telegram allowing exactly that (10
@@ -131,28 +140,7 @@ func BenchmarkBotsAtAllowance(b *testing.B) {
 	for _, bots := range []int{1, 2, 4} {
 		b.Run(fmt.Sprintf("bots=%d", bots), func(b *testing.B) {
 			e := newBenchEnv(b, bots, 8, tgfake.Limits{ConnBandwidth: benchCap, BotRate: 10, BotBurst: 5})
-			// 64 MiB per bot: each bot's share takes the same time, so a
-			// response's first round trips weigh the same for every N.
-			size := int64(bots) * 64 << 20
-			id := e.fake.AddMessage("c", &tgfake.Media{Kind: tgfake.KindDocument, Name: "f", Content: tgfake.Pattern(1, size)})
-			f, err := e.svc.Resolve(context.Background(), id)
-			if err != nil {
-				b.Fatal(err)
-			}
-			warmFleet(b, e, f)
-			time.Sleep(time.Second) // every bot's bucket full again
-			e.fake.ResetCalls()
-			b.SetBytes(size)
-			b.ResetTimer()
-			start := time.Now()
-			for range b.N {
-				if n, err := readAll(context.Background(), e.svc, f, 0, size-1); err != nil || n != size {
-					b.Fatalf("read %d: %v", n, err)
-				}
-			}
-			secs := time.Since(start).Seconds()
-			b.StopTimer()
-			mibs := float64(b.N) * float64(size) / secs / (1 << 20)
+			mibs := timedReads(b, e, bots, time.Second) // every bot's bucket full again
 			floods := 0
 			for _, token := range e.fake.BotTokens() {
 				floods += e.fake.BotStats(token).FloodWaits
