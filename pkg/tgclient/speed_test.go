@@ -25,6 +25,21 @@ func fakeClient(t *testing.T, srv *tgfake.Server, tune func(*Options)) *Client {
 	return c
 }
 
+// fileAPI is message id's file location and c's download API of srv's
+// home DC.
+func fileAPI(ctx context.Context, t *testing.T, c *Client, srv *tgfake.Server, id int) (*tg.InputDocumentFileLocation, *tg.Client) {
+	t.Helper()
+	loc, err := documentLocation(ctx, c, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	api, err := c.DC(ctx, srv.ClientOptions().DC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc, api
+}
+
 // getFiles makes n upload.getFile calls of limit bytes at loc, workers at
 // a time.
 func getFiles(ctx context.Context, api *tg.Client, loc tg.InputFileLocationClass, n, workers, limit int) error {
@@ -61,14 +76,7 @@ func TestConnectionsCarryTwoCalls(t *testing.T) {
 	c := fakeClient(t, srv, func(o *Options) { o.ConnsPerDC = 4 })
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	loc, err := documentLocation(ctx, c, id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	api, err := c.DC(ctx, srv.ClientOptions().DC)
-	if err != nil {
-		t.Fatal(err)
-	}
+	loc, api := fileAPI(ctx, t, c, srv, id)
 	// Every lane joins: calls until four connections answered.
 	for deadline := time.Now().Add(60 * time.Second); len(srv.ConnStats()) < 4; {
 		if err := getFiles(ctx, api, loc, 8, 8, 4096); err != nil {
@@ -106,14 +114,7 @@ func TestRateAtAllowanceDrawsNoFlood(t *testing.T) {
 	c := fakeClient(t, srv, func(o *Options) { o.ConnsPerDC = 4; o.Rate = 10; o.RateBurst = 5 })
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	loc, err := documentLocation(ctx, c, id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	api, err := c.DC(ctx, srv.ClientOptions().DC)
-	if err != nil {
-		t.Fatal(err)
-	}
+	loc, api := fileAPI(ctx, t, c, srv, id)
 	const calls = 50
 	if err := getFiles(ctx, api, loc, calls, 8, 4096); err != nil {
 		t.Fatal(err)
