@@ -39,22 +39,9 @@ for tool in curl wget aria2c ffmpeg ffprobe node; do
 done
 [ -d "$root/deploy/node_modules/miniflare" ] || (cd "$root/deploy" && npm ci --no-audit --no-fund --loglevel=error)
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-	local pid
-	for pid in ${pids[@]+"${pids[@]}"}; do kill "$pid" 2>/dev/null || true; done
-	for pid in ${pids[@]+"${pids[@]}"}; do wait "$pid" 2>/dev/null || true; done
-	cp "$work"/*.log "$art"/ 2>/dev/null || true
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-free_port() {
-	node -e 'const s = require("net").createServer(); s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })'
-}
+logs_to=$art
+# shellcheck source=lib/procs.sh
+. "$here/lib/procs.sh"
 
 # wait_up URL: until URL answers (180 s).
 wait_up() {

@@ -42,26 +42,9 @@ if [ ! -d node_modules/playwright-core ]; then
 fi
 mkdir -p artifacts
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-	local pid
-	for pid in ${pids[@]+"${pids[@]}"}; do
-		kill "$pid" 2>/dev/null || true
-	done
-	for pid in ${pids[@]+"${pids[@]}"}; do
-		wait "$pid" 2>/dev/null || true
-	done
-	cp "$work"/server*.log artifacts/ 2>/dev/null || true
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-free_port() {
-	node -e 'const s = require("net").createServer(); s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })'
-}
+logs_to=artifacts logs_glob="server*.log"
+# shellcheck source=lib/procs.sh
+. "$here/lib/procs.sh"
 
 # serve CAP LOG starts a demo server with response cap CAP on a free port,
 # logging to $work/LOG; it sets url and pid.
