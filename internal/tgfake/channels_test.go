@@ -5,14 +5,13 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/gotd/td/telegram"
 	"github.com/gotd/td/tg"
 )
 
 func TestGetChannels(t *testing.T) {
-	srv := NewTest(t, Options{ChannelID: 777000111})
-	runLoggedIn(t, srv, func(ctx context.Context, c *telegram.Client) error {
-		api := c.API()
+	t.Parallel()
+	srv := newMemory(t, Options{ChannelID: 777000111})
+	runMemory(t, srv, DefaultBotToken, func(ctx context.Context, api *tg.Client) error {
 		chats, err := api.ChannelsGetChannels(ctx, []tg.InputChannelClass{&tg.InputChannel{ChannelID: 777000111}})
 		if err != nil {
 			return err
@@ -42,14 +41,14 @@ func TestGetChannels(t *testing.T) {
 }
 
 func TestGetMessages(t *testing.T) {
-	srv := NewTest(t, Options{})
+	t.Parallel()
+	srv := newMemory(t, Options{})
 	text := srv.AddMessage("just text", nil)
 	doc := srv.AddMessage("code-1", &Media{Kind: KindDocument, Name: "report.pdf", MIMEType: "application/pdf", Content: Pattern(7, 5000)})
 	gone := srv.AddMessage("code-2", &Media{Kind: KindDocument, Name: "gone.bin", Content: Pattern(8, 10)})
 	srv.DeleteMessage(gone)
 
-	runLoggedIn(t, srv, func(ctx context.Context, c *telegram.Client) error {
-		api := c.API()
+	runMemory(t, srv, DefaultBotToken, func(ctx context.Context, api *tg.Client) error {
 		ch, err := inputChannel(ctx, api, DefaultChannelID)
 		if err != nil {
 			return err
@@ -131,7 +130,8 @@ func fileName(d *tg.Document) (string, bool) {
 
 // Every kind arrives with the attributes Telegram gives it.
 func TestMediaKinds(t *testing.T) {
-	srv := NewTest(t, Options{})
+	t.Parallel()
+	srv := newMemory(t, Options{})
 	content := Pattern(3, 3000)
 	tests := []struct {
 		media Media
@@ -216,13 +216,13 @@ func TestMediaKinds(t *testing.T) {
 	for i, tt := range tests {
 		ids[i] = srv.AddMessage(tt.media.Kind, &tt.media)
 	}
-	runLoggedIn(t, srv, func(ctx context.Context, c *telegram.Client) error {
-		ch, err := inputChannel(ctx, c.API(), DefaultChannelID)
+	runMemory(t, srv, DefaultBotToken, func(ctx context.Context, api *tg.Client) error {
+		ch, err := inputChannel(ctx, api, DefaultChannelID)
 		if err != nil {
 			return err
 		}
 		for i, tt := range tests {
-			m, err := getMessage(ctx, c.API(), ch, ids[i])
+			m, err := getMessage(ctx, api, ch, ids[i])
 			if err != nil {
 				return err
 			}

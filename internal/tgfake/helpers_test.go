@@ -29,20 +29,6 @@ func clientOptions(srv *Server, dc int) telegram.Options {
 	}
 }
 
-// run runs f inside a connected client. f must return its failures: t.Fatal
-// may not be called from the client's goroutine.
-func run(t *testing.T, srv *Server, f func(ctx context.Context, c *telegram.Client) error) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
-	defer cancel()
-	c := newClient(srv, srv.HomeDC())
-	if err := c.Run(ctx, func(ctx context.Context) error {
-		return f(ctx, c)
-	}); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // runLoggedIn runs f inside a client logged in as the bot.
 func runLoggedIn(t *testing.T, srv *Server, f func(ctx context.Context, c *telegram.Client) error) {
 	t.Helper()
@@ -55,6 +41,63 @@ func runLoggedIn(t *testing.T, srv *Server, f func(ctx context.Context, c *teleg
 		}
 		return f(ctx, c)
 	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// newMemory is an in-memory fake (NewMemory) for the test, closed when it
+// ends. Inside a synctest bubble it belongs to the bubble.
+func newMemory(t *testing.T, opts Options) *Server {
+	t.Helper()
+	srv, err := NewMemory(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := srv.Close(); err != nil {
+			t.Errorf("close fake Telegram: %v", err)
+		}
+	})
+	return srv
+}
+
+// memLogin is a new in-memory connection to the home DC logged in as the
+// bot with token, as a client's auth.importBotAuthorization does.
+func memLogin(ctx context.Context, srv *Server, token string) (*tg.Client, error) {
+	api := tg.NewClient(srv.Invoker(srv.HomeDC()))
+	if _, err := api.AuthImportBotAuthorization(ctx, &tg.AuthImportBotAuthorizationRequest{
+		APIID: srv.opts.APIID, APIHash: srv.opts.APIHash, BotAuthToken: token,
+	}); err != nil {
+		return nil, fmt.Errorf("bot login: %w", err)
+	}
+	return api, nil
+}
+
+// memOnDC is a new in-memory connection to DC dc authorized as home's bot:
+// auth.exportAuthorization on home, auth.importAuthorization on dc, as
+// gotd's client.DC does.
+func memOnDC(ctx context.Context, srv *Server, home *tg.Client, dc int) (*tg.Client, error) {
+	exp, err := home.AuthExportAuthorization(ctx, dc)
+	if err != nil {
+		return nil, fmt.Errorf("export to DC %d: %w", dc, err)
+	}
+	api := tg.NewClient(srv.Invoker(dc))
+	if _, err := api.AuthImportAuthorization(ctx, &tg.AuthImportAuthorizationRequest{ID: exp.ID, Bytes: exp.Bytes}); err != nil {
+		return nil, fmt.Errorf("import on DC %d: %w", dc, err)
+	}
+	return api, nil
+}
+
+// runMemory runs f with an in-memory connection to the home DC logged in
+// as the bot with token. f returns its failures, as run's does.
+func runMemory(t *testing.T, srv *Server, token string, f func(ctx context.Context, api *tg.Client) error) {
+	t.Helper()
+	ctx := t.Context()
+	api, err := memLogin(ctx, srv, token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f(ctx, api); err != nil {
 		t.Fatal(err)
 	}
 }

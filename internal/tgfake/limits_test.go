@@ -1,16 +1,19 @@
 package tgfake
 
+// The speed limits and the bots, in memory; the flood waits and the
+// bandwidth model in fake time (testing/synctest). The bandwidth cap on a
+// real MTProto connection is in wire_test.go.
+
 import (
 	"bytes"
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/gotd/td/crypto"
-	"github.com/gotd/td/telegram"
 	"github.com/gotd/td/tg"
 	"github.com/gotd/td/tgerr"
 	"github.com/gotd/td/tgtest"
@@ -21,168 +24,139 @@ const (
 	outsideToken = "777002:WORKER-outside"
 )
 
-// runAs runs f inside a client logged in with token.
-func runAs(t *testing.T, srv *Server, token string, f func(ctx context.Context, c *telegram.Client) error) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
-	defer cancel()
-	c := newClient(srv, srv.HomeDC())
-	if err := c.Run(ctx, func(ctx context.Context) error {
-		if _, err := c.Auth().Bot(ctx, token); err != nil {
-			return fmt.Errorf("bot login: %w", err)
-		}
-		return f(ctx, c)
-	}); err != nil {
-		t.Fatal(err)
-	}
-}
-
+// One token every 2 s, 3 at once: the 4th call at the same instant waits
+// exactly 2 s, one a second later 1 s; the wait named is enough.
 func TestBotRateFloodWait(t *testing.T) {
-	// One token every 2 s, 3 at once: the 4th quick call is refused unless
-	// the machine stalls for 2 s between calls.
-	srv := NewTest(t, Options{
-		Bots:   []Bot{{Token: workerToken}},
-		Limits: Limits{BotRate: 0.5, BotBurst: 3},
-	})
-	content := Pattern(3, 64<<10)
-	withDocument(t, srv, content, func(ctx context.Context, c *telegram.Client, loc *tg.InputDocumentFileLocation) error {
-		srv.ResetCalls()
-		srv.SetLimits(Limits{BotRate: 0.5, BotBurst: 3}) // a full burst again
-		for i := range 3 {
-			if _, err := getFile(ctx, c.API(), loc, 0, 4096); err != nil {
-				return fmt.Errorf("call %d within the burst: %w", i+1, err)
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		srv := newMemory(t, Options{
+			Bots:   []Bot{{Token: workerToken}},
+			Limits: Limits{BotRate: 0.5, BotBurst: 3},
+		})
+		content := Pattern(3, 64<<10)
+		withDocument(t, srv, content, func(ctx context.Context, api *tg.Client, loc *tg.InputDocumentFileLocation) error {
+			srv.ResetCalls()
+			srv.SetLimits(Limits{BotRate: 0.5, BotBurst: 3}) // a full burst again
+			for i := range 3 {
+				if _, err := getFile(ctx, api, loc, 0, 4096); err != nil {
+					return fmt.Errorf("call %d within the burst: %w", i+1, err)
+				}
 			}
-		}
-		_, err := getFile(ctx, c.API(), loc, 0, 4096)
-		if err := wantRPCError(err, 420, "FLOOD_WAIT"); err != nil {
-			return fmt.Errorf("call 4: %w", err)
-		}
-		d, _ := tgerr.AsFloodWait(err)
-		if d < time.Second || d > 2*time.Second {
-			return fmt.Errorf("FLOOD_WAIT of %v, want 1-2 s (one token per 2 s)", d)
-		}
-		if st := srv.BotStats(DefaultBotToken); st.FloodWaits != 1 || st.Parts != 3 || st.Bytes != 3*4096 {
-			return fmt.Errorf("BotStats = %+v, want 3 parts of 4096 bytes, 1 flood wait", st)
-		}
-		// Honest: after the wait it names, the call fits.
-		time.Sleep(d)
-		if _, err := getFile(ctx, c.API(), loc, 0, 4096); err != nil {
-			return fmt.Errorf("call after waiting %v: %w", d, err)
-		}
-		return nil
+			_, err := getFile(ctx, api, loc, 0, 4096)
+			if err := wantRPCError(err, 420, "FLOOD_WAIT"); err != nil {
+				return fmt.Errorf("call 4: %w", err)
+			}
+			if d, _ := tgerr.AsFloodWait(err); d != 2*time.Second {
+				return fmt.Errorf("FLOOD_WAIT of %v, want 2s (one token per 2 s)", d)
+			}
+			if st := srv.BotStats(DefaultBotToken); st.FloodWaits != 1 || st.Parts != 3 || st.Bytes != 3*4096 {
+				return fmt.Errorf("BotStats = %+v, want 3 parts of 4096 bytes, 1 flood wait", st)
+			}
+			time.Sleep(time.Second) // half a token
+			_, err = getFile(ctx, api, loc, 0, 4096)
+			if d, _ := tgerr.AsFloodWait(err); d != time.Second {
+				return fmt.Errorf("a second later: %v, want FLOOD_WAIT_1", err)
+			}
+			// Honest: after the wait it names, the call fits.
+			time.Sleep(time.Second)
+			if _, err := getFile(ctx, api, loc, 0, 4096); err != nil {
+				return fmt.Errorf("call after waiting: %w", err)
+			}
+			if st := srv.BotStats(DefaultBotToken); st.FloodWaits != 2 || st.Parts != 4 {
+				return fmt.Errorf("BotStats = %+v, want 4 parts, 2 flood waits", st)
+			}
+			if st := srv.BotStats(workerToken); st != (BotStats{}) {
+				return fmt.Errorf("BotStats(worker) = %+v, want none", st)
+			}
+			return nil
+		})
 	})
 }
 
+// Each bot has its own bucket, shared by all its connections (two logins
+// of the same bot here, each with its own key).
 func TestBotRateIsPerBot(t *testing.T) {
-	srv := NewTest(t, Options{Bots: []Bot{{Token: workerToken}}})
-	id := srv.AddMessage("code", &Media{Kind: KindDocument, Name: "f.bin", Content: Pattern(4, 64<<10)})
-	srv.SetLimits(Limits{BotRate: 0.01, BotBurst: 2}) // no refill within the test
-	for _, token := range []string{DefaultBotToken, workerToken} {
-		runAs(t, srv, token, func(ctx context.Context, c *telegram.Client) error {
-			doc, err := channelDocument(ctx, c.API(), id)
-			if err != nil {
-				return err
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		srv := newMemory(t, Options{Bots: []Bot{{Token: workerToken}}})
+		id := srv.AddMessage("code", &Media{Kind: KindDocument, Name: "f.bin", Content: Pattern(4, 64<<10)})
+		srv.SetLimits(Limits{BotRate: 0.01, BotBurst: 2}) // no refill: fake time stands still
+		ctx := t.Context()
+		for _, token := range []string{DefaultBotToken, workerToken} {
+			var apis []*tg.Client
+			for range 2 {
+				api, err := memLogin(ctx, srv, token)
+				if err != nil {
+					t.Fatal(err)
+				}
+				apis = append(apis, api)
 			}
-			// A second connection of the same bot shares its bucket.
-			pool, err := c.Pool(1)
+			doc, err := channelDocument(ctx, apis[0], id)
 			if err != nil {
-				return err
+				t.Fatal(err)
 			}
-			defer pool.Close()
-			apis := []*tg.Client{c.API(), tg.NewClient(pool)}
 			for i, api := range apis {
 				if _, err := getFile(ctx, api, docLocation(doc), 0, 4096); err != nil {
-					return fmt.Errorf("%s: call %d: %w", token[:6], i+1, err)
+					t.Fatalf("%s: call %d: %v", token[:6], i+1, err)
 				}
 			}
 			for i, api := range apis {
 				_, err := getFile(ctx, api, docLocation(doc), 0, 4096)
 				if err := wantRPCError(err, 420, "FLOOD_WAIT"); err != nil {
-					return fmt.Errorf("%s: connection %d past the burst: %w", token[:6], i+1, err)
+					t.Fatalf("%s: connection %d past the burst: %v", token[:6], i+1, err)
+				}
+				if d, _ := tgerr.AsFloodWait(err); d != 100*time.Second {
+					t.Fatalf("%s: FLOOD_WAIT of %v, want 100s", token[:6], d)
 				}
 			}
-			return nil
-		})
-	}
-	for _, token := range []string{DefaultBotToken, workerToken} {
-		if st := srv.BotStats(token); st.Parts != 2 || st.FloodWaits != 2 {
-			t.Errorf("BotStats(%s) = %+v, want 2 parts and 2 flood waits", token[:6], st)
 		}
-	}
-}
-
-func TestConnBandwidth(t *testing.T) {
-	const bw = 1 << 20 // 1 MiB/s
-	srv := NewTest(t, Options{Limits: Limits{ConnBandwidth: bw}})
-	content := Pattern(5, mib)
-	withDocument(t, srv, content, func(ctx context.Context, c *telegram.Client, loc *tg.InputDocumentFileLocation) error {
-		srv.ResetCalls()
-		// Four quarter-MiB answers asked at once on one connection leave
-		// one after another: the last cannot arrive before 1 s.
-		start := time.Now()
-		var wg sync.WaitGroup
-		errs := make([]error, 4)
-		for i := range 4 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				off := int64(i) * (256 << 10)
-				b, err := getFile(ctx, c.API(), loc, off, 256<<10)
-				if err == nil && !bytes.Equal(b, contentAt(content, off, 256<<10)) {
-					err = fmt.Errorf("wrong bytes at %d", off)
-				}
-				errs[i] = err
-			}()
-		}
-		wg.Wait()
-		elapsed := time.Since(start)
-		for i, err := range errs {
-			if err != nil {
-				return fmt.Errorf("part %d: %w", i, err)
+		for _, token := range []string{DefaultBotToken, workerToken} {
+			if st := srv.BotStats(token); st.Parts != 2 || st.FloodWaits != 2 {
+				t.Errorf("BotStats(%s) = %+v, want 2 parts and 2 flood waits", token[:6], st)
 			}
 		}
-		if elapsed < 950*time.Millisecond {
-			return fmt.Errorf("1 MiB over one connection capped at 1 MiB/s took %v", elapsed)
-		}
-		conns := srv.ConnStats()
-		if len(conns) != 1 || conns[0].Parts != 4 || conns[0].Bytes != mib || conns[0].DC != srv.HomeDC() || conns[0].BotID != srv.BotID(DefaultBotToken) {
-			return fmt.Errorf("ConnStats = %+v, want one home-DC connection of the bot with 4 parts, 1 MiB", conns)
-		}
-		return nil
 	})
 }
 
-// TestShapeModel checks the bandwidth model without a clock: answers on one
+// TestShapeModel checks the bandwidth model in fake time: answers on one
 // connection queue behind each other, other connections do not wait.
 func TestShapeModel(t *testing.T) {
-	srv := NewTest(t, Options{Limits: Limits{ConnBandwidth: 1 << 20}})
-	answer := &tg.UploadFile{Type: &tg.StorageFileUnknown{}, Bytes: make([]byte, 512<<10)}
-	req := func(session int64) *tgtest.Request {
-		return &tgtest.Request{DC: srv.HomeDC(), Session: tgtest.Session{ID: session, AuthKey: crypto.AuthKey{ID: [8]byte{1}}}}
-	}
-	const half = 500 * time.Millisecond
-	tests := []struct {
-		session  int64
-		delay    time.Duration
-		min, max time.Duration
-	}{
-		{1, 0, half, half + 100*time.Millisecond},                                             // alone: n/bw
-		{1, 0, 2 * half, 2*half + 100*time.Millisecond},                                       // queued behind the first
-		{2, 0, half, half + 100*time.Millisecond},                                             // another connection: its own
-		{3, 200 * time.Millisecond, half + 200*time.Millisecond, half + 300*time.Millisecond}, // latency first
-	}
-	for i, tt := range tests {
-		got := srv.shape(req(tt.session), answer, tt.delay)
-		if got < tt.min-time.Millisecond || got > tt.max {
-			t.Errorf("answer %d (session %d): delay %v, want %v-%v", i+1, tt.session, got, tt.min, tt.max)
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		srv := newMemory(t, Options{Limits: Limits{ConnBandwidth: 1 << 20}})
+		answer := &tg.UploadFile{Type: &tg.StorageFileUnknown{}, Bytes: make([]byte, 512<<10)}
+		req := func(session int64) *tgtest.Request {
+			return &tgtest.Request{DC: srv.HomeDC(), Session: tgtest.Session{ID: session, AuthKey: crypto.AuthKey{ID: [8]byte{1}}}}
 		}
-	}
-	if n := len(srv.ConnStats()); n != 3 {
-		t.Errorf("ConnStats: %d connections, want 3", n)
-	}
+		const half = 500 * time.Millisecond
+		tests := []struct {
+			session int64
+			delay   time.Duration
+			want    time.Duration
+		}{
+			{1, 0, half},     // alone: n/bw
+			{1, 0, 2 * half}, // queued behind the first
+			{2, 0, half},     // another connection: its own
+			{3, 200 * time.Millisecond, half + 200*time.Millisecond}, // latency first
+			{2, 600 * time.Millisecond, half + 600*time.Millisecond}, // latency past the queue
+		}
+		for i, tt := range tests {
+			if got := srv.shape(req(tt.session), answer, tt.delay); got != tt.want {
+				t.Errorf("answer %d (session %d): delay %v, want %v", i+1, tt.session, got, tt.want)
+			}
+		}
+		time.Sleep(2 * half)
+		if got := srv.shape(req(1), answer, 0); got != half {
+			t.Errorf("after the queue drained: delay %v, want %v", got, half)
+		}
+		if n := len(srv.ConnStats()); n != 3 {
+			t.Errorf("ConnStats: %d connections, want 3", n)
+		}
+	})
 }
 
 func TestLimitsNormalized(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in, want Limits
 	}{
@@ -198,84 +172,93 @@ func TestLimitsNormalized(t *testing.T) {
 	}
 }
 
+// Each bot logs in with its own token and sees its own access hashes; a
+// revoked bot's keys and token stop working; a bot outside the channel
+// cannot see it.
 func TestBots(t *testing.T) {
-	srv := NewTest(t, Options{Bots: []Bot{{Token: workerToken}, {Token: outsideToken, NotInChannel: true}}})
+	t.Parallel()
+	srv := newMemory(t, Options{Bots: []Bot{{Token: workerToken}, {Token: outsideToken, NotInChannel: true}}})
 	id := srv.AddMessage("code", &Media{Kind: KindDocument, Name: "f.bin", Content: Pattern(6, 8192)})
 	other := srv.AddMessage("code", &Media{Kind: KindDocument, Name: "g.bin", Content: Pattern(7, 8192), DC: srv.OtherDC()})
 
 	if got := srv.BotTokens(); strings.Join(got, ",") != DefaultBotToken+","+workerToken+","+outsideToken {
 		t.Errorf("BotTokens = %v", got)
 	}
-	env, err := srv.Env(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if env["BOT_TOKEN"] != DefaultBotToken || env["BOT_TOKENS"] != strings.Join(srv.BotTokens(), ",") {
-		t.Errorf("Env BOT_TOKEN %q BOT_TOKENS %q", env["BOT_TOKEN"], env["BOT_TOKENS"])
+	if srv.BotID(workerToken) != 777001 || srv.BotID("777001:other") != 0 {
+		t.Errorf("BotID(worker) = %d, BotID(unknown) = %d", srv.BotID(workerToken), srv.BotID("777001:other"))
 	}
 
 	var primaryDoc *tg.Document
 	var primaryChannel *tg.InputChannel
-	runAs(t, srv, DefaultBotToken, func(ctx context.Context, c *telegram.Client) error {
-		ch, err := inputChannel(ctx, c.API(), DefaultChannelID)
+	runMemory(t, srv, DefaultBotToken, func(ctx context.Context, api *tg.Client) error {
+		ch, err := inputChannel(ctx, api, DefaultChannelID)
 		if err != nil {
 			return err
 		}
 		primaryChannel = ch
-		primaryDoc, err = documentOf(ctx, c.API(), ch, id)
+		primaryDoc, err = documentOf(ctx, api, ch, id)
 		return err
 	})
 
-	runAs(t, srv, workerToken, func(ctx context.Context, c *telegram.Client) error {
-		self, err := c.Self(ctx)
-		if err != nil || self.ID != 777001 {
-			return fmt.Errorf("Self = %v, %v; want user 777001", self, err)
+	runMemory(t, srv, workerToken, func(ctx context.Context, api *tg.Client) error {
+		users, err := api.UsersGetUsers(ctx, []tg.InputUserClass{&tg.InputUserSelf{}})
+		if err != nil || len(users) != 1 || users[0].GetID() != 777001 {
+			return fmt.Errorf("users.getUsers(self) = %v, %v; want user 777001", users, err)
+		}
+		if u, ok := users[0].(*tg.User); !ok || !u.Bot || !u.Self {
+			return fmt.Errorf("self = %+v, want a bot", users[0])
 		}
 		// The primary bot's access hashes are not the worker's.
-		if _, err := getMessage(ctx, c.API(), primaryChannel, id); wantRPCError(err, 400, "CHANNEL_INVALID") != nil {
+		if _, err := getMessage(ctx, api, primaryChannel, id); wantRPCError(err, 400, "CHANNEL_INVALID") != nil {
 			return fmt.Errorf("getMessages with the primary bot's channel hash: %v", err)
 		}
-		if _, err := getFile(ctx, c.API(), docLocation(primaryDoc), 0, 4096); wantRPCError(err, 400, "FILE_ID_INVALID") != nil {
+		if _, err := getFile(ctx, api, docLocation(primaryDoc), 0, 4096); wantRPCError(err, 400, "FILE_ID_INVALID") != nil {
 			return fmt.Errorf("getFile with the primary bot's location: %v", err)
 		}
-		ch, err := inputChannel(ctx, c.API(), DefaultChannelID)
+		ch, err := inputChannel(ctx, api, DefaultChannelID)
 		if err != nil {
 			return err
 		}
 		if ch.AccessHash == primaryChannel.AccessHash {
 			return fmt.Errorf("worker sees the primary bot's channel access hash")
 		}
-		doc, err := documentOf(ctx, c.API(), ch, id)
+		doc, err := documentOf(ctx, api, ch, id)
 		if err != nil {
 			return err
 		}
 		if doc.AccessHash == primaryDoc.AccessHash || doc.ID != primaryDoc.ID {
 			return fmt.Errorf("worker document %d/%d, primary %d/%d: want same id, own hash", doc.ID, doc.AccessHash, primaryDoc.ID, primaryDoc.AccessHash)
 		}
-		if b, err := getFile(ctx, c.API(), docLocation(doc), 0, 8192); err != nil || !bytes.Equal(b, contentAt(Pattern(6, 8192), 0, 8192)) {
+		if b, err := getFile(ctx, api, docLocation(doc), 0, 8192); err != nil || !bytes.Equal(b, contentAt(Pattern(6, 8192), 0, 8192)) {
 			return fmt.Errorf("worker getFile: %d bytes, %v", len(b), err)
 		}
 		// The other DC: the worker's exported authorization makes the key
 		// the worker's there too.
-		odoc, err := documentOf(ctx, c.API(), ch, other)
+		odoc, err := documentOf(ctx, api, ch, other)
 		if err != nil {
 			return err
 		}
-		inv, err := c.DC(ctx, srv.OtherDC(), 1)
+		exp, err := api.AuthExportAuthorization(ctx, srv.OtherDC())
+		if err != nil || exp.ID != 777001 {
+			return fmt.Errorf("worker export: id %v, %v", exp, err)
+		}
+		on, err := memOnDC(ctx, srv, api, srv.OtherDC())
 		if err != nil {
 			return fmt.Errorf("worker on DC %d: %w", srv.OtherDC(), err)
 		}
-		defer inv.Close()
-		if b, err := getFile(ctx, tg.NewClient(inv), docLocation(odoc), 0, 8192); err != nil || len(b) != 8192 {
+		if b, err := getFile(ctx, on, docLocation(odoc), 0, 8192); err != nil || len(b) != 8192 {
 			return fmt.Errorf("worker getFile on DC %d: %d bytes, %v", srv.OtherDC(), len(b), err)
 		}
 
 		// Revoked: the key stops working, the token no longer logs in.
 		srv.RevokeBot(workerToken)
-		if _, err := getFile(ctx, c.API(), docLocation(doc), 0, 4096); wantRPCError(err, 401, "AUTH_KEY_UNREGISTERED") != nil {
+		if _, err := getFile(ctx, api, docLocation(doc), 0, 4096); wantRPCError(err, 401, "AUTH_KEY_UNREGISTERED") != nil {
 			return fmt.Errorf("getFile after revoke: %v", err)
 		}
-		if _, err := c.Auth().Bot(ctx, workerToken); wantRPCError(err, 400, "ACCESS_TOKEN_INVALID") != nil {
+		if _, err := getFile(ctx, on, docLocation(odoc), 0, 4096); wantRPCError(err, 401, "AUTH_KEY_UNREGISTERED") != nil {
+			return fmt.Errorf("getFile on DC %d after revoke: %v", srv.OtherDC(), err)
+		}
+		if _, err := memLogin(ctx, srv, workerToken); wantRPCError(err, 400, "ACCESS_TOKEN_INVALID") != nil {
 			return fmt.Errorf("login after revoke: %v", err)
 		}
 		return nil
@@ -287,8 +270,8 @@ func TestBots(t *testing.T) {
 		t.Errorf("BotStats(primary) = %+v, want no parts", st)
 	}
 
-	runAs(t, srv, outsideToken, func(ctx context.Context, c *telegram.Client) error {
-		if _, err := inputChannel(ctx, c.API(), DefaultChannelID); wantRPCError(err, 400, "CHANNEL_PRIVATE") != nil {
+	runMemory(t, srv, outsideToken, func(ctx context.Context, api *tg.Client) error {
+		if _, err := inputChannel(ctx, api, DefaultChannelID); wantRPCError(err, 400, "CHANNEL_PRIVATE") != nil {
 			return fmt.Errorf("getChannels by a bot outside the channel: %v", err)
 		}
 		return nil
@@ -296,17 +279,15 @@ func TestBots(t *testing.T) {
 }
 
 func TestBotsRejected(t *testing.T) {
+	t.Parallel()
 	for _, bots := range [][]Bot{
 		{{Token: "nonsense"}},
 		{{Token: DefaultBotToken}},
 		{{Token: "5:a"}, {Token: "5:b"}},
 	} {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		srv, err := Start(ctx, Options{Bots: bots})
-		cancel()
-		if err == nil {
+		if srv, err := NewMemory(Options{Bots: bots}); err == nil {
 			_ = srv.Close()
-			t.Errorf("Start with Bots %v: no error", bots)
+			t.Errorf("NewMemory with Bots %v: no error", bots)
 		}
 	}
 }

@@ -6,19 +6,11 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"io"
-	"net"
-	"os"
-	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"go.uber.org/goleak"
 
-	"github.com/gotd/td/crypto"
-	"github.com/gotd/td/session"
-	"github.com/gotd/td/telegram"
-	"github.com/gotd/td/telegram/dcs"
 	"github.com/gotd/td/tg"
 )
 
@@ -26,99 +18,8 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-// A client configured only from Env, as a separate process would be, works.
-func TestEnv(t *testing.T) {
-	srv := NewTest(t, Options{})
-	dir := t.TempDir()
-	env, err := srv.Env(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, want := range map[string]string{
-		"API_ID":         strconv.Itoa(DefaultAPIID),
-		"API_HASH":       DefaultAPIHash,
-		"BOT_TOKEN":      DefaultBotToken,
-		"LOG_CHANNEL_ID": "-1001234567890",
-		"TG_DC":          "2",
-	} {
-		if env[k] != want {
-			t.Errorf("%s = %q, want %q", k, env[k], want)
-		}
-	}
-
-	pemData, err := os.ReadFile(env["TG_PUBLIC_KEYS"])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(pemData, srv.PublicKeysPEM()) || !bytes.Contains(pemData, []byte("-----BEGIN RSA PUBLIC KEY-----")) {
-		t.Fatalf("TG_PUBLIC_KEYS file does not hold PKCS#1 blocks:\n%s", pemData)
-	}
-	rsaKeys, err := crypto.ParseRSAPublicKeys(pemData)
-	if err != nil || len(rsaKeys) != 2 {
-		t.Fatalf("parse keys: %d keys, %v", len(rsaKeys), err)
-	}
-	var keys []telegram.PublicKey
-	for i, k := range rsaKeys {
-		keys = append(keys, telegram.PublicKey{RSA: k})
-		if !k.Equal(srv.PublicKeys()[i].RSA) {
-			t.Errorf("key %d differs from PublicKeys()", i)
-		}
-	}
-
-	var list dcs.List
-	for _, part := range strings.Split(env["TG_DC_LIST"], ",") {
-		id, addr, ok := strings.Cut(part, "=")
-		host, port, err := net.SplitHostPort(addr)
-		dc, err2 := strconv.Atoi(id)
-		p, err3 := strconv.Atoi(port)
-		if !ok || err != nil || err2 != nil || err3 != nil || host != "127.0.0.1" {
-			t.Fatalf("TG_DC_LIST = %q", env["TG_DC_LIST"])
-		}
-		list.Options = append(list.Options, tg.DCOption{ID: dc, IPAddress: host, Port: p})
-	}
-	if len(list.Options) != 2 || list.Options[0].ID != 2 || list.Options[1].ID != 4 {
-		t.Fatalf("TG_DC_LIST = %q, want DCs 2 and 4", env["TG_DC_LIST"])
-	}
-
-	apiID, _ := strconv.Atoi(env["API_ID"])
-	dc, _ := strconv.Atoi(env["TG_DC"])
-	c := telegram.NewClient(apiID, env["API_HASH"], telegram.Options{
-		PublicKeys:     keys,
-		DCList:         list,
-		DC:             dc,
-		NoUpdates:      true,
-		SessionStorage: &session.StorageMemory{},
-	})
-	id := srv.AddMessage("code", &Media{Kind: KindDocument, Content: Pattern(1, 10), DC: DefaultOtherDC})
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := c.Run(ctx, func(ctx context.Context) error {
-		if _, err := c.Auth().Bot(ctx, env["BOT_TOKEN"]); err != nil {
-			return err
-		}
-		channelID, _ := strconv.ParseInt(strings.TrimPrefix(env["LOG_CHANNEL_ID"], "-100"), 10, 64)
-		ch, err := inputChannel(ctx, c.API(), channelID)
-		if err != nil {
-			return err
-		}
-		doc, err := documentOf(ctx, c.API(), ch, id)
-		if err != nil {
-			return err
-		}
-		// The other DC is reached through the address help.getConfig gave.
-		other, err := c.DC(ctx, DefaultOtherDC, 1)
-		if err != nil {
-			return err
-		}
-		defer other.Close()
-		_, err = getFile(ctx, tg.NewClient(other), docLocation(doc), 0, 1024)
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func TestPattern(t *testing.T) {
+	t.Parallel()
 	const size = 3*mib + 17
 	p := Pattern(42, size)
 	whole, err := io.ReadAll(io.NewSectionReader(p, 0, size))
@@ -203,7 +104,8 @@ func TestBytes(t *testing.T) {
 }
 
 func TestAddTestCatalog(t *testing.T) {
-	srv := NewTest(t, Options{})
+	t.Parallel()
+	srv := newMemory(t, Options{})
 	items := srv.AddTestCatalog()
 	if len(items) != 8 {
 		t.Fatalf("%d demo items", len(items))
@@ -235,13 +137,13 @@ func TestAddTestCatalog(t *testing.T) {
 	if kinds[KindVideo] != 3 || kinds[KindPhoto] != 1 || kinds[KindVoice] != 1 || kinds[KindDocument] != 2 || kinds[KindAudio] != 1 {
 		t.Errorf("kinds %v", kinds)
 	}
-	runLoggedIn(t, srv, func(ctx context.Context, c *telegram.Client) error {
-		ch, err := inputChannel(ctx, c.API(), DefaultChannelID)
+	runMemory(t, srv, DefaultBotToken, func(ctx context.Context, api *tg.Client) error {
+		ch, err := inputChannel(ctx, api, DefaultChannelID)
 		if err != nil {
 			return err
 		}
 		for _, it := range items {
-			m, err := getMessage(ctx, c.API(), ch, it.MessageID)
+			m, err := getMessage(ctx, api, ch, it.MessageID)
 			if err != nil {
 				return err
 			}
@@ -259,66 +161,4 @@ func TestAddTestCatalog(t *testing.T) {
 		}
 		return nil
 	})
-}
-
-// Close with a client connected and replies pending returns promptly and
-// leaves no goroutine behind.
-func TestCloseStopsEverything(t *testing.T) {
-	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	srv, err := Start(ctx, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := srv.AddMessage("code", &Media{Kind: KindDocument, Content: Pattern(1, 4096)})
-	srv.SetLatency(time.Hour)
-
-	c := newClient(srv, srv.HomeDC())
-	runCtx, stopClient := context.WithCancel(ctx)
-	pending := make(chan error, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- c.Run(runCtx, func(ctx context.Context) error {
-			if _, err := c.Auth().Bot(ctx, DefaultBotToken); err != nil {
-				return err
-			}
-			doc, err := channelDocument(ctx, c.API(), id)
-			if err != nil {
-				return err
-			}
-			go func() {
-				// Owned by the test: ends when the client stops.
-				_, err := getFile(ctx, c.API(), docLocation(doc), 0, 4096)
-				pending <- err
-			}()
-			<-ctx.Done()
-			return nil
-		})
-	}()
-	// Wait for the getFile to reach the server.
-	for srv.Calls(tg.UploadGetFileRequestTypeID) == 0 {
-		select {
-		case err := <-done:
-			t.Fatalf("client ended early: %v", err)
-		case <-time.After(10 * time.Millisecond):
-		}
-	}
-
-	begin := time.Now()
-	if err := srv.Close(); err != nil {
-		t.Errorf("Close: %v", err)
-	}
-	if took := time.Since(begin); took > time.Second {
-		t.Errorf("Close took %v with a reply pending", took)
-	}
-	if err := srv.Close(); err != nil {
-		t.Errorf("second Close: %v", err)
-	}
-	stopClient()
-	<-done
-	if err := <-pending; err == nil {
-		t.Error("the pending getFile succeeded after Close")
-	}
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/gotd/td/telegram"
 	"github.com/gotd/td/tg"
 	"github.com/gotd/td/tgerr"
 )
@@ -85,12 +84,12 @@ func FuzzCheckFilePart(f *testing.F) {
 }
 
 func TestGetFile(t *testing.T) {
-	srv := NewTest(t, Options{})
+	t.Parallel()
+	srv := newMemory(t, Options{})
 	content := Pattern(11, 3*mib+5000)
 	id := srv.AddMessage("code", &Media{Kind: KindDocument, Name: "x.bin", Content: content})
 
-	runLoggedIn(t, srv, func(ctx context.Context, c *telegram.Client) error {
-		api := c.API()
+	runMemory(t, srv, DefaultBotToken, func(ctx context.Context, api *tg.Client) error {
 		doc, err := channelDocument(ctx, api, id)
 		if err != nil {
 			return err
@@ -172,17 +171,18 @@ func TestGetFile(t *testing.T) {
 }
 
 func TestGetFileEmptyFile(t *testing.T) {
-	srv := NewTest(t, Options{})
+	t.Parallel()
+	srv := newMemory(t, Options{})
 	id := srv.AddMessage("empty", &Media{Kind: KindDocument, Name: "empty.txt", MIMEType: "text/plain", Content: Bytes(nil)})
-	runLoggedIn(t, srv, func(ctx context.Context, c *telegram.Client) error {
-		doc, err := channelDocument(ctx, c.API(), id)
+	runMemory(t, srv, DefaultBotToken, func(ctx context.Context, api *tg.Client) error {
+		doc, err := channelDocument(ctx, api, id)
 		if err != nil {
 			return err
 		}
 		if doc.Size != 0 {
 			return fmt.Errorf("size %d", doc.Size)
 		}
-		b, err := getFile(ctx, c.API(), docLocation(doc), 0, 1024)
+		b, err := getFile(ctx, api, docLocation(doc), 0, 1024)
 		if err != nil || len(b) != 0 {
 			return fmt.Errorf("read: %d bytes, %v", len(b), err)
 		}
@@ -191,11 +191,11 @@ func TestGetFileEmptyFile(t *testing.T) {
 }
 
 func TestGetPhotoSizes(t *testing.T) {
-	srv := NewTest(t, Options{})
+	t.Parallel()
+	srv := newMemory(t, Options{})
 	content := Pattern(21, 200<<10)
 	id := srv.AddMessage("pic", &Media{Kind: KindPhoto, MIMEType: "image/jpeg", Content: content, Width: 1280, Height: 960})
-	runLoggedIn(t, srv, func(ctx context.Context, c *telegram.Client) error {
-		api := c.API()
+	runMemory(t, srv, DefaultBotToken, func(ctx context.Context, api *tg.Client) error {
 		p, err := channelPhoto(ctx, api, id)
 		if err != nil {
 			return err
@@ -225,9 +225,10 @@ func TestGetPhotoSizes(t *testing.T) {
 	})
 }
 
-// A file on another DC: a pool of the home DC, which does not follow
-// migrations, gets FILE_MIGRATE naming the file's DC; that DC serves it.
+// A file on another DC: the home DC answers FILE_MIGRATE naming the file's
+// DC; that DC serves it to a connection authorized there by export/import.
 func TestFileMigrate(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		opts Options
@@ -237,12 +238,13 @@ func TestFileMigrate(t *testing.T) {
 		{"DC 5", Options{HomeDC: 1, OtherDC: 5}, 5},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := NewTest(t, tc.opts)
+			t.Parallel()
+			srv := newMemory(t, tc.opts)
 			content := Pattern(5, 100_000)
 			id := srv.AddMessage("code", &Media{Kind: KindVideo, Name: "v.mp4", MIMEType: "video/mp4", Content: content, DC: tc.dc})
 
-			runLoggedIn(t, srv, func(ctx context.Context, c *telegram.Client) error {
-				doc, err := channelDocument(ctx, c.API(), id)
+			runMemory(t, srv, DefaultBotToken, func(ctx context.Context, api *tg.Client) error {
+				doc, err := channelDocument(ctx, api, id)
 				if err != nil {
 					return err
 				}
@@ -250,12 +252,7 @@ func TestFileMigrate(t *testing.T) {
 					return fmt.Errorf("document on DC %d", doc.DCID)
 				}
 
-				home, err := c.Pool(1)
-				if err != nil {
-					return err
-				}
-				defer home.Close()
-				_, err = getFile(ctx, tg.NewClient(home), docLocation(doc), 0, 4096)
+				_, err = getFile(ctx, api, docLocation(doc), 0, 4096)
 				if err := wantRPCError(err, 303, "FILE_MIGRATE"); err != nil {
 					return fmt.Errorf("home DC: %w", err)
 				}
@@ -263,12 +260,11 @@ func TestFileMigrate(t *testing.T) {
 					return fmt.Errorf("migrate to %d, want %d", rpcErr.Argument, tc.dc)
 				}
 
-				other, err := c.DC(ctx, tc.dc, 1)
+				other, err := memOnDC(ctx, srv, api, tc.dc)
 				if err != nil {
-					return fmt.Errorf("client.DC: %w", err)
+					return err
 				}
-				defer other.Close()
-				b, err := getFile(ctx, tg.NewClient(other), docLocation(doc), 0, mib)
+				b, err := getFile(ctx, other, docLocation(doc), 0, mib)
 				if err != nil {
 					return fmt.Errorf("DC %d: %w", tc.dc, err)
 				}
@@ -282,13 +278,13 @@ func TestFileMigrate(t *testing.T) {
 }
 
 func TestFileReferenceExpiry(t *testing.T) {
-	srv := NewTest(t, Options{})
+	t.Parallel()
+	srv := newMemory(t, Options{})
 	content := Pattern(9, 10_000)
 	id := srv.AddMessage("code", &Media{Kind: KindDocument, Name: "f.bin", Content: content})
 	photo := srv.AddMessage("pic", &Media{Kind: KindPhoto, MIMEType: "image/jpeg", Content: Pattern(10, 5000)})
 
-	runLoggedIn(t, srv, func(ctx context.Context, c *telegram.Client) error {
-		api := c.API()
+	runMemory(t, srv, DefaultBotToken, func(ctx context.Context, api *tg.Client) error {
 		ch, err := inputChannel(ctx, api, DefaultChannelID)
 		if err != nil {
 			return err
