@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"testing"
-	"time"
 
 	"github.com/gotd/td/session"
 	"github.com/gotd/td/telegram"
@@ -26,22 +25,6 @@ func clientOptions(srv *Server, dc int) telegram.Options {
 		DC:             dc,
 		NoUpdates:      true,
 		SessionStorage: &session.StorageMemory{},
-	}
-}
-
-// runLoggedIn runs f inside a client logged in as the bot.
-func runLoggedIn(t *testing.T, srv *Server, f func(ctx context.Context, c *telegram.Client) error) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
-	defer cancel()
-	c := newClient(srv, srv.HomeDC())
-	if err := c.Run(ctx, func(ctx context.Context) error {
-		if _, err := c.Auth().Bot(ctx, DefaultBotToken); err != nil {
-			return fmt.Errorf("bot login: %w", err)
-		}
-		return f(ctx, c)
-	}); err != nil {
-		t.Fatal(err)
 	}
 }
 
@@ -86,6 +69,15 @@ func memOnDC(ctx context.Context, srv *Server, home *tg.Client, dc int) (*tg.Cli
 		return nil, fmt.Errorf("import on DC %d: %w", dc, err)
 	}
 	return api, nil
+}
+
+// otherSession is another in-memory connection on inv's auth key (a new
+// session id, as a client's pool opens): authorized when inv is.
+func otherSession(inv tg.Invoker) tg.Invoker {
+	m := inv.(*memoryInvoker)
+	session := m.session
+	session.ID++
+	return &memoryInvoker{s: m.s, dc: m.dc, session: session}
 }
 
 // runMemory runs f with an in-memory connection to the home DC logged in

@@ -73,8 +73,8 @@ func TestBotRateFloodWait(t *testing.T) {
 	})
 }
 
-// Each bot has its own bucket, shared by all its connections (two logins
-// of the same bot here, each with its own key).
+// Each bot has its own bucket, shared by all its connections: here a
+// second session on the same auth key, as a client's pool opens.
 func TestBotRateIsPerBot(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
@@ -83,15 +83,15 @@ func TestBotRateIsPerBot(t *testing.T) {
 		srv.SetLimits(Limits{BotRate: 0.01, BotBurst: 2}) // no refill: fake time stands still
 		ctx := t.Context()
 		for _, token := range []string{DefaultBotToken, workerToken} {
-			var apis []*tg.Client
-			for range 2 {
-				api, err := memLogin(ctx, srv, token)
-				if err != nil {
-					t.Fatal(err)
-				}
-				apis = append(apis, api)
+			inv := srv.Invoker(srv.HomeDC())
+			api := tg.NewClient(inv)
+			if _, err := api.AuthImportBotAuthorization(ctx, &tg.AuthImportBotAuthorizationRequest{
+				APIID: DefaultAPIID, APIHash: DefaultAPIHash, BotAuthToken: token,
+			}); err != nil {
+				t.Fatal(err)
 			}
-			doc, err := channelDocument(ctx, apis[0], id)
+			apis := []*tg.Client{api, tg.NewClient(otherSession(inv))}
+			doc, err := channelDocument(ctx, api, id)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -114,6 +114,9 @@ func TestBotRateIsPerBot(t *testing.T) {
 			if st := srv.BotStats(token); st.Parts != 2 || st.FloodWaits != 2 {
 				t.Errorf("BotStats(%s) = %+v, want 2 parts and 2 flood waits", token[:6], st)
 			}
+		}
+		if n := len(srv.ConnStats()); n != 4 {
+			t.Errorf("ConnStats: %d connections, want 4 (two sessions of each bot)", n)
 		}
 	})
 }

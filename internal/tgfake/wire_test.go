@@ -32,7 +32,7 @@ import (
 
 // TestOverMTProto runs one cluster and one client logged in as the bot;
 // the subtests share them, in order (SetReachable last: it cuts every
-// connection).
+// connection), then a second client logs in through a migration.
 func TestOverMTProto(t *testing.T) {
 	t.Parallel()
 	srv := NewTest(t, Options{})
@@ -185,41 +185,35 @@ func TestOverMTProto(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// After the outage a new client logs in.
-	runLoggedIn(t, srv, func(ctx context.Context, c *telegram.Client) error {
-		_, err := inputChannel(ctx, c.API(), DefaultChannelID)
-		return err
+	// After the outage a new client connects. Its home DC is wrong: it is
+	// refused a wrong token, stays logged out, then with the right token is
+	// sent to the bot's DC and logs in there.
+	t.Run("LoginOnOtherDCMigrates", func(t *testing.T) {
+		srv.ResetCalls()
+		logins := srv.Logins()
+		c := newClient(srv, srv.OtherDC())
+		if err := c.Run(ctx, func(ctx context.Context) error {
+			if _, err := c.Auth().Bot(ctx, "123456:WRONG"); wantRPCError(err, 400, "ACCESS_TOKEN_INVALID") != nil {
+				return fmt.Errorf("wrong token: %v", err)
+			}
+			if _, err := inputChannel(ctx, c.API(), DefaultChannelID); wantRPCError(err, 401, "AUTH_KEY_UNREGISTERED") != nil {
+				return fmt.Errorf("after a refused login: %v", err)
+			}
+			if _, err := c.Auth().Bot(ctx, DefaultBotToken); err != nil {
+				return fmt.Errorf("bot login: %w", err)
+			}
+			_, err := inputChannel(ctx, c.API(), DefaultChannelID)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if got := srv.Calls(tg.AuthImportBotAuthorizationRequestTypeID); got != 3 {
+			t.Errorf("auth.importBotAuthorization calls = %d, want 3 (wrong token, refused on DC %d, then on %d)", got, srv.OtherDC(), srv.HomeDC())
+		}
+		if got := srv.Logins() - logins; got != 1 {
+			t.Errorf("%d logins, want 1", got)
+		}
 	})
-}
-
-// A client whose home DC is wrong is refused a wrong token, stays logged
-// out, then with the right token is sent to the bot's DC and logs in there.
-func TestLoginOnOtherDCMigrates(t *testing.T) {
-	t.Parallel()
-	srv := NewTest(t, Options{})
-	ctx := t.Context()
-	c := newClient(srv, srv.OtherDC())
-	if err := c.Run(ctx, func(ctx context.Context) error {
-		if _, err := c.Auth().Bot(ctx, "123456:WRONG"); wantRPCError(err, 400, "ACCESS_TOKEN_INVALID") != nil {
-			return fmt.Errorf("wrong token: %v", err)
-		}
-		if _, err := inputChannel(ctx, c.API(), DefaultChannelID); wantRPCError(err, 401, "AUTH_KEY_UNREGISTERED") != nil {
-			return fmt.Errorf("after a refused login: %v", err)
-		}
-		if _, err := c.Auth().Bot(ctx, DefaultBotToken); err != nil {
-			return fmt.Errorf("bot login: %w", err)
-		}
-		_, err := inputChannel(ctx, c.API(), DefaultChannelID)
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if got := srv.Calls(tg.AuthImportBotAuthorizationRequestTypeID); got != 3 {
-		t.Errorf("auth.importBotAuthorization calls = %d, want 3 (wrong token, refused on DC %d, then on %d)", got, srv.OtherDC(), srv.HomeDC())
-	}
-	if got := srv.Logins(); got != 1 {
-		t.Errorf("Logins() = %d, want 1", got)
-	}
 }
 
 // Debug logs show methods and outcomes, never the token or the API hash.
