@@ -30,6 +30,10 @@ import (
 	"github.com/gotd/td/tg"
 )
 
+// wireTimeout bounds one client's run: key exchanges are CPU, and CI runs
+// packages side by side on a busy machine.
+const wireTimeout = 3 * time.Minute
+
 // TestOverMTProto runs one cluster and one client logged in as the bot;
 // the subtests share them, in order (SetReachable last: it cuts every
 // connection), then a second client logs in through a migration.
@@ -39,7 +43,7 @@ func TestOverMTProto(t *testing.T) {
 	content := Pattern(2, 2*mib)
 	id := srv.AddMessage("code", &Media{Kind: KindDocument, Name: "f.bin", Content: content})
 
-	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(t.Context(), wireTimeout)
 	defer cancel()
 	c := newClient(srv, srv.HomeDC())
 	err := c.Run(ctx, func(ctx context.Context) error {
@@ -191,6 +195,8 @@ func TestOverMTProto(t *testing.T) {
 	t.Run("LoginOnOtherDCMigrates", func(t *testing.T) {
 		srv.ResetCalls()
 		logins := srv.Logins()
+		ctx, cancel := context.WithTimeout(t.Context(), wireTimeout)
+		defer cancel()
 		c := newClient(srv, srv.OtherDC())
 		if err := c.Run(ctx, func(ctx context.Context) error {
 			if _, err := c.Auth().Bot(ctx, "123456:WRONG"); wantRPCError(err, 400, "ACCESS_TOKEN_INVALID") != nil {
@@ -226,7 +232,9 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 		Logger:   slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
 	c := telegram.NewClient(DefaultAPIID, "secrethash", clientOptions(srv, srv.HomeDC()))
-	if err := c.Run(t.Context(), func(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(t.Context(), wireTimeout)
+	defer cancel()
+	if err := c.Run(ctx, func(ctx context.Context) error {
 		if _, err := c.Auth().Bot(ctx, "42:WRONGSECRET"); err == nil {
 			return fmt.Errorf("wrong token accepted")
 		}
@@ -315,7 +323,7 @@ func TestEnv(t *testing.T) {
 		SessionStorage: &session.StorageMemory{},
 	})
 	id := srv.AddMessage("code", &Media{Kind: KindDocument, Content: Pattern(1, 10), DC: DefaultOtherDC})
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), wireTimeout)
 	defer cancel()
 	if err := c.Run(ctx, func(ctx context.Context) error {
 		if _, err := c.Auth().Bot(ctx, env["BOT_TOKEN"]); err != nil {
@@ -349,7 +357,7 @@ func TestEnv(t *testing.T) {
 func TestCloseStopsEverything(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), wireTimeout)
 	defer cancel()
 	srv, err := Start(ctx, Options{})
 	if err != nil {
