@@ -1,5 +1,5 @@
 // Package tgclient owns the process-wide gotd client: lazy bot login with an
-// in-memory session, per-DC download pools, and the policies (deadlines,
+// in-memory session, per-DC download connections, and the policies (deadlines,
 // flood waits) that every Telegram call goes through.
 package tgclient
 
@@ -145,16 +145,16 @@ func (c *Client) API(ctx context.Context) (*tg.Client, error) {
 	return c.api(0), nil
 }
 
-// DC returns the download pool for a DC, created once per connection and
-// reused: client.Pool for the home DC, client.DC (which exports the
-// authorization) for the others, or with a session pool a client of that
-// DC with its own stored key.
+// DC returns the API of a DC's download connections (lanes.go), opened
+// once per session and reused: on the home key for the home DC; for the
+// others on a key authorized by auth.exportAuthorization, or with a
+// session pool on that DC's stored key.
 func (c *Client) DC(ctx context.Context, dc int) (*tg.Client, error) {
 	r, err := c.ready(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := r.pool(ctx, dc); err != nil {
+	if _, err := r.dcInvoker(ctx, dc); err != nil {
 		return nil, err
 	}
 	return c.api(dc), nil
@@ -251,7 +251,7 @@ func (c *Client) start() *run {
 		loginDone: make(chan struct{}),
 		stopped:   make(chan struct{}),
 		started:   time.Now(),
-		pools:     map[int]*pool{},
+		conns:     map[int]*dcConns{},
 		connState: newConnState(c.opts.RPCTimeout),
 		rates:     c.rates,
 	}

@@ -138,7 +138,7 @@ func (l *lanes) Invoke(ctx context.Context, input bin.Encoder, output bin.Decode
 // is connected. The first one's key is the home key for the home DC; for
 // another DC it is the stored key (with a session pool) or a new key
 // authorized once by auth.exportAuthorization, and the others reuse it.
-func (r *run) createLanes(dc int, p *pool) error {
+func (r *run) createLanes(dc int, p *dcConns) error {
 	ctx, cancel := context.WithCancel(r.ctx)
 	ls := newLanes(r.opts.InFlightPerConn)
 	var first session.Storage
@@ -175,7 +175,7 @@ func (r *run) createLanes(dc int, p *pool) error {
 	if r.opts.ConnsPerDC > 1 {
 		r.wg.Add(1)
 		go func() {
-			// Owned by the run: cancel (closePools, dropPool, the run's
+			// Owned by the run: cancel (closeConns, dropConns, the run's
 			// end) stops it.
 			defer r.wg.Done()
 			defer func() {
@@ -208,7 +208,7 @@ func (r *run) startLane(ctx context.Context, dc int, storage session.Storage, se
 	ready := make(chan error, 1)
 	r.wg.Add(1)
 	go func() {
-		// Owned by the run: ctx (the pool's) stops it and loop waits on r.wg.
+		// Owned by the run: ctx (the DC's connections') stops it and loop waits on r.wg.
 		defer r.wg.Done()
 		err := cl.Run(ctx, func(ctx context.Context) error {
 			if setup != nil {

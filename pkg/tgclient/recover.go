@@ -24,7 +24,7 @@ type recoverState struct {
 }
 
 // clientInvoker is the outermost policy of every call, on the home API
-// (dc 0) and on the download pools alike: it sends the call through the
+// (dc 0) and on the download connections alike: it sends the call through the
 // session the client holds now, and when Telegram rejected that key
 // (AUTH_KEY_UNREGISTERED, AUTH_KEY_DUPLICATED, SESSION_REVOKED, …) or its
 // lease was lost, it recovers once and repeats the call once:
@@ -48,12 +48,12 @@ func (ci *clientInvoker) Invoke(ctx context.Context, input bin.Encoder, output b
 		}
 		key := ci.dc
 		if key == c.opts.DC {
-			key = 0 // the home pool shares the home key
+			key = 0 // the home DC's download connections share the home key
 		}
 		gen := r.generation(key)
 		inv := r.api
 		if ci.dc != 0 {
-			if inv, err = r.pool(ctx, ci.dc); err != nil {
+			if inv, err = r.dcInvoker(ctx, ci.dc); err != nil {
 				return err
 			}
 		}
@@ -108,7 +108,7 @@ func (c *Client) recoverKey(ctx context.Context, r *run, key, gen int, lost bool
 		if r.blob != nil {
 			r.blob.forgetDC(key)
 		}
-		r.dropPool(key)
+		r.dropConns(key)
 		return true, nil
 	}
 	if r.lease != nil || tgerrclass.Of(cause) == tgerrclass.KeyDuplicated {

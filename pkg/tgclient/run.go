@@ -38,9 +38,9 @@ type run struct {
 	failedAt  time.Time
 	retryAt   time.Time // no new run before (a FLOOD_WAIT on login)
 
-	poolMu sync.Mutex
-	pools  map[int]*pool
-	gens   map[int]int // recoveries per DC (0: the home key)
+	connsMu sync.Mutex
+	conns   map[int]*dcConns
+	gens    map[int]int // recoveries per DC (0: the home key)
 
 	// connState is the primary connection's state; calls wait for it.
 	connState *connState
@@ -102,7 +102,7 @@ func (r *run) loop(ctx context.Context, c *Client) {
 		<-ctx.Done()
 		return ctx.Err()
 	})
-	r.closePools()
+	r.closeConns()
 	r.wg.Wait()
 	if tgerrclass.Of(err).KeyDead() {
 		r.rejected.Store(true)
@@ -217,20 +217,20 @@ func (r *run) login(ctx context.Context) error {
 		}
 		return fmt.Errorf("bot login: %w", err)
 	}
-	r.poolMu.Lock()
+	r.connsMu.Lock()
 	if r.gens == nil {
 		r.gens = map[int]int{}
 	}
 	r.gens[0]++
-	r.poolMu.Unlock()
+	r.connsMu.Unlock()
 	return nil
 }
 
 // generation counts the recoveries of a DC's key (0: home), so that
 // callers that saw the same rejection recover once.
 func (r *run) generation(dc int) int {
-	r.poolMu.Lock()
-	defer r.poolMu.Unlock()
+	r.connsMu.Lock()
+	defer r.connsMu.Unlock()
 	return r.gens[dc]
 }
 
@@ -277,28 +277,30 @@ func (r *run) stop() {
 	<-r.stopped
 }
 
-// pool is one DC's download connections.
-type pool struct {
+// dcConns is one DC's download connections (lanes.go), behind one invoker.
+type dcConns struct {
 	ready chan struct{}
 	inv   tg.Invoker // with every policy
 	close func()
 	err   error
 }
 
-func (r *run) pool(ctx context.Context, dc int) (tg.Invoker, error) {
-	r.poolMu.Lock()
-	p, ok := r.pools[dc]
-	// p.err is written by createPool before it closes p.ready: read it
+// dcInvoker is the invoker of dc's download connections, opened on first
+// use.
+func (r *run) dcInvoker(ctx context.Context, dc int) (tg.Invoker, error) {
+	r.connsMu.Lock()
+	p, ok := r.conns[dc]
+	// p.err is written by openConns before it closes p.ready: read it
 	// only after.
 	if ok && isDone(p.ready) && p.err != nil {
 		ok = false // creation failed earlier: try again
 	}
 	if !ok {
-		p = &pool{ready: make(chan struct{})}
-		r.pools[dc] = p
-		go r.createPool(dc, p)
+		p = &dcConns{ready: make(chan struct{})}
+		r.conns[dc] = p
+		go r.openConns(dc, p)
 	}
-	r.poolMu.Unlock()
+	r.connsMu.Unlock()
 	select {
 	case <-p.ready:
 		if p.err != nil {
@@ -310,7 +312,7 @@ func (r *run) pool(ctx context.Context, dc int) (tg.Invoker, error) {
 	}
 }
 
-func (r *run) createPool(dc int, p *pool) {
+func (r *run) openConns(dc int, p *dcConns) {
 	defer close(p.ready)
 	// Connections of their own that carry several calls each (lanes.go).
 	if err := r.createLanes(dc, p); err != nil {
@@ -329,17 +331,17 @@ func (r *run) linked(inv tg.Invoker) tg.Invoker {
 	return inv
 }
 
-// dropPool closes a DC's pool (its key was rejected); the next call makes
-// a new one.
-func (r *run) dropPool(dc int) {
-	r.poolMu.Lock()
-	p, ok := r.pools[dc]
-	delete(r.pools, dc)
+// dropConns closes a DC's download connections (its key was rejected);
+// the next call opens new ones.
+func (r *run) dropConns(dc int) {
+	r.connsMu.Lock()
+	p, ok := r.conns[dc]
+	delete(r.conns, dc)
 	if r.gens == nil {
 		r.gens = map[int]int{}
 	}
 	r.gens[dc]++
-	r.poolMu.Unlock()
+	r.connsMu.Unlock()
 	if ok {
 		r.wg.Add(1)
 		go func() {
@@ -353,12 +355,12 @@ func (r *run) dropPool(dc int) {
 	}
 }
 
-func (r *run) closePools() {
-	r.poolMu.Lock()
-	pools := r.pools
-	r.pools = map[int]*pool{}
-	r.poolMu.Unlock()
-	for _, p := range pools {
+func (r *run) closeConns() {
+	r.connsMu.Lock()
+	conns := r.conns
+	r.conns = map[int]*dcConns{}
+	r.connsMu.Unlock()
+	for _, p := range conns {
 		<-p.ready
 		if p.close != nil {
 			p.close()
