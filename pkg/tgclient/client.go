@@ -260,13 +260,13 @@ func (c *Client) start() *run {
 }
 
 // newGotd is the gotd client of a run: home DC dc, session in storage,
-// dials through the lease gate.
+// dials through the lease guard.
 func (c *Client) newGotd(r *run, dc int, storage session.Storage, onState func(telegram.ConnectionState)) *telegram.Client {
 	return telegram.NewClient(c.opts.APIID, c.opts.APIHash, telegram.Options{
 		DC:             dc,
 		DCList:         c.opts.DCList,
 		PublicKeys:     c.opts.PublicKeys,
-		Resolver:       gateResolver(c.opts.Resolver, r.gate),
+		Resolver:       guardResolver(c.opts.Resolver, r.guard),
 		SessionStorage: storage,
 		NoUpdates:      true,
 		OnDead: func(err error) {

@@ -51,9 +51,9 @@ type run struct {
 
 	// home is where gotd keeps the home DC's session.
 	home session.Storage
-	// With a session pool: the lease, its gate, and the session's keys.
+	// With a session pool: the lease, its guard, and the session's keys.
 	lease    *sessions.Lease
-	gate     *leaseGate
+	guard    *leaseGuard
 	blob     *blob
 	rejected atomic.Bool // Telegram rejected the key: remove it from the pool
 	wg       sync.WaitGroup
@@ -169,7 +169,7 @@ func (r *run) acquire(ctx context.Context, c *Client) (haveSession bool, err err
 		_ = lease.Remove(ctx)
 		return false, err
 	}
-	r.lease, r.gate, r.blob, r.home = lease, &leaseGate{lease: lease}, b, b.storage(0)
+	r.lease, r.guard, r.blob, r.home = lease, &leaseGuard{lease: lease}, b, b.storage(0)
 	c.setPreferred(lease.ID())
 	return !lease.NewLogin, nil
 }
@@ -186,12 +186,12 @@ func (r *run) source() string {
 	return "pool"
 }
 
-// policies wraps an invoker in the per-attempt policies, the lease gate
+// policies wraps an invoker in the per-attempt policies, the lease guard
 // last (closest to the wire), so that time spent in the others (flood
 // waits, the wait for the connection) is covered.
 func (r *run) policies(inv tg.Invoker, dc int) tg.Invoker {
-	if r.gate != nil {
-		inv = &waitInvoker{next: inv, ready: r.gate.acquire}
+	if r.guard != nil {
+		inv = &waitInvoker{next: inv, ready: r.guard.acquire}
 	}
 	return chain(inv, r.opts, r.rates.dc(dc))
 }
@@ -203,7 +203,7 @@ func (r *run) login(ctx context.Context) error {
 	defer r.loginMu.Unlock()
 	ctx, cancel := context.WithTimeout(ctx, r.opts.RPCTimeout)
 	defer cancel()
-	if err := r.gate.acquire(ctx); err != nil {
+	if err := r.guard.acquire(ctx); err != nil {
 		return err
 	}
 	if _, err := r.client.Auth().Bot(ctx, r.opts.BotToken); err != nil {
@@ -321,12 +321,12 @@ func (r *run) openConns(dc int, p *dcConns) {
 }
 
 // linked makes calls wait for the primary connection. With a lease, the
-// gate comes first as well: a run whose lease is gone must not wait for a
-// connection its gate keeps down, but fail at once (and be replaced).
+// guard comes first as well: a run whose lease is gone must not wait for a
+// connection its guard keeps down, but fail at once (and be replaced).
 func (r *run) linked(inv tg.Invoker) tg.Invoker {
 	inv = &waitInvoker{next: inv, ready: r.connState.wait}
-	if r.gate != nil {
-		inv = &waitInvoker{next: inv, ready: r.gate.acquire}
+	if r.guard != nil {
+		inv = &waitInvoker{next: inv, ready: r.guard.acquire}
 	}
 	return inv
 }
