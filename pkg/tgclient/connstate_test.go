@@ -9,7 +9,7 @@ import (
 	"github.com/gotd/td/telegram"
 )
 
-func TestLinkWait(t *testing.T) {
+func TestConnStateWait(t *testing.T) {
 	const grace = 300 * time.Millisecond
 	tests := []struct {
 		name   string
@@ -63,7 +63,7 @@ func TestLinkWait(t *testing.T) {
 	}
 }
 
-func TestLinkWaitStopsOnCancel(t *testing.T) {
+func TestConnStateWaitStopsOnCancel(t *testing.T) {
 	l := newConnState(time.Hour)
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
@@ -72,7 +72,7 @@ func TestLinkWaitStopsOnCancel(t *testing.T) {
 	}
 }
 
-func TestLinkInvokerDoesNotCallWhileDown(t *testing.T) {
+func TestConnStateInvokerDoesNotCallWhileDown(t *testing.T) {
 	l := newConnState(time.Millisecond)
 	next := &scriptedInvoker{}
 	inv := &waitInvoker{next: next, ready: l.wait}

@@ -171,7 +171,7 @@ func (r *run) createLanes(dc int, p *dcConns) error {
 		return err
 	}
 	p.close = cancel
-	p.inv = r.linked(r.policies(ls, dc))
+	p.inv = r.whenReady(r.policies(ls, dc))
 	if r.opts.ConnsPerDC > 1 {
 		r.wg.Add(1)
 		go func() {

@@ -73,7 +73,7 @@ func (r *run) loop(ctx context.Context, c *Client) {
 	loggedIn := false
 	err = r.client.Run(ctx, func(ctx context.Context) error {
 		r.raw = r.policies(r.client, r.opts.DC)
-		r.api = r.linked(r.raw)
+		r.api = r.whenReady(r.raw)
 		if !haveSession {
 			if err := r.login(ctx); err != nil {
 				return err
@@ -320,10 +320,10 @@ func (r *run) openConns(dc int, p *dcConns) {
 	}
 }
 
-// linked makes calls wait for the primary connection. With a lease, the
+// whenReady makes calls wait for the primary connection. With a lease, the
 // guard comes first as well: a run whose lease is gone must not wait for a
 // connection its guard keeps down, but fail at once (and be replaced).
-func (r *run) linked(inv tg.Invoker) tg.Invoker {
+func (r *run) whenReady(inv tg.Invoker) tg.Invoker {
 	inv = &waitInvoker{next: inv, ready: r.connState.wait}
 	if r.guard != nil {
 		inv = &waitInvoker{next: inv, ready: r.guard.acquire}
