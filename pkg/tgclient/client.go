@@ -107,12 +107,12 @@ var (
 type Client struct {
 	opts    Options
 	storage *session.StorageMemory // the in-memory session (Sessions nil)
-	rates   *rates                 // per-DC getFile pacing and counters; outlive runs
+	rates   *rates                 // per-DC getFile pacing and counters; outlive c.conn
 	apis    map[int]*tg.Client     // by DC (0: the home API), over clientInvoker
 
 	mu     sync.Mutex
 	closed bool
-	run    *run
+	conn   *connection
 	// authorized: the in-memory session has logged in (or was seeded).
 	authorized bool
 	// prefer is the pooled session this instance held last.
@@ -174,7 +174,7 @@ func (c *Client) api(dc int) *tg.Client {
 // Connected reports whether the client is logged in right now.
 func (c *Client) Connected() bool {
 	c.mu.Lock()
-	r := c.run
+	r := c.conn
 	c.mu.Unlock()
 	return r != nil && r.loggedIn()
 }
@@ -193,8 +193,8 @@ func (c *Client) ExportSession(ctx context.Context) ([]byte, error) {
 func (c *Client) Close() error {
 	c.mu.Lock()
 	c.closed = true
-	r := c.run
-	c.run = nil
+	r := c.conn
+	c.conn = nil
 	c.mu.Unlock()
 	if r != nil {
 		r.stop()
@@ -202,25 +202,25 @@ func (c *Client) Close() error {
 	return nil
 }
 
-// ready returns a logged-in run, starting one if there is none or the last
+// ready returns a logged-in connection, starting one if there is none or the last
 // one died.
-func (c *Client) ready(ctx context.Context) (*run, error) {
+func (c *Client) ready(ctx context.Context) (*connection, error) {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
 		return nil, ErrClosed
 	}
-	r := c.run
+	r := c.conn
 	if r == nil || r.dead() {
 		if r != nil && !r.mayRetry() {
 			c.mu.Unlock()
 			return nil, r.err
 		}
 		if r != nil {
-			go r.stop() // reap the dead run's goroutine without holding the lock
+			go r.stop() // reap the dead connection's goroutine without holding the lock
 		}
 		r = c.start()
-		c.run = r
+		c.conn = r
 	}
 	c.mu.Unlock()
 	if r.loggedIn() {
@@ -243,9 +243,9 @@ func (c *Client) ready(ctx context.Context) (*run, error) {
 	}
 }
 
-func (c *Client) start() *run {
+func (c *Client) start() *connection {
 	ctx, cancel := context.WithCancel(context.Background())
-	r := &run{
+	r := &connection{
 		opts:      c.opts,
 		cancel:    cancel,
 		loginDone: make(chan struct{}),
@@ -255,13 +255,13 @@ func (c *Client) start() *run {
 		connState: newConnState(c.opts.RPCTimeout),
 		rates:     c.rates,
 	}
-	go r.loop(ctx, c)
+	go r.supervise(ctx, c)
 	return r
 }
 
-// newGotd is the gotd client of a run: home DC dc, session in storage,
+// newGotd is the gotd client of a connection: home DC dc, session in storage,
 // dials through the lease guard.
-func (c *Client) newGotd(r *run, dc int, storage session.Storage, onState func(telegram.ConnectionState)) *telegram.Client {
+func (c *Client) newGotd(r *connection, dc int, storage session.Storage, onState func(telegram.ConnectionState)) *telegram.Client {
 	return telegram.NewClient(c.opts.APIID, c.opts.APIHash, telegram.Options{
 		DC:             dc,
 		DCList:         c.opts.DCList,

@@ -16,7 +16,7 @@ import (
 // may be sent on its key (another instance may be using it).
 var ErrLeaseNotHeld = errors.New("session lease not held")
 
-// leaseGuard keeps a run silent on its key unless its lease is known valid.
+// leaseGuard keeps a connection silent on its key unless its lease is known valid.
 // It guards three places, so that nothing reaches Telegram on a lapsed
 // lease: every call (a waitInvoker on acquire), every dial
 // (guardedResolver) and every packet gotd sends by itself, pings and acks

@@ -47,7 +47,7 @@ const (
 	observeWindow = 2 * time.Second
 )
 
-// rates are one Client's limiters, one per DC. They outlive runs: a new
+// rates are one Client's limiters, one per DC. They outlive connections: a new
 // login keeps what the last one learned.
 type rates struct {
 	max    float64 // 0: learned at the first flood; < 0: no pacing, only counting

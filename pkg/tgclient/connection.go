@@ -20,9 +20,10 @@ import (
 // retryDelay is how long a failed login is reported before a new attempt.
 const retryDelay = 2 * time.Second
 
-// run is one gotd client.Run on one session: from connect and login until it
-// stops. A dead run is replaced by a new one on the next call.
-type run struct {
+// connection is one gotd client.Run on one session: from connect and login
+// until it stops. A dead connection is replaced by a new one on the next
+// call.
+type connection struct {
 	opts   Options
 	c      *Client
 	client *telegram.Client
@@ -32,11 +33,11 @@ type run struct {
 	ctx    context.Context
 
 	started   time.Time
-	loginDone chan struct{} // closed when login succeeded or the run died first
+	loginDone chan struct{} // closed when login succeeded or the connection died first
 	err       error         // why login failed; set before loginDone closes
 	stopped   chan struct{} // closed when client.Run returned
 	failedAt  time.Time
-	retryAt   time.Time // no new run before (a FLOOD_WAIT on login)
+	retryAt   time.Time // no new connection before (a FLOOD_WAIT on login)
 
 	connsMu sync.Mutex
 	conns   map[int]*dcConns
@@ -44,7 +45,7 @@ type run struct {
 
 	// connState is the primary connection's state; calls wait for it.
 	connState *connState
-	// rates pace getFile per DC (the Client's, shared by its runs).
+	// rates pace getFile per DC (the Client's, shared by its connections).
 	rates *rates
 
 	loginMu sync.Mutex
@@ -59,9 +60,9 @@ type run struct {
 	wg       sync.WaitGroup
 }
 
-// loop owns client.Run. It signals loginDone, then keeps the connection until
+// supervise owns client.Run. It signals loginDone, then keeps the connection until
 // stop cancels it.
-func (r *run) loop(ctx context.Context, c *Client) {
+func (r *connection) supervise(ctx context.Context, c *Client) {
 	defer close(r.stopped)
 	r.c, r.ctx = c, ctx
 	haveSession, err := r.acquire(ctx, c)
@@ -122,15 +123,15 @@ func (r *run) loop(ctx context.Context, c *Client) {
 
 // blobDirtyIf is the blob's change signal when cond holds, else a channel
 // that never fires.
-func (r *run) blobDirtyIf(cond bool) <-chan struct{} {
+func (r *connection) blobDirtyIf(cond bool) <-chan struct{} {
 	if cond {
 		return r.blob.dirty
 	}
 	return nil
 }
 
-// fail reports why the run could not log in.
-func (r *run) fail(err error) {
+// fail reports why the connection could not log in.
+func (r *connection) fail(err error) {
 	var unavailable *sessions.UnavailableError
 	switch {
 	case errors.As(err, &unavailable):
@@ -147,9 +148,9 @@ func (r *run) fail(err error) {
 	close(r.loginDone)
 }
 
-// acquire finds the session the run uses: the in-memory one, or a lease
+// acquire finds the session the connection uses: the in-memory one, or a lease
 // from the pool. haveSession: it is logged in already.
-func (r *run) acquire(ctx context.Context, c *Client) (haveSession bool, err error) {
+func (r *connection) acquire(ctx context.Context, c *Client) (haveSession bool, err error) {
 	pool := r.opts.Sessions
 	if pool == nil {
 		c.mu.Lock()
@@ -174,7 +175,7 @@ func (r *run) acquire(ctx context.Context, c *Client) (haveSession bool, err err
 	return !lease.NewLogin, nil
 }
 
-func (r *run) source() string {
+func (r *connection) source() string {
 	switch {
 	case r.lease == nil:
 		return "memory"
@@ -189,7 +190,7 @@ func (r *run) source() string {
 // policies wraps an invoker in the per-attempt policies, the lease guard
 // last (closest to the wire), so that time spent in the others (flood
 // waits, the wait for the connection) is covered.
-func (r *run) policies(inv tg.Invoker, dc int) tg.Invoker {
+func (r *connection) policies(inv tg.Invoker, dc int) tg.Invoker {
 	if r.guard != nil {
 		inv = &waitInvoker{next: inv, ready: r.guard.acquire}
 	}
@@ -198,7 +199,7 @@ func (r *run) policies(inv tg.Invoker, dc int) tg.Invoker {
 
 // login imports the bot authorization. A FLOOD_WAIT is recorded in the
 // session pool, so that no instance tries again before it ends.
-func (r *run) login(ctx context.Context) error {
+func (r *connection) login(ctx context.Context) error {
 	r.loginMu.Lock()
 	defer r.loginMu.Unlock()
 	ctx, cancel := context.WithTimeout(ctx, r.opts.RPCTimeout)
@@ -228,13 +229,13 @@ func (r *run) login(ctx context.Context) error {
 
 // generation counts the recoveries of a DC's key (0: home), so that
 // callers that saw the same rejection recover once.
-func (r *run) generation(dc int) int {
+func (r *connection) generation(dc int) int {
 	r.connsMu.Lock()
 	defer r.connsMu.Unlock()
 	return r.gens[dc]
 }
 
-func (r *run) loggedIn() bool {
+func (r *connection) loggedIn() bool {
 	select {
 	case <-r.loginDone:
 		return r.err == nil && !r.dead()
@@ -243,7 +244,7 @@ func (r *run) loggedIn() bool {
 	}
 }
 
-func (r *run) dead() bool {
+func (r *connection) dead() bool {
 	select {
 	case <-r.stopped:
 		return true
@@ -257,10 +258,10 @@ func (r *run) dead() bool {
 	}
 }
 
-// mayRetry: a failed run is reported as is for retryDelay (or until a
+// mayRetry: a failed connection is reported as is for retryDelay (or until a
 // FLOOD_WAIT on login ends), so that a burst of requests against a dead
 // Telegram does not start a burst of connections or logins.
-func (r *run) mayRetry() bool {
+func (r *connection) mayRetry() bool {
 	select {
 	case <-r.stopped:
 	default:
@@ -272,7 +273,7 @@ func (r *run) mayRetry() bool {
 	return r.failedAt.IsZero() || time.Since(r.failedAt) >= retryDelay
 }
 
-func (r *run) stop() {
+func (r *connection) stop() {
 	r.cancel()
 	<-r.stopped
 }
@@ -287,7 +288,7 @@ type dcConns struct {
 
 // dcInvoker is the invoker of dc's download connections, opened on first
 // use.
-func (r *run) dcInvoker(ctx context.Context, dc int) (tg.Invoker, error) {
+func (r *connection) dcInvoker(ctx context.Context, dc int) (tg.Invoker, error) {
 	r.connsMu.Lock()
 	p, ok := r.conns[dc]
 	// p.err is written by openConns before it closes p.ready: read it
@@ -312,7 +313,7 @@ func (r *run) dcInvoker(ctx context.Context, dc int) (tg.Invoker, error) {
 	}
 }
 
-func (r *run) openConns(dc int, p *dcConns) {
+func (r *connection) openConns(dc int, p *dcConns) {
 	defer close(p.ready)
 	// Connections of their own that carry several calls each (lanes.go).
 	if err := r.createLanes(dc, p); err != nil {
@@ -321,9 +322,9 @@ func (r *run) openConns(dc int, p *dcConns) {
 }
 
 // whenReady makes calls wait for the primary connection. With a lease, the
-// guard comes first as well: a run whose lease is gone must not wait for a
+// guard comes first as well: a connection whose lease is gone must not wait for a
 // connection its guard keeps down, but fail at once (and be replaced).
-func (r *run) whenReady(inv tg.Invoker) tg.Invoker {
+func (r *connection) whenReady(inv tg.Invoker) tg.Invoker {
 	inv = &waitInvoker{next: inv, ready: r.connState.wait}
 	if r.guard != nil {
 		inv = &waitInvoker{next: inv, ready: r.guard.acquire}
@@ -333,7 +334,7 @@ func (r *run) whenReady(inv tg.Invoker) tg.Invoker {
 
 // dropConns closes a DC's download connections (its key was rejected);
 // the next call opens new ones.
-func (r *run) dropConns(dc int) {
+func (r *connection) dropConns(dc int) {
 	r.connsMu.Lock()
 	p, ok := r.conns[dc]
 	delete(r.conns, dc)
@@ -345,7 +346,7 @@ func (r *run) dropConns(dc int) {
 	if ok {
 		r.wg.Add(1)
 		go func() {
-			// Owned by the run: loop waits on r.wg.
+			// Owned by the connection: supervise waits on r.wg.
 			defer r.wg.Done()
 			<-p.ready
 			if p.close != nil {
@@ -355,7 +356,7 @@ func (r *run) dropConns(dc int) {
 	}
 }
 
-func (r *run) closeConns() {
+func (r *connection) closeConns() {
 	r.connsMu.Lock()
 	conns := r.conns
 	r.conns = map[int]*dcConns{}
