@@ -1,7 +1,7 @@
 package app_test
 
-// Issue 6, "Faults": the service keeps serving correct bytes, or says
-// clearly that it cannot, when Telegram misbehaves.
+// Faults: the service keeps serving correct bytes, or says clearly that
+// it cannot, when Telegram misbehaves.
 
 import (
 	"context"
