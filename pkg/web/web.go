@@ -132,9 +132,11 @@ func New(o Options) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/{$}", s.route("/", s.serveIndex))
 	mux.Handle("/healthz", s.route("/healthz", s.serveHealth))
-	mux.Handle("/stream/{id}", s.route("/stream/{id}", s.servePlayer))
-	mux.Handle("/dl/{id}", s.route("/dl/{id}", handleErrors(s.serveDownload)))
-	mux.Handle("/thumb/{id}", s.route("/thumb/{id}", handleErrors(s.serveThumb)))
+	// The link paths are pkg/links's; the pattern is also the route label.
+	player, download, thumb := links.PlayerPrefix+"{id}", links.DownloadPrefix+"{id}", links.ThumbPrefix+"{id}"
+	mux.Handle(player, s.route(player, s.servePlayer))
+	mux.Handle(download, s.route(download, handleErrors(s.serveDownload)))
+	mux.Handle(thumb, s.route(thumb, handleErrors(s.serveThumb)))
 	mux.Handle("/static/{path...}", s.route("/static/", s.serveStatic))
 	if o.Webhook != nil {
 		mux.Handle("/telegram", labelled("/telegram", s.withWebhookLimit(o.Webhook)))
