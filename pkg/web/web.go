@@ -171,7 +171,7 @@ func (s *server) route(pattern string, h http.HandlerFunc) http.Handler {
 			writeError(w, r, &httpError{
 				status: http.StatusMethodNotAllowed,
 				reason: "method not allowed: use GET or HEAD",
-				class:  "method",
+				class:  classMethod,
 			})
 		}
 	})
@@ -209,7 +209,7 @@ func servePreflight(w http.ResponseWriter, r *http.Request) {
 // serveNotFound answers every path no route matches, whatever the method.
 func serveNotFound(w http.ResponseWriter, r *http.Request) {
 	infoFrom(r.Context()).route = "unknown"
-	writeError(w, r, &httpError{status: http.StatusNotFound, reason: "not found", class: "route"})
+	writeError(w, r, &httpError{status: http.StatusNotFound, reason: "not found", class: classRoute})
 }
 
 // noFiles stands in for a missing Files: Telegram is not there.
