@@ -48,8 +48,8 @@ type Options struct {
 	// RPCTimeout bounds every call (default 15s).
 	RPCTimeout time.Duration
 	// FloodWaitBudget: FLOOD_WAITs up to this long are waited out, longer
-	// ones returned to the caller. Zero waits out none; the service's
-	// default is config.DefaultFloodWaitBudget, applied by config.
+	// ones returned to the caller (default DefaultFloodWaitBudget;
+	// negative: none is waited out). See FloodWaitLimit.
 	FloodWaitBudget time.Duration
 	// Rate is how many upload.getFile calls per second the bot makes to one
 	// DC at most (0, the default: learned from Telegram's first FLOOD_WAIT
@@ -78,9 +78,7 @@ func (o *Options) setDefaults() {
 	if o.RPCTimeout <= 0 {
 		o.RPCTimeout = DefaultRPCTimeout
 	}
-	if o.FloodWaitBudget < 0 {
-		o.FloodWaitBudget = 0
-	}
+	o.FloodWaitBudget = o.FloodWaitLimit()
 	if o.RateBurst <= 0 {
 		o.RateBurst = DefaultRateBurst
 	}
@@ -90,6 +88,19 @@ func (o *Options) setDefaults() {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
+}
+
+// FloodWaitLimit is the longest FLOOD_WAIT a client made with o waits out:
+// FloodWaitBudget, DefaultFloodWaitBudget when it is zero, 0 (none) when
+// it is negative.
+func (o Options) FloodWaitLimit() time.Duration {
+	switch {
+	case o.FloodWaitBudget == 0:
+		return DefaultFloodWaitBudget
+	case o.FloodWaitBudget < 0:
+		return 0
+	}
+	return o.FloodWaitBudget
 }
 
 // Errors of the client lifecycle.
