@@ -18,7 +18,7 @@ import (
 // 128 connections from one address that announce a body and never send it
 // (Content-Length: 10, or chunked with no chunk) do not stop another
 // client's download: each is answered 400 at once or, over the address's
-// bound, closed; none holds a stream slot (issue 18.1).
+// bound, closed; none holds a stream slot.
 func TestHeldConnectionsDoNotStopDownloads(t *testing.T) {
 	t.Parallel()
 	fake, env := fakeTelegram(t)

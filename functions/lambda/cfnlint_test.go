@@ -33,7 +33,7 @@ func cfnLint(t *testing.T, template string) (string, error) {
 
 // TestTemplateLints: template.yaml passes cfn-lint, and templates broken on
 // purpose fail it, each with the rule that names the break: the duplicate
-// public invoke permission SAM now generates itself, a MaxResponseBytes
+// public invoke permission SAM generates itself, a MaxResponseBytes
 // that takes 1.5, and a runtime Lambda does not have.
 func TestTemplateLints(t *testing.T) {
 	if testing.Short() {

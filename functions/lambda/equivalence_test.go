@@ -17,10 +17,10 @@ import (
 
 // conditionalTable sends the same conditional and range requests through
 // one invoke mode; exercise runs it for both, so both must answer each row
-// alike (and as net/http's ServeContent does). BUFFERED used to go through
-// aws-lambda-go-api-proxy, which split header values at commas: an If-Range
-// date became "Mon", an If-None-Match list lost its second tag and only the
-// first of two ranges was served.
+// alike (and as net/http's ServeContent does). Header values reach the
+// handler whole in both modes: a value split at its commas would make an
+// If-Range date "Mon", drop an If-None-Match list's second tag and serve
+// only the first of two ranges.
 func conditionalTable(t *testing.T, s *lambdarie.Site, cat *lambdarie.Catalog) {
 	target := cat.Escaped.DL()
 	smallData := cat.Escaped.All(t)

@@ -79,7 +79,7 @@ func (s *site) timedRange(t *testing.T, path string, c tgfake.Content, first, la
 // a client that reads, nor slow it. "Not slowed" is asserted on what sets
 // its speed at 50 ms per part, whatever the machine's load: its getFile
 // calls run as parallel as without the stalled clients (the fake's
-// in-flight gauge). The speed ratio itself (issue 14: ≥ 0.8) is logged
+// in-flight gauge). The speed ratio itself (wanted ≥ 0.8) is logged
 // and recorded in BENCHMARKS.md; a wall-clock ratio would fail on a busy
 // machine for reasons that are not the server's.
 func TestStalledClientsDoNotDenyDownloads(t *testing.T) {
@@ -192,7 +192,7 @@ func TestHangUpAfterHeadersCostsLittle(t *testing.T) {
 		// A new stream asks for two parts; a part the kernel took at once may
 		// count as drained fast and double that once (pkg/stream's reader):
 		// about 2 parts, 3 at most on average over the clients however busy
-		// the machine is. Before the earned window it was 8–10.
+		// the machine is.
 		if extra > 3 {
 			t.Errorf("a hang-up after the headers fetched %.2f MiB more than was written, want about 2 (≤ 3)", extra)
 		}

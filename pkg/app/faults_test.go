@@ -1,7 +1,7 @@
 package app_test
 
-// Issue 6, "Faults": the service keeps serving correct bytes, or says
-// clearly that it cannot, when Telegram misbehaves.
+// Faults: the service keeps serving correct bytes, or says clearly that
+// it cannot, when Telegram misbehaves.
 
 import (
 	"context"
@@ -99,7 +99,7 @@ func (tt floodWaitCase) run(t *testing.T, s *site, i int) {
 	s.fake.FailNext(tt.method, tgerr.New(420, "FLOOD_WAIT_"+strconv.Itoa(int(tt.wait/time.Second))), 1)
 
 	res := s.get(t, requestTimeout, dlPath(id, "flood code"), "Range", tt.rng)
-	if tt.wait <= defaultConfig(s.fake.HomeDC()).Tuning.FloodWaitBudget {
+	if tt.wait <= tgclient.DefaultFloodWaitBudget {
 		checkExact(t, res, status, body)
 		if res.elapsed < tt.wait {
 			t.Errorf("answered after %s: the %s wait was not honoured", res.elapsed, tt.wait)

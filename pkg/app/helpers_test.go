@@ -70,7 +70,6 @@ func defaultConfig(homeDC int) config.Config {
 		ChannelID: tgfake.DefaultChannelID,
 		DC:        homeDC,
 		// Everything else zero: each package's default.
-		Tuning: config.Tuning{FloodWaitBudget: config.DefaultFloodWaitBudget},
 	}
 }
 

@@ -20,7 +20,7 @@ const noPoolOnServerless = "No REDIS_URL: every cold start makes a new Telegram 
 // the status page tells the operator.
 func openSessions(cfg config.Config, profile platform.Profile, opts Options) (*sessions.Store, string, error) {
 	if cfg.Sessions.RedisURL == "" {
-		if profile.Name != platform.NameServer {
+		if profile.Serverless() {
 			opts.Logger.Warn(noPoolOnServerless)
 			return nil, noPoolOnServerless, nil
 		}

@@ -696,7 +696,7 @@ func TestDownloadOnWorkerOverCap(t *testing.T) {
 }
 
 // Two users send the same file: each gets a link of their own, and one
-// user's /revoke stops only that user's link (issue 18.2).
+// user's /revoke stops only that user's link.
 func TestRevokeStopsOnlyTheSendersLink(t *testing.T) {
 	s := newSite(t, nil)
 	const other = int64(5151)
@@ -732,7 +732,7 @@ func TestRevokeStopsOnlyTheSendersLink(t *testing.T) {
 }
 
 // /fdl replying to a message of another chat (a forged update: Telegram
-// replies only within a chat) copies nothing (issue 18.5).
+// replies only within a chat) copies nothing.
 func TestFdlRefusesAFileOfAnotherChat(t *testing.T) {
 	s := newSite(t, nil)
 	group := botapifake.Chat{ID: -5556, Type: "supergroup"}

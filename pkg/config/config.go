@@ -4,6 +4,10 @@
 // variable. A problem never holds the value (it may be a secret, and on
 // Vercel and Lambda the message is in every 503 body).
 //
+// The platform's variables are read into platform.Env as they are: what
+// they mean for the deployment (its profile, base URL and proxy) is decided
+// in package platform, which reads no variable itself.
+//
 // A variable that is not set leaves its field at the zero value, which means
 // "the default of the package that uses it" (stream, telegram, web, …):
 // each default is written once, there.
@@ -48,8 +52,6 @@ type Config struct {
 	Capacity Capacity // several bots and their rate: capacity.go
 	Sessions Sessions // the shared session pool: sessions.go
 	Links    Links    // signed (expiring) links: links.go
-
-	proxy proxy // what the platform variables tell of the proxy in front
 }
 
 // tables is every variable the service reads, topic by topic, in the order

@@ -55,7 +55,7 @@ func TestParseValid(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.APIID != 17349 || c.APIHash != testHash || c.ChannelID != 1234567890 || c.DC != 4 || c.Tuning.CacheTTL != time.Minute ||
-		c.HTTP.Port != 9000 || c.Tuning.BufferBudget != 2<<20 || c.Tuning.FloodWaitBudget != 0 || c.Tuning.Window != 16 ||
+		c.HTTP.Port != 9000 || c.Tuning.BufferBudget != 2<<20 || c.Tuning.FloodWaitBudget >= 0 || c.Tuning.Window != 16 ||
 		c.Tuning.InFlightPerConn != 3 {
 		t.Errorf("parsed %+v", c)
 	}
@@ -68,8 +68,7 @@ func TestUnsetIsZero(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Config{APIID: 17349, APIHash: testHash, BotToken: "123456:ABC-def_9", ChannelID: 1234567890,
-		Tuning: Tuning{FloodWaitBudget: DefaultFloodWaitBudget}}
+	want := Config{APIID: 17349, APIHash: testHash, BotToken: "123456:ABC-def_9", ChannelID: 1234567890}
 	if c.DC != 0 || c.Tuning != want.Tuning || c.HTTP != (HTTP{}) || c.Platform != (platform.Env{}) {
 		t.Errorf("parsed %+v, want %+v", c, want)
 	}

@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -10,12 +11,14 @@ import (
 )
 
 // platformVars are the deployment's variables: some set by the operator,
-// most by the platform itself. They fill Config.Platform (platform.Env).
-//
-// Base URL: the first of the base-URL rows that yields one wins, in table
-// order. The operator's (PUBLIC_BASE_URL, CUSTOM_DOMAIN) must be valid; a
-// platform's own that is not is skipped.
-var platformVars = []Var{
+// most by the platform itself. They fill Config.Platform (platform.Env);
+// what they mean for the deployment (the profile, the base URL's
+// precedence, the proxy in front and its client-address header) is
+// package platform's.
+var platformVars = slices.Concat(runtimeVars, baseURLVars(), []Var{clientIPVar})
+
+// runtimeVars tell the platform and what its functions allow.
+var runtimeVars = []Var{
 	{Name: "VERCEL", Parse: func(c *Config, v string) error {
 		c.Platform.Vercel = v == "1"
 		return nil
@@ -58,83 +61,50 @@ var platformVars = []Var{
 		c.Platform.MaxResponseBytes = n
 		return nil
 	}},
-
-	{Name: "PUBLIC_BASE_URL", Parse: baseURL(platform.ParseBaseURL, true)},
-	{Name: "CUSTOM_DOMAIN", Parse: baseURL(platform.HostBaseURL, true)},
-	{Name: "HEROKU_APP_NAME", Parse: behindProxy(false, baseURL(appURL(".herokuapp.com"), false))},
-	{Name: "RENDER_EXTERNAL_URL", Parse: behindProxy(false, baseURL(platform.ParseBaseURL, false))},
-	{Name: "RAILWAY_PUBLIC_DOMAIN", Parse: behindProxy(false, baseURL(platform.HostBaseURL, false))},
-	{Name: "RAILWAY_STATIC_URL", Parse: baseURL(platform.HostBaseURL, false)},
-	{Name: "FLY_APP_NAME", Parse: behindProxy(true, baseURL(appURL(".fly.dev"), false))},
-	{Name: "VERCEL_PROJECT_PRODUCTION_URL", Parse: baseURL(platform.HostBaseURL, false)},
-	{Name: "VERCEL_URL", Parse: baseURL(platform.HostBaseURL, false)},
-	{Name: "DYNO", Parse: behindProxy(false, nil)},
-	{Name: "RENDER", Parse: behindProxy(false, nil)},
-	{Name: "RAILWAY_ENVIRONMENT", Parse: behindProxy(false, nil)},
-
-	// CLIENT_IP_HEADER comes after the rows that tell which proxy is in front.
-	{Name: "CLIENT_IP_HEADER", Parse: func(c *Config, v string) error {
-		if strings.EqualFold(v, "none") {
-			c.Platform.ClientIPHeader = ""
-			return nil
-		}
-		h, ok := platform.ClientIPHeader(v)
-		if !ok {
-			return errors.New("must be none or one of " + strings.Join(platform.ClientIPHeaders, ", "))
-		}
-		c.Platform.ClientIPHeader = h
-		return nil
-	}, Then: func(c *Config, set bool) error {
-		switch {
-		case set:
-		case c.proxy.fly:
-			c.Platform.ClientIPHeader = "Fly-Client-Ip"
-		case c.proxy.forwardedFor:
-			c.Platform.ClientIPHeader = "X-Forwarded-For"
-		}
-		return nil
-	}},
 }
 
-// proxy is what the platform variables tell of the proxy in front of the
-// plain server: Fly.io's puts the client in Fly-Client-IP; Heroku's,
-// Render's and Railway's routers append it to X-Forwarded-For.
-type proxy struct{ fly, forwardedFor bool }
-
-// behindProxy notes the platform's proxy, then parses with next (nil: nothing).
-func behindProxy(fly bool, next func(*Config, string) error) func(*Config, string) error {
-	return func(c *Config, v string) error {
-		if fly {
-			c.proxy.fly = true
-		} else {
-			c.proxy.forwardedFor = true
-		}
-		if next == nil {
-			return nil
-		}
-		return next(c, v)
-	}
-}
-
-// baseURL parses a base-URL variable with parse; the first one to yield a
-// URL sets Platform.PublicBaseURL. A bad value is a problem if strict, else
-// skipped.
-func baseURL(parse func(string) (string, error), strict bool) func(*Config, string) error {
-	return func(c *Config, v string) error {
-		u, err := parse(v)
-		if err != nil {
-			if strict {
-				return err
+// baseURLVars read platform.Vars as their rule says: each one set raises
+// the proxy; the first that yields a base URL sets it; a bad value is a
+// problem if the row is strict, else skipped.
+func baseURLVars() []Var {
+	rows := make([]Var, len(platform.Vars))
+	for i, pv := range platform.Vars {
+		rows[i] = Var{Name: pv.Name, Parse: func(c *Config, v string) error {
+			c.Platform.Proxy = max(c.Platform.Proxy, pv.Proxy)
+			if pv.BaseURL == nil {
+				return nil
+			}
+			u, err := pv.BaseURL(v)
+			if err != nil {
+				if pv.Strict {
+					return err
+				}
+				return nil
+			}
+			if c.Platform.PublicBaseURL == "" {
+				c.Platform.PublicBaseURL = u
 			}
 			return nil
-		}
-		if c.Platform.PublicBaseURL == "" {
-			c.Platform.PublicBaseURL = u
-		}
-		return nil
+		}}
 	}
+	return rows
 }
 
-func appURL(suffix string) func(string) (string, error) {
-	return func(name string) (string, error) { return platform.AppBaseURL(name, suffix) }
-}
+// clientIPVar comes after the rows that tell which proxy is in front.
+var clientIPVar = Var{Name: "CLIENT_IP_HEADER", Parse: func(c *Config, v string) error {
+	if strings.EqualFold(v, "none") {
+		c.Platform.ClientIPHeader = ""
+		return nil
+	}
+	h, ok := platform.ClientIPHeader(v)
+	if !ok {
+		return errors.New("must be none or one of " + strings.Join(platform.ClientIPHeaders, ", "))
+	}
+	c.Platform.ClientIPHeader = h
+	return nil
+}, Then: func(c *Config, set bool) error {
+	if !set {
+		c.Platform.ClientIPHeader = c.Platform.Proxy.ClientIPHeader()
+	}
+	return nil
+}}

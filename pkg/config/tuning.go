@@ -24,16 +24,11 @@ type Tuning struct {
 	// BufferBudget is the memory all streams together may hold in prefetched parts (BUFFER_BUDGET_BYTES).
 	BufferBudget int64
 	// FloodWaitBudget: FLOOD_WAITs up to this long are waited out
-	// (FLOOD_WAIT_BUDGET). Unlike the others it is never zero after Parse:
-	// the client's zero means "wait for none", the service's default is
-	// DefaultFloodWaitBudget.
+	// (FLOOD_WAIT_BUDGET); negative: none is (FLOOD_WAIT_BUDGET=0).
 	FloodWaitBudget time.Duration
 	// RPCTimeout bounds one Telegram call (TG_RPC_TIMEOUT).
 	RPCTimeout time.Duration
 }
-
-// DefaultFloodWaitBudget is FLOOD_WAIT_BUDGET when it is not set.
-const DefaultFloodWaitBudget = 5 * time.Second
 
 // HTTP are the settings of the web layer. Zero means the default of the
 // package that owns the setting (cmd/server, web).
@@ -65,12 +60,10 @@ var tuningVars = []Var{
 		if err != nil || d < 0 {
 			return errors.New("must be a duration such as 5s (0: wait for none)")
 		}
-		c.Tuning.FloodWaitBudget = d
-		return nil
-	}, Then: func(c *Config, set bool) error {
-		if !set {
-			c.Tuning.FloodWaitBudget = DefaultFloodWaitBudget
+		if d == 0 {
+			d = -1 // zero is the client's default; negative waits for none
 		}
+		c.Tuning.FloodWaitBudget = d
 		return nil
 	}},
 	{Name: "TG_RPC_TIMEOUT", Parse: positiveDuration(func(c *Config) *time.Duration { return &c.Tuning.RPCTimeout })},

@@ -81,7 +81,7 @@ func New(opts tgclient.Options, tokens []string) *Fleet { return NewEach(opts, t
 // NewEach is New with each bot's options passed through each (if not nil)
 // before its client is made: e.g. to give each bot its own session pool.
 func NewEach(opts tgclient.Options, tokens []string, each func(*tgclient.Options)) *Fleet {
-	f := &Fleet{now: time.Now, budget: opts.FloodWaitBudget, pools: map[int]*tg.Client{}, msgs: map[int64]msgRef{}}
+	f := &Fleet{now: time.Now, budget: opts.FloodWaitLimit(), pools: map[int]*tg.Client{}, msgs: map[int64]msgRef{}}
 	f.ctx, f.cancel = context.WithCancel(context.Background())
 	for i, token := range tokens {
 		o := opts

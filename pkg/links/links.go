@@ -1,5 +1,5 @@
 // Package links owns the links of log-channel messages: their grammar
-// (/dl/{id}?code=C, the seed bot's /dl/{id}?code=C=stream, the player's
+// (/dl/{id}?code=C, the Python bot's /dl/{id}?code=C=stream, the player's
 // /stream/{id}?code=C), how they are made and parsed, and the check that a
 // link's code unlocks a message. It knows no HTTP handler and no Telegram:
 // pkg/web maps its errors to statuses, pkg/bot and cmd/server print its
@@ -17,8 +17,9 @@ import (
 	"time"
 )
 
-// StreamSuffix is what the seed's bot appends to a code to ask for the
-// player page: /dl/{id}?code={caption}=stream.
+// StreamSuffix is what the Python bot of Smart Web Stream API
+// (docs/bot.md) appends to a code to ask for the player page:
+// /dl/{id}?code={caption}=stream.
 const StreamSuffix = "=stream"
 
 // Route prefixes of the two link paths.
@@ -122,7 +123,7 @@ func (g Grant) CutStream() (player Grant, ok bool) {
 // CodeFromQuery returns the value of the first "code" parameter of a raw
 // query string. Pairs are split on '&' only, so a caption holding ';' still
 // works; '+' and %XX are decoded, and a value that does not decode is used
-// as it is (the seed's bot does not escape captions).
+// as it is (the Python bot does not escape captions).
 func CodeFromQuery(rawQuery string) string {
 	for rawQuery != "" {
 		var pair string
@@ -160,7 +161,7 @@ func Download(base string, id int, g Grant) string {
 }
 
 // Stream is the link a user opens to play the file: for a caption link
-// the seed bot's base/dl/{id}?code={code}=stream, which redirects to the
+// the Python bot's base/dl/{id}?code={code}=stream, which redirects to the
 // player; for a signed link the player itself.
 func Stream(base string, id int, g Grant) string {
 	if g.Signed() {

@@ -101,7 +101,7 @@ func FuzzParse(f *testing.F) {
 	f.Add("/stream/5?code=%zz", 5, "x")
 	f.Fuzz(func(t *testing.T, s string, id int, code string) {
 		Parse(s)
-		// A code ending in "=stream" is the seed grammar's one ambiguity:
+		// A code ending in "=stream" is the Python bot grammar's one ambiguity:
 		// /dl reads it as a stream link (codes made here never end so).
 		if id <= 0 || id > 1<<31-1 || code == "" || strings.HasSuffix(code, StreamSuffix) {
 			return

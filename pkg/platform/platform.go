@@ -1,7 +1,11 @@
-// Package platform decides which deployment this process is (plain server,
-// Vercel, Lambda streaming, Lambda buffered) and what that deployment allows,
-// from the variables package config read (Env). It also owns the grammar of
-// a host[:port] and of a public base URL.
+// Package platform decides everything about the deployment this process is
+// (plain server, Vercel, Lambda streaming, Lambda buffered): what it allows
+// a response to be (Profile), where it is reachable (the base URL's
+// variables and their precedence, Vars), which proxy is in front and where
+// that proxy puts the client's address. Package config reads every
+// variable into Env and decides nothing about the deployment; this package
+// reads no variable. It also owns the grammar of a host[:port] and of a
+// public base URL.
 //
 // # Response caps
 //
@@ -127,10 +131,17 @@ type Env struct {
 	// base-URL variable set (see ParseBaseURL), or "": links then come from
 	// the request.
 	PublicBaseURL string
-	// ClientIPHeader is the header in which the platform's proxy puts the
-	// client's address (one of ClientIPHeaders), or "": the peer address.
+	// Proxy is the proxy in front, as the variables of Vars tell.
+	Proxy Proxy
+	// ClientIPHeader is the header in which the proxy in front puts the
+	// client's address (one of ClientIPHeaders): CLIENT_IP_HEADER, else
+	// Proxy.ClientIPHeader(); "": the peer address.
 	ClientIPHeader string
 }
+
+// Serverless reports whether p is a serverless platform's (Vercel or
+// Lambda), where instances start cold and many at once.
+func (p Profile) Serverless() bool { return p.Name != NameServer }
 
 // Detect decides the profile:
 //

@@ -6,9 +6,9 @@ import (
 )
 
 // TestOn: an entry point that names its platform gets that platform's
-// profile whatever the environment exposes (the Vercel functions used to
-// fall into "lambda-stream", 6 MiB slices that Vercel refuses, when a
-// project did not expose VERCEL=1).
+// profile whatever the environment exposes: a Vercel function in a project
+// that does not expose VERCEL=1 still gets Vercel's profile, never
+// "lambda-stream" with 6 MiB slices that Vercel refuses.
 func TestOn(t *testing.T) {
 	vercel := Profile{Name: NameVercel, MaxResponseBytes: VercelDefaultResponseBytes, RequestTimeout: VercelDefaultRequestTimeout}
 	vercelStream := Profile{Name: NameVercelStream}

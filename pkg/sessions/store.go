@@ -1,8 +1,10 @@
-// Package sessions keeps Telegram sessions in Redis so that instances of a
-// serverless deployment reuse them instead of logging in at every cold
-// start. A session is used by one instance at a time: the instance holds
-// its lease, renews it while it runs, and must not send anything on the
-// session's key once the lease has lapsed (Lease.Valid).
+// Package sessions is a Redis lease store for Telegram MTProto sessions
+// (the client's auth keys, not HTTP sessions), and the link bot's memory
+// of handled webhook updates and sealed notes (memo.go). Instances of a
+// serverless deployment reuse its sessions instead of logging in at every
+// cold start. A session is used by one instance at a time: the instance
+// holds its lease, renews it while it runs, and must not send anything on
+// the session's key once the lease has lapsed (Lease.Valid).
 //
 // The store knows nothing of MTProto: a session is an opaque blob (the
 // Telegram client's auth keys), sealed with AES-256-GCM under a key derived

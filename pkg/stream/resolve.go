@@ -242,7 +242,7 @@ func (g *callGroup) do(ctx context.Context, key int, fn func(context.Context) (*
 type fileCache struct {
 	mu          sync.Mutex
 	ttl, negTTL time.Duration
-	max         int
+	size        int
 	order       *list.List // front: most recently used
 	items       map[int]*list.Element
 	now         func() time.Time
@@ -256,7 +256,7 @@ type cacheEntry struct {
 }
 
 func newFileCache(size int, ttl, negTTL time.Duration) *fileCache {
-	return &fileCache{ttl: ttl, negTTL: negTTL, max: size, order: list.New(), items: map[int]*list.Element{}, now: time.Now}
+	return &fileCache{ttl: ttl, negTTL: negTTL, size: size, order: list.New(), items: map[int]*list.Element{}, now: time.Now}
 }
 
 func (c *fileCache) get(id int) (*File, error, bool) {
@@ -277,7 +277,7 @@ func (c *fileCache) get(id int) (*File, error, bool) {
 }
 
 func (c *fileCache) put(id int, f *File, err error) {
-	if c.max <= 0 || c.ttl <= 0 {
+	if c.size <= 0 || c.ttl <= 0 {
 		return
 	}
 	ttl := c.ttl
@@ -290,7 +290,7 @@ func (c *fileCache) put(id int, f *File, err error) {
 		c.order.Remove(el)
 	}
 	c.items[id] = c.order.PushFront(&cacheEntry{id: id, f: f, err: err, expires: c.now().Add(ttl)})
-	for c.order.Len() > c.max {
+	for c.order.Len() > c.size {
 		last := c.order.Back()
 		c.order.Remove(last)
 		delete(c.items, last.Value.(*cacheEntry).id)

@@ -1,5 +1,5 @@
 // Package tgclient owns the process-wide gotd client: lazy bot login with an
-// in-memory session, per-DC download pools, and the policies (deadlines,
+// in-memory session, per-DC download connections, and the policies (deadlines,
 // flood waits) that every Telegram call goes through.
 package tgclient
 
@@ -48,8 +48,8 @@ type Options struct {
 	// RPCTimeout bounds every call (default 15s).
 	RPCTimeout time.Duration
 	// FloodWaitBudget: FLOOD_WAITs up to this long are waited out, longer
-	// ones returned to the caller. Zero waits out none; the service's
-	// default is config.DefaultFloodWaitBudget, applied by config.
+	// ones returned to the caller (default DefaultFloodWaitBudget;
+	// negative: none is waited out). See FloodWaitLimit.
 	FloodWaitBudget time.Duration
 	// Rate is how many upload.getFile calls per second the bot makes to one
 	// DC at most (0, the default: learned from Telegram's first FLOOD_WAIT
@@ -78,9 +78,7 @@ func (o *Options) setDefaults() {
 	if o.RPCTimeout <= 0 {
 		o.RPCTimeout = DefaultRPCTimeout
 	}
-	if o.FloodWaitBudget < 0 {
-		o.FloodWaitBudget = 0
-	}
+	o.FloodWaitBudget = o.FloodWaitLimit()
 	if o.RateBurst <= 0 {
 		o.RateBurst = DefaultRateBurst
 	}
@@ -90,6 +88,19 @@ func (o *Options) setDefaults() {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
+}
+
+// FloodWaitLimit is the longest FLOOD_WAIT a client made with o waits out:
+// FloodWaitBudget, DefaultFloodWaitBudget when it is zero, 0 (none) when
+// it is negative.
+func (o Options) FloodWaitLimit() time.Duration {
+	switch {
+	case o.FloodWaitBudget == 0:
+		return DefaultFloodWaitBudget
+	case o.FloodWaitBudget < 0:
+		return 0
+	}
+	return o.FloodWaitBudget
 }
 
 // Errors of the client lifecycle.
@@ -107,12 +118,12 @@ var (
 type Client struct {
 	opts    Options
 	storage *session.StorageMemory // the in-memory session (Sessions nil)
-	rates   *rates                 // per-DC getFile pacing and counters; outlive runs
+	rates   *rates                 // per-DC getFile pacing and counters; outlive c.conn
 	apis    map[int]*tg.Client     // by DC (0: the home API), over clientInvoker
 
 	mu     sync.Mutex
 	closed bool
-	run    *run
+	conn   *connection
 	// authorized: the in-memory session has logged in (or was seeded).
 	authorized bool
 	// prefer is the pooled session this instance held last.
@@ -145,16 +156,16 @@ func (c *Client) API(ctx context.Context) (*tg.Client, error) {
 	return c.api(0), nil
 }
 
-// DC returns the download pool for a DC, created once per connection and
-// reused: client.Pool for the home DC, client.DC (which exports the
-// authorization) for the others, or with a session pool a client of that
-// DC with its own stored key.
+// DC returns the API of a DC's download connections (lanes.go), opened
+// once per session and reused: on the home key for the home DC; for the
+// others on a key authorized by auth.exportAuthorization, or with a
+// session pool on that DC's stored key.
 func (c *Client) DC(ctx context.Context, dc int) (*tg.Client, error) {
 	r, err := c.ready(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := r.pool(ctx, dc); err != nil {
+	if _, err := r.dcInvoker(ctx, dc); err != nil {
 		return nil, err
 	}
 	return c.api(dc), nil
@@ -174,7 +185,7 @@ func (c *Client) api(dc int) *tg.Client {
 // Connected reports whether the client is logged in right now.
 func (c *Client) Connected() bool {
 	c.mu.Lock()
-	r := c.run
+	r := c.conn
 	c.mu.Unlock()
 	return r != nil && r.loggedIn()
 }
@@ -193,8 +204,8 @@ func (c *Client) ExportSession(ctx context.Context) ([]byte, error) {
 func (c *Client) Close() error {
 	c.mu.Lock()
 	c.closed = true
-	r := c.run
-	c.run = nil
+	r := c.conn
+	c.conn = nil
 	c.mu.Unlock()
 	if r != nil {
 		r.stop()
@@ -202,25 +213,25 @@ func (c *Client) Close() error {
 	return nil
 }
 
-// ready returns a logged-in run, starting one if there is none or the last
+// ready returns a logged-in connection, starting one if there is none or the last
 // one died.
-func (c *Client) ready(ctx context.Context) (*run, error) {
+func (c *Client) ready(ctx context.Context) (*connection, error) {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
 		return nil, ErrClosed
 	}
-	r := c.run
+	r := c.conn
 	if r == nil || r.dead() {
 		if r != nil && !r.mayRetry() {
 			c.mu.Unlock()
 			return nil, r.err
 		}
 		if r != nil {
-			go r.stop() // reap the dead run's goroutine without holding the lock
+			go r.stop() // reap the dead connection's goroutine without holding the lock
 		}
 		r = c.start()
-		c.run = r
+		c.conn = r
 	}
 	c.mu.Unlock()
 	if r.loggedIn() {
@@ -243,30 +254,30 @@ func (c *Client) ready(ctx context.Context) (*run, error) {
 	}
 }
 
-func (c *Client) start() *run {
+func (c *Client) start() *connection {
 	ctx, cancel := context.WithCancel(context.Background())
-	r := &run{
+	r := &connection{
 		opts:      c.opts,
 		cancel:    cancel,
 		loginDone: make(chan struct{}),
 		stopped:   make(chan struct{}),
 		started:   time.Now(),
-		pools:     map[int]*pool{},
+		conns:     map[int]*dcConns{},
 		connState: newConnState(c.opts.RPCTimeout),
 		rates:     c.rates,
 	}
-	go r.loop(ctx, c)
+	go r.supervise(ctx, c)
 	return r
 }
 
-// newGotd is the gotd client of a run: home DC dc, session in storage,
-// dials through the lease gate.
-func (c *Client) newGotd(r *run, dc int, storage session.Storage, onState func(telegram.ConnectionState)) *telegram.Client {
+// newGotd is the gotd client of a connection: home DC dc, session in storage,
+// dials through the lease guard.
+func (c *Client) newGotd(r *connection, dc int, storage session.Storage, onState func(telegram.ConnectionState)) *telegram.Client {
 	return telegram.NewClient(c.opts.APIID, c.opts.APIHash, telegram.Options{
 		DC:             dc,
 		DCList:         c.opts.DCList,
 		PublicKeys:     c.opts.PublicKeys,
-		Resolver:       gateResolver(c.opts.Resolver, r.gate),
+		Resolver:       guardResolver(c.opts.Resolver, r.guard),
 		SessionStorage: storage,
 		NoUpdates:      true,
 		OnDead: func(err error) {

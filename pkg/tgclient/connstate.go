@@ -9,11 +9,11 @@ import (
 	"github.com/gotd/td/telegram"
 )
 
-// connState follows the state of a run's primary connection, so that calls do
-// not pile onto a Telegram that cannot be reached. While the connection is
-// down, a call waits for it to come back, but only until it has been down
-// for the grace period (the RPC timeout): from then on calls fail at once
-// with ErrNotConnected until it is back.
+// connState follows the state of gotd's primary connection (to the home
+// DC), so that calls do not pile onto a Telegram that cannot be reached.
+// While it is down, a call waits for it to come back, but only until it
+// has been down for the grace period (the RPC timeout): from then on calls
+// fail at once with ErrNotConnected until it is back.
 //
 // Without it every call made during an outage waits out its whole
 // deadline, and a call on a download pool spends that time redialling
@@ -29,7 +29,7 @@ type connState struct {
 }
 
 func newConnState(grace time.Duration) *connState {
-	// A new run is connecting: the same grace as any outage.
+	// A new connection is connecting: the same grace as any outage.
 	return &connState{grace: grace, ready: make(chan struct{}), downSince: time.Now()}
 }
 

@@ -9,28 +9,28 @@ import (
 	"github.com/gotd/td/telegram"
 )
 
-func TestLinkWait(t *testing.T) {
+func TestConnStateWait(t *testing.T) {
 	const grace = 300 * time.Millisecond
 	tests := []struct {
-		name   string
-		states []telegram.ConnectionState // reported before the call
-		age    time.Duration              // how long ago the last change was
-		later  []telegram.ConnectionState // reported 50 ms into the call
-		want   error
-		min    time.Duration // the call returns after at least this
-		max    time.Duration // and at most this
+		name    string
+		states  []telegram.ConnectionState // reported before the call
+		age     time.Duration              // how long ago the last change was
+		later   []telegram.ConnectionState // reported 50 ms into the call
+		want    error
+		atLeast time.Duration // the call returns after at least this
+		atMost  time.Duration // and at most this
 	}{
 		{name: "ready", states: []telegram.ConnectionState{telegram.ConnectionStateConnecting, telegram.ConnectionStateReady},
-			want: nil, max: 20 * time.Millisecond},
+			want: nil, atMost: 20 * time.Millisecond},
 		{name: "connecting, then ready", states: []telegram.ConnectionState{telegram.ConnectionStateConnecting},
-			later: []telegram.ConnectionState{telegram.ConnectionStateReady}, want: nil, min: 40 * time.Millisecond, max: grace},
+			later: []telegram.ConnectionState{telegram.ConnectionStateReady}, want: nil, atLeast: 40 * time.Millisecond, atMost: grace},
 		{name: "lost, then back", states: []telegram.ConnectionState{telegram.ConnectionStateReady, telegram.ConnectionStateDisconnected, telegram.ConnectionStateConnecting},
-			later: []telegram.ConnectionState{telegram.ConnectionStateReady}, want: nil, min: 40 * time.Millisecond, max: grace},
+			later: []telegram.ConnectionState{telegram.ConnectionStateReady}, want: nil, atLeast: 40 * time.Millisecond, atMost: grace},
 		{name: "lost for longer than the grace", states: []telegram.ConnectionState{telegram.ConnectionStateReady, telegram.ConnectionStateDisconnected},
-			age: grace, want: ErrNotConnected, max: 20 * time.Millisecond},
+			age: grace, want: ErrNotConnected, atMost: 20 * time.Millisecond},
 		{name: "lost, grace runs out while waiting", states: []telegram.ConnectionState{telegram.ConnectionStateReady, telegram.ConnectionStateDisconnected},
-			later: []telegram.ConnectionState{telegram.ConnectionStateConnecting}, want: ErrNotConnected, min: grace - 20*time.Millisecond, max: 2 * grace},
-		{name: "never connected", states: nil, want: ErrNotConnected, min: grace - 20*time.Millisecond, max: 2 * grace},
+			later: []telegram.ConnectionState{telegram.ConnectionStateConnecting}, want: ErrNotConnected, atLeast: grace - 20*time.Millisecond, atMost: 2 * grace},
+		{name: "never connected", states: nil, want: ErrNotConnected, atLeast: grace - 20*time.Millisecond, atMost: 2 * grace},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -56,14 +56,14 @@ func TestLinkWait(t *testing.T) {
 			if !errors.Is(err, tt.want) || (tt.want == nil && err != nil) {
 				t.Fatalf("wait: %v, want %v", err, tt.want)
 			}
-			if took < tt.min || took > tt.max {
-				t.Errorf("wait took %s, want %s to %s", took, tt.min, tt.max)
+			if took < tt.atLeast || took > tt.atMost {
+				t.Errorf("wait took %s, want %s to %s", took, tt.atLeast, tt.atMost)
 			}
 		})
 	}
 }
 
-func TestLinkWaitStopsOnCancel(t *testing.T) {
+func TestConnStateWaitStopsOnCancel(t *testing.T) {
 	l := newConnState(time.Hour)
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
@@ -72,7 +72,7 @@ func TestLinkWaitStopsOnCancel(t *testing.T) {
 	}
 }
 
-func TestLinkInvokerDoesNotCallWhileDown(t *testing.T) {
+func TestConnStateInvokerDoesNotCallWhileDown(t *testing.T) {
 	l := newConnState(time.Millisecond)
 	next := &scriptedInvoker{}
 	inv := &waitInvoker{next: next, ready: l.wait}

@@ -21,7 +21,7 @@ import (
 
 // transfer authorizes dc's key with the home key
 // (auth.exportAuthorization, auth.importAuthorization).
-func (r *run) transfer(ctx context.Context, to tg.Invoker, dc int) error {
+func (r *connection) transfer(ctx context.Context, to tg.Invoker, dc int) error {
 	exp, err := tg.NewClient(r.raw).AuthExportAuthorization(ctx, dc)
 	if err != nil {
 		return fmt.Errorf("export authorization to DC %d: %w", dc, err)
@@ -35,10 +35,10 @@ func (r *run) transfer(ctx context.Context, to tg.Invoker, dc int) error {
 	return nil
 }
 
-// watchLease retires the run as soon as its lease is known lost, so that
+// watchLease retires the connection as soon as its lease is known lost, so that
 // the next call takes another session without first failing on this one.
-// Owned by the run.
-func (r *run) watchLease(ctx context.Context) {
+// Owned by the connection.
+func (r *connection) watchLease(ctx context.Context) {
 	defer r.wg.Done()
 	select {
 	case <-ctx.Done():
@@ -49,8 +49,8 @@ func (r *run) watchLease(ctx context.Context) {
 }
 
 // saveLoop writes the session to the pool whenever gotd changed it (a new
-// key for a DC, a new salt). Owned by the run.
-func (r *run) saveLoop(ctx context.Context) {
+// key for a DC, a new salt). Owned by the connection.
+func (r *connection) saveLoop(ctx context.Context) {
 	defer r.wg.Done()
 	for {
 		select {
@@ -72,10 +72,10 @@ func (r *run) saveLoop(ctx context.Context) {
 	}
 }
 
-// endLease hands the session back when the run ends: saved and released
+// endLease hands the session back when the connection ends: saved and released
 // for the next instance, or removed when Telegram rejected its key or the
 // login never succeeded.
-func (r *run) endLease(loggedIn bool) {
+func (r *connection) endLease(loggedIn bool) {
 	if r.lease == nil {
 		return
 	}

@@ -138,7 +138,7 @@ func (l *lanes) Invoke(ctx context.Context, input bin.Encoder, output bin.Decode
 // is connected. The first one's key is the home key for the home DC; for
 // another DC it is the stored key (with a session pool) or a new key
 // authorized once by auth.exportAuthorization, and the others reuse it.
-func (r *run) createLanes(dc int, p *pool) error {
+func (r *connection) createLanes(dc int, p *dcConns) error {
 	ctx, cancel := context.WithCancel(r.ctx)
 	ls := newLanes(r.opts.InFlightPerConn)
 	var first session.Storage
@@ -171,12 +171,12 @@ func (r *run) createLanes(dc int, p *pool) error {
 		return err
 	}
 	p.close = cancel
-	p.inv = r.linked(r.policies(ls, dc))
+	p.inv = r.whenReady(r.policies(ls, dc))
 	if r.opts.ConnsPerDC > 1 {
 		r.wg.Add(1)
 		go func() {
-			// Owned by the run: cancel (closePools, dropPool, the run's
-			// end) stops it.
+			// Owned by the connection: cancel (closeConns, dropConns,
+			// the connection's end) stops it.
 			defer r.wg.Done()
 			defer func() {
 				if v := recover(); v != nil {
@@ -203,12 +203,13 @@ func (r *run) createLanes(dc int, p *pool) error {
 
 // startLane runs one gotd client of dc on storage (setup, if any, runs
 // first on it) and adds it to ls once it is connected.
-func (r *run) startLane(ctx context.Context, dc int, storage session.Storage, setup func(context.Context, *telegram.Client) error, ls *lanes) error {
+func (r *connection) startLane(ctx context.Context, dc int, storage session.Storage, setup func(context.Context, *telegram.Client) error, ls *lanes) error {
 	cl := r.c.newGotd(r, dc, storage, nil)
 	ready := make(chan error, 1)
 	r.wg.Add(1)
 	go func() {
-		// Owned by the run: ctx (the pool's) stops it and loop waits on r.wg.
+		// Owned by the connection: ctx (the DC's connections') stops it
+		// and supervise waits on r.wg.
 		defer r.wg.Done()
 		err := cl.Run(ctx, func(ctx context.Context) error {
 			if setup != nil {
@@ -253,7 +254,7 @@ func seeded(data []byte) session.Storage {
 
 // homeSession is the home DC's stored session. gotd signals a login just
 // before it stores the session: wait for it, within the RPC timeout.
-func (r *run) homeSession(ctx context.Context) ([]byte, error) {
+func (r *connection) homeSession(ctx context.Context) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, r.opts.RPCTimeout)
 	defer cancel()
 	for {

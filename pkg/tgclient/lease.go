@@ -16,17 +16,18 @@ import (
 // may be sent on its key (another instance may be using it).
 var ErrLeaseNotHeld = errors.New("session lease not held")
 
-// leaseGate keeps a run silent on its key unless its lease is known valid.
+// leaseGuard keeps a connection silent on its key unless its lease is known valid.
 // It guards three places, so that nothing reaches Telegram on a lapsed
-// lease: every call (a waitInvoker on acquire), every dial (gatedResolver) and every
-// packet gotd sends by itself, pings and acks included (gatedConn). A nil
-// gate (the in-memory session) is always open.
-type leaseGate struct {
+// lease: every call (a waitInvoker on acquire), every dial
+// (guardedResolver) and every packet gotd sends by itself, pings and acks
+// included (guardedConn). A nil guard (the in-memory session) lets
+// everything through.
+type leaseGuard struct {
 	lease *sessions.Lease
 }
 
 // check is the fast test for every packet: no store round trip.
-func (g *leaseGate) check() error {
+func (g *leaseGuard) check() error {
 	if g == nil || g.lease.Valid() {
 		return nil
 	}
@@ -34,7 +35,7 @@ func (g *leaseGate) check() error {
 }
 
 // acquire renews a lapsed lease before a call or a dial.
-func (g *leaseGate) acquire(ctx context.Context) error {
+func (g *leaseGuard) acquire(ctx context.Context) error {
 	if g == nil {
 		return nil
 	}
@@ -44,58 +45,58 @@ func (g *leaseGate) acquire(ctx context.Context) error {
 	return nil
 }
 
-// gatedResolver dials only while the lease is held, and gates what is sent
-// on the connections it makes.
-type gatedResolver struct {
-	next dcs.Resolver
-	gate *leaseGate
+// guardedResolver dials only while the lease is held, and guards what is
+// sent on the connections it makes.
+type guardedResolver struct {
+	next  dcs.Resolver
+	guard *leaseGuard
 }
 
-func (r *gatedResolver) dial(ctx context.Context, f func() (transport.Conn, error)) (transport.Conn, error) {
-	if err := r.gate.acquire(ctx); err != nil {
+func (r *guardedResolver) dial(ctx context.Context, f func() (transport.Conn, error)) (transport.Conn, error) {
+	if err := r.guard.acquire(ctx); err != nil {
 		return nil, err
 	}
 	c, err := f()
 	if err != nil {
 		return nil, err
 	}
-	return &gatedConn{Conn: c, gate: r.gate}, nil
+	return &guardedConn{Conn: c, guard: r.guard}, nil
 }
 
-func (r *gatedResolver) Primary(ctx context.Context, dc int, list dcs.List) (transport.Conn, error) {
+func (r *guardedResolver) Primary(ctx context.Context, dc int, list dcs.List) (transport.Conn, error) {
 	return r.dial(ctx, func() (transport.Conn, error) { return r.next.Primary(ctx, dc, list) })
 }
 
-func (r *gatedResolver) MediaOnly(ctx context.Context, dc int, list dcs.List) (transport.Conn, error) {
+func (r *guardedResolver) MediaOnly(ctx context.Context, dc int, list dcs.List) (transport.Conn, error) {
 	return r.dial(ctx, func() (transport.Conn, error) { return r.next.MediaOnly(ctx, dc, list) })
 }
 
-func (r *gatedResolver) CDN(ctx context.Context, dc int, list dcs.List) (transport.Conn, error) {
+func (r *guardedResolver) CDN(ctx context.Context, dc int, list dcs.List) (transport.Conn, error) {
 	return r.dial(ctx, func() (transport.Conn, error) { return r.next.CDN(ctx, dc, list) })
 }
 
-// gatedConn drops the connection instead of sending a packet on a lapsed
+// guardedConn drops the connection instead of sending a packet on a lapsed
 // lease; gotd then redials, which waits for the lease.
-type gatedConn struct {
+type guardedConn struct {
 	transport.Conn
-	gate *leaseGate
+	guard *leaseGuard
 }
 
-func (c *gatedConn) Send(ctx context.Context, b *bin.Buffer) error {
-	if err := c.gate.check(); err != nil {
+func (c *guardedConn) Send(ctx context.Context, b *bin.Buffer) error {
+	if err := c.guard.check(); err != nil {
 		_ = c.Conn.Close()
 		return err
 	}
 	return c.Conn.Send(ctx, b)
 }
 
-// gateResolver wraps r (nil: gotd's default) when the gate is set.
-func gateResolver(r dcs.Resolver, g *leaseGate) dcs.Resolver {
+// guardResolver wraps r (nil: gotd's default) when the guard is set.
+func guardResolver(r dcs.Resolver, g *leaseGuard) dcs.Resolver {
 	if g == nil {
 		return r
 	}
 	if r == nil {
 		r = dcs.DefaultResolver()
 	}
-	return &gatedResolver{next: r, gate: g}
+	return &guardedResolver{next: r, guard: g}
 }

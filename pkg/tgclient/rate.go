@@ -47,19 +47,19 @@ const (
 	observeWindow = 2 * time.Second
 )
 
-// rates are one Client's limiters, one per DC. They outlive runs: a new
+// rates are one Client's limiters, one per DC. They outlive connections: a new
 // login keeps what the last one learned.
 type rates struct {
-	max    float64 // 0: learned at the first flood; < 0: no pacing, only counting
-	burst  int
-	budget time.Duration // FLOOD_WAITs up to this long hold every call
+	ceiling float64 // 0: learned at the first flood; < 0: no pacing, only counting
+	burst   int
+	budget  time.Duration // FLOOD_WAITs up to this long hold every call
 
 	mu   sync.Mutex
 	byDC map[int]*rateLimiter
 }
 
 func newRates(opts Options) *rates {
-	return &rates{max: opts.Rate, burst: opts.RateBurst, budget: opts.FloodWaitBudget, byDC: map[int]*rateLimiter{}}
+	return &rates{ceiling: opts.Rate, burst: opts.RateBurst, budget: opts.FloodWaitBudget, byDC: map[int]*rateLimiter{}}
 }
 
 func (r *rates) dc(dc int) *rateLimiter {
@@ -67,7 +67,7 @@ func (r *rates) dc(dc int) *rateLimiter {
 	defer r.mu.Unlock()
 	l := r.byDC[dc]
 	if l == nil {
-		l = newRateLimiter(r.max, r.burst, r.budget, time.Now)
+		l = newRateLimiter(r.ceiling, r.burst, r.budget, time.Now)
 		r.byDC[dc] = l
 	}
 	return l
@@ -108,15 +108,15 @@ type rateLimiter struct {
 	budget time.Duration
 	now    func() time.Time
 
-	mu     sync.Mutex
-	max    float64 // <= 0: not paced (learn: until the first flood)
-	learn  bool
-	rate   float64
-	bucket *rate.Limiter
-	epoch  int       // bumped by every flood: waiters take a new turn
-	calmAt time.Time // floods before this belong to the last episode
-	since  time.Time // when the last flood's hold ended
-	base   float64   // the rate that flood set
+	mu      sync.Mutex
+	ceiling float64 // <= 0: not paced (learn: until the first flood)
+	learn   bool
+	rate    float64
+	bucket  *rate.Limiter
+	epoch   int       // bumped by every flood: waiters take a new turn
+	calmAt  time.Time // floods before this belong to the last episode
+	since   time.Time // when the last flood's hold ended
+	base    float64   // the rate that flood set
 
 	parts, bytes, floods int64
 
@@ -126,19 +126,12 @@ type rateLimiter struct {
 	first time.Time
 }
 
-func newRateLimiter(max float64, burst int, budget time.Duration, now func() time.Time) *rateLimiter {
-	l := &rateLimiter{max: max, learn: max == 0, burst: max1(burst), budget: budget, now: now, since: now()}
-	if max > 0 {
-		l.setLocked(max, now(), 0)
+func newRateLimiter(ceiling float64, burst int, budget time.Duration, now func() time.Time) *rateLimiter {
+	l := &rateLimiter{ceiling: ceiling, learn: ceiling == 0, burst: max(burst, 1), budget: budget, now: now, since: now()}
+	if ceiling > 0 {
+		l.setLocked(ceiling, now(), 0)
 	}
 	return l
-}
-
-func max1(n int) int {
-	if n < 1 {
-		return 1
-	}
-	return n
 }
 
 // pacedBurst is the bucket's burst at r: the configured one less the calls
@@ -169,10 +162,10 @@ func (l *rateLimiter) setLocked(r float64, now time.Time, hold time.Duration) {
 // last flood (its hold over), a tenth of the ceiling per calmStep.
 func (l *rateLimiter) adjustLocked(now time.Time) {
 	calm := now.Sub(l.since) - calmFor
-	if l.max <= 0 || l.rate >= l.max || calm < 0 {
+	if l.ceiling <= 0 || l.rate >= l.ceiling || calm < 0 {
 		return
 	}
-	r := min(l.max, l.base+float64(calm/calmStep+1)*l.max/10)
+	r := min(l.ceiling, l.base+float64(calm/calmStep+1)*l.ceiling/10)
 	if r == l.rate {
 		return
 	}
@@ -249,7 +242,7 @@ func (l *rateLimiter) wait(ctx context.Context) error {
 func (l *rateLimiter) unpaced() bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.max > 0 {
+	if l.ceiling > 0 {
 		return false
 	}
 	l.recordLocked(l.now())
@@ -262,7 +255,7 @@ func (l *rateLimiter) flood(d time.Duration) {
 	defer l.mu.Unlock()
 	l.floods++
 	now := l.now()
-	if l.max <= 0 && !l.learn {
+	if l.ceiling <= 0 && !l.learn {
 		return
 	}
 	if now.Before(l.calmAt) {
@@ -280,7 +273,7 @@ func (l *rateLimiter) flood(d time.Duration) {
 	}
 	r := max(min(minRate, going), going*floodMargin)
 	if l.learn {
-		l.max, l.learn = r, false
+		l.ceiling, l.learn = r, false
 	}
 	hold := d
 	if d > l.budget {
@@ -301,7 +294,7 @@ func (l *rateLimiter) served(n int) {
 func (l *rateLimiter) current() float64 {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.max <= 0 {
+	if l.ceiling <= 0 {
 		return 0
 	}
 	l.adjustLocked(l.now())
@@ -313,8 +306,8 @@ func (l *rateLimiter) status() DCStatus {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	s := DCStatus{Parts: l.parts, Bytes: l.bytes, FloodWaits: l.floods, Rate: r}
-	if l.max > 0 {
-		s.Ceiling = l.max
+	if l.ceiling > 0 {
+		s.Ceiling = l.ceiling
 	}
 	return s
 }

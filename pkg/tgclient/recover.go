@@ -24,7 +24,7 @@ type recoverState struct {
 }
 
 // clientInvoker is the outermost policy of every call, on the home API
-// (dc 0) and on the download pools alike: it sends the call through the
+// (dc 0) and on the download connections alike: it sends the call through the
 // session the client holds now, and when Telegram rejected that key
 // (AUTH_KEY_UNREGISTERED, AUTH_KEY_DUPLICATED, SESSION_REVOKED, …) or its
 // lease was lost, it recovers once and repeats the call once:
@@ -48,12 +48,12 @@ func (ci *clientInvoker) Invoke(ctx context.Context, input bin.Encoder, output b
 		}
 		key := ci.dc
 		if key == c.opts.DC {
-			key = 0 // the home pool shares the home key
+			key = 0 // the home DC's download connections share the home key
 		}
 		gen := r.generation(key)
 		inv := r.api
 		if ci.dc != 0 {
-			if inv, err = r.pool(ctx, ci.dc); err != nil {
+			if inv, err = r.dcInvoker(ctx, ci.dc); err != nil {
 				return err
 			}
 		}
@@ -77,16 +77,16 @@ func (ci *clientInvoker) Invoke(ctx context.Context, input bin.Encoder, output b
 
 // recoverKey makes the next attempt use a working key. retry false: do not
 // retry (it was recovered moments ago, or recovery failed: then err is why).
-func (c *Client) recoverKey(ctx context.Context, r *run, key, gen int, lost bool, cause error) (retry bool, err error) {
+func (c *Client) recoverKey(ctx context.Context, r *connection, key, gen int, lost bool, cause error) (retry bool, err error) {
 	c.mu.Lock()
-	current := c.run == r
+	current := c.conn == r
 	c.mu.Unlock()
 	if !current {
 		return true, nil // replaced meanwhile
 	}
 	if lost {
 		// Someone else holds the session now, or the store cannot tell:
-		// stop using it; the next run takes another.
+		// stop using it; the next connection takes another.
 		c.opts.Logger.Warn("telegram session lease lost; taking another session", "err", cause)
 		c.discard(r, false)
 		return true, nil
@@ -108,7 +108,7 @@ func (c *Client) recoverKey(ctx context.Context, r *run, key, gen int, lost bool
 		if r.blob != nil {
 			r.blob.forgetDC(key)
 		}
-		r.dropPool(key)
+		r.dropConns(key)
 		return true, nil
 	}
 	if r.lease != nil || tgerrclass.Of(cause) == tgerrclass.KeyDuplicated {
@@ -125,10 +125,10 @@ func (c *Client) recoverKey(ctx context.Context, r *run, key, gen int, lost bool
 
 // discard stops using r. rejected: its key is dead (removed from the pool,
 // or the in-memory session starts over with a new key).
-func (c *Client) discard(r *run, rejected bool) {
+func (c *Client) discard(r *connection, rejected bool) {
 	c.mu.Lock()
-	if c.run == r {
-		c.run = nil
+	if c.conn == r {
+		c.conn = nil
 	}
 	if rejected {
 		if c.opts.Sessions == nil {
@@ -139,11 +139,11 @@ func (c *Client) discard(r *run, rejected bool) {
 		r.rejected.Store(true)
 	}
 	c.mu.Unlock()
-	go r.stop() // the run's loop hands the lease back; nothing waits for it here
+	go r.stop() // supervise hands the lease back; nothing waits for it here
 }
 
 // markAuthorized records that the in-memory session logged in.
-func (c *Client) markAuthorized(r *run) {
+func (c *Client) markAuthorized(r *connection) {
 	if r.lease != nil {
 		return
 	}

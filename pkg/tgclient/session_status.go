@@ -17,7 +17,7 @@ const statusTimeout = 500 * time.Millisecond
 func (c *Client) SessionStatus(ctx context.Context) sessions.Report {
 	rep := sessions.Report{Bot: bottoken.ID(c.opts.BotToken), Source: "memory"}
 	c.mu.Lock()
-	r := c.run
+	r := c.conn
 	c.mu.Unlock()
 	if r != nil && r.loggedIn() {
 		rep.Session = r.source()

@@ -45,7 +45,7 @@ func (s *server) toWorker(w http.ResponseWriter, r *http.Request) bool {
 	if s.worker == "" || s.fromWorker(r) {
 		return false
 	}
-	infoFrom(r.Context()).class = "over_cap_worker"
+	infoFrom(r.Context()).class = classOverCapWorker
 	target := s.worker + r.URL.EscapedPath()
 	if r.URL.RawQuery != "" {
 		target += "?" + r.URL.RawQuery

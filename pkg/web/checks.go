@@ -16,7 +16,7 @@ import (
 func checkMessageID(s string) (int, *httpError) {
 	id, err := links.ParseID(s)
 	if err != nil {
-		return 0, &httpError{status: http.StatusBadRequest, reason: err.Error(), class: "bad_id"}
+		return 0, &httpError{status: http.StatusBadRequest, reason: err.Error(), class: classBadID}
 	}
 	return id, nil
 }
@@ -48,18 +48,18 @@ func linkError(err error) *httpError {
 	case errors.Is(err, links.ErrExpired):
 		return errExpired
 	case errors.Is(err, links.ErrBadID):
-		return &httpError{status: http.StatusBadRequest, reason: err.Error(), class: "bad_id"}
+		return &httpError{status: http.StatusBadRequest, reason: err.Error(), class: classBadID}
 	}
 	return errWrongCode
 }
 
 var (
-	errMissingCode = &httpError{status: http.StatusUnauthorized, reason: "missing code: add ?code=<the message caption>", class: "no_code"}
-	errWrongCode   = &httpError{status: http.StatusForbidden, reason: "wrong code", class: "wrong_code"}
+	errMissingCode = &httpError{status: http.StatusUnauthorized, reason: "missing code: add ?code=<the message caption>", class: classNoCode}
+	errWrongCode   = &httpError{status: http.StatusForbidden, reason: "wrong code", class: classWrongCode}
 	// A signed link whose expiry or signature was changed, or that was made
 	// under another key: 403, never the 410 of a genuine expired link.
-	errBadSignature = &httpError{status: http.StatusForbidden, reason: "invalid link signature", class: "bad_signature"}
-	errExpired      = &httpError{status: http.StatusGone, reason: "this link has expired; ask the sender for a new one", class: "expired"}
+	errBadSignature = &httpError{status: http.StatusForbidden, reason: "invalid link signature", class: classBadSignature}
+	errExpired      = &httpError{status: http.StatusGone, reason: "this link has expired; ask the sender for a new one", class: classExpired}
 )
 
 // clientKey is the rate-limit key of the client: its IP from ipHeader when
@@ -116,7 +116,7 @@ func addrKey(addr netip.Addr) string {
 // checkMedia rejects a File this layer cannot serve.
 func checkMedia(f *stream.File) *httpError {
 	if f.Kind == stream.KindUnsupported || f.Size < 0 {
-		return &httpError{status: http.StatusBadRequest, reason: "unsupported media", class: "unsupported", err: stream.ErrUnsupportedMedia}
+		return &httpError{status: http.StatusBadRequest, reason: "unsupported media", class: classUnsupported, err: stream.ErrUnsupportedMedia}
 	}
 	return nil
 }

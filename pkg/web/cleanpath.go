@@ -26,7 +26,7 @@ func withCleanPaths(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		infoFrom(r.Context()).class = "clean_path"
+		infoFrom(r.Context()).class = classCleanPath
 		u := url.URL{Path: clean, RawQuery: r.URL.RawQuery}
 		h := w.Header()
 		h.Set("Location", u.String())

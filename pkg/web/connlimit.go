@@ -12,7 +12,7 @@ import (
 const DefaultConnsPerAddr = 64
 
 // ConnLimiter is a net.Listener that lets one client address (an IPv4
-// address, an IPv6 /64: the keys of clientKey) hold at most max
+// address, an IPv6 /64: the keys of clientKey) hold at most perAddr
 // connections open; a connection over that is closed as soon as it is
 // accepted. It keys by the TCP peer, so it is for a server clients reach
 // directly: behind a proxy every connection comes from the proxy, and the
@@ -20,19 +20,19 @@ const DefaultConnsPerAddr = 64
 // header.
 type ConnLimiter struct {
 	net.Listener
-	max int
+	perAddr int
 
 	mu      sync.Mutex
 	open    map[string]int
 	refused atomic.Int64
 }
 
-// LimitConnsPerAddr wraps ln; max <= 0 means DefaultConnsPerAddr.
+// LimitConnsPerAddr wraps ln; n <= 0 means DefaultConnsPerAddr.
 func LimitConnsPerAddr(ln net.Listener, n int) *ConnLimiter {
 	if n <= 0 {
 		n = DefaultConnsPerAddr
 	}
-	return &ConnLimiter{Listener: ln, max: n, open: map[string]int{}}
+	return &ConnLimiter{Listener: ln, perAddr: n, open: map[string]int{}}
 }
 
 // Refused is how many connections were closed for their address's bound.
@@ -47,7 +47,7 @@ func (l *ConnLimiter) Accept() (net.Conn, error) {
 		}
 		key := connKey(c.RemoteAddr())
 		l.mu.Lock()
-		ok := l.open[key] < l.max
+		ok := l.open[key] < l.perAddr
 		if ok {
 			l.open[key]++
 		}

@@ -79,7 +79,7 @@ func rateLimited(wait time.Duration) *httpError {
 		status:     http.StatusTooManyRequests,
 		reason:     "too many wrong codes from your address; retry later",
 		retryAfter: wait,
-		class:      "rate_limited",
+		class:      classRateLimited,
 	}
 }
 
@@ -182,10 +182,10 @@ func (s *server) sendFile(w http.ResponseWriter, r *http.Request, f *stream.File
 		// makes the server cut the connection, so the client sees a
 		// transport error, never silently missing bytes.
 		info := infoFrom(r.Context())
-		info.class, info.err = "body_broken", err
+		info.class, info.err = classBodyBroken, err
 	case r.Context().Err() != nil && !g.complete():
 		// A client that leaves once it has every byte is not gone early.
-		infoFrom(r.Context()).class = "client_gone"
+		infoFrom(r.Context()).class = classClientGone
 	}
 	return nil
 }
@@ -197,7 +197,7 @@ func (s *server) sendFile(w http.ResponseWriter, r *http.Request, f *stream.File
 func (s *server) refuseWhole(w http.ResponseWriter, r *http.Request, f *stream.File, g links.Grant) *httpError {
 	w.Header().Del("Content-Length")
 	if isNavigation(r) && !isSave(r) {
-		infoFrom(r.Context()).class = "over_cap_redirect"
+		infoFrom(r.Context()).class = classOverCapRedirect
 		redirect(w, r, links.Player("", f.MessageID, g))
 		return nil
 	}
@@ -209,7 +209,7 @@ func (s *server) refuseWhole(w http.ResponseWriter, r *http.Request, f *stream.F
 		status: http.StatusRequestEntityTooLarge,
 		reason: fmt.Sprintf("file is %d bytes, over this deployment's limit of %d bytes per response; fetch it in ranges of at most that, e.g. curl -r 0-%d '<this URL>', then -r %d-%d, ...",
 			f.Size, maxBytes, maxBytes-1, maxBytes, min(2*maxBytes, f.Size)-1),
-		class: "over_cap",
+		class: classOverCap,
 	}
 }
 

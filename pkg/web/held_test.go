@@ -22,7 +22,7 @@ var heldRequests = map[string]string{
 
 // A GET or HEAD announcing a body is answered 400 at once and its
 // connection closed: nothing waits for the body, no stream slot is taken,
-// Telegram is not asked (issue 18.1).
+// Telegram is not asked.
 func TestReadWithABodyIsRefusedWithoutWaiting(t *testing.T) {
 	e := newEnv(t, Options{MaxStreams: 1})
 	srv := httptest.NewServer(e.h)
@@ -94,7 +94,7 @@ func TestBodyHasAReadDeadline(t *testing.T) {
 }
 
 // One client address holds at most its share of the stream slots; another
-// address still gets one (issue 18.1).
+// address still gets one.
 func TestStreamSlotsPerClient(t *testing.T) {
 	e := newEnv(t, Options{MaxStreams: 16}) // a share of 2
 	opened := make(chan struct{}, 16)
@@ -134,7 +134,7 @@ func TestStreamSlotsPerClient(t *testing.T) {
 
 // Wrong webhook secrets are limited per address: at the limit even the
 // right one gets 429 (a guesser learns nothing more); other addresses are
-// not affected (issue 18.4).
+// not affected.
 func TestWebhookFailuresAreLimited(t *testing.T) {
 	const limit = 5
 	e := newEnv(t, Options{CodeFailuresPerMinute: limit, Webhook: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

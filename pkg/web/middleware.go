@@ -13,10 +13,10 @@ import (
 
 // requestInfo is what handlers tell the log line about their request.
 type requestInfo struct {
-	route     string // the route pattern, never the raw URL (its query holds the code)
-	messageID int    // the valid message id of /dl or /stream, 0 if none
-	class     string // the class of a failure, "" on success
-	err       error  // its cause
+	route     string    // the route pattern, never the raw URL (its query holds the code)
+	messageID int       // the valid message id of /dl or /stream, 0 if none
+	class     failClass // the class of a failure, classNone on success
+	err       error     // its cause
 }
 
 type infoKey struct{}
@@ -60,8 +60,8 @@ func (s *server) withLog(h http.Handler) http.Handler {
 			slog.Duration("duration", time.Since(start)),
 		)
 		level := slog.LevelInfo
-		if info.class != "" {
-			attrs = append(attrs, slog.String("error", info.class))
+		if info.class != classNone {
+			attrs = append(attrs, slog.String("error", info.class.String()))
 			if info.err != nil {
 				attrs = append(attrs, slog.String("cause", info.err.Error()))
 			}
@@ -124,7 +124,7 @@ func (s *server) withRecover(h http.Handler) http.Handler {
 				// Part of the answer is out: only cutting it off is honest.
 				panic(http.ErrAbortHandler)
 			}
-			writeError(rec, r, &httpError{status: http.StatusInternalServerError, reason: "internal error", class: "panic"})
+			writeError(rec, r, &httpError{status: http.StatusInternalServerError, reason: "internal error", class: classPanic})
 		}()
 		h.ServeHTTP(rec, r)
 	})
@@ -148,7 +148,7 @@ func withTimeout(h http.Handler, d time.Duration) http.Handler {
 const bodyReadTimeout = 10 * time.Second
 
 // errBodyOnRead answers a GET, HEAD or OPTIONS that announces a body.
-var errBodyOnRead = &httpError{status: http.StatusBadRequest, reason: "a GET, HEAD or OPTIONS request has no body", class: "body_on_read"}
+var errBodyOnRead = &httpError{status: http.StatusBadRequest, reason: "a GET, HEAD or OPTIONS request has no body", class: classBodyOnRead}
 
 // withBodyRules keeps a request from holding its connection (and, on /dl,
 // a stream slot) by announcing a body it never sends:
@@ -217,7 +217,7 @@ func (s *server) withWebhookLimit(h http.Handler) http.Handler {
 		client := clientKey(r, s.ipHeader)
 		if wait, blocked := s.webhookFailures.Blocked(client); blocked {
 			writeError(w, r, &httpError{status: http.StatusTooManyRequests, reason: "too many wrong webhook secrets from your address; retry later",
-				retryAfter: wait, class: "rate_limited"})
+				retryAfter: wait, class: classRateLimited})
 			return
 		}
 		rec := &recorder{ResponseWriter: w}

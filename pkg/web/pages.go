@@ -99,7 +99,7 @@ func (s *server) serveHealth(w http.ResponseWriter, r *http.Request) {
 	}
 	body, err := json.Marshal(h)
 	if err != nil {
-		writeError(w, r, &httpError{status: http.StatusInternalServerError, reason: "internal error", class: "json", err: err})
+		writeError(w, r, &httpError{status: http.StatusInternalServerError, reason: "internal error", class: classJSON, err: err})
 		return
 	}
 	body = append(body, '\n')
@@ -178,7 +178,7 @@ func (s *server) render(w http.ResponseWriter, r *http.Request, page, base strin
 func (s *server) renderStatus(w http.ResponseWriter, r *http.Request, status int, page, base string, data any) {
 	var buf bytes.Buffer
 	if err := templates.Pages.ExecuteTemplate(&buf, page, data); err != nil {
-		writeError(w, r, &httpError{status: http.StatusInternalServerError, reason: "internal error", class: "template", err: err})
+		writeError(w, r, &httpError{status: http.StatusInternalServerError, reason: "internal error", class: classTemplate, err: err})
 		return
 	}
 	h := w.Header()
@@ -255,7 +255,7 @@ func newStaticFiles() *staticFiles {
 func (s *server) serveStatic(w http.ResponseWriter, r *http.Request) {
 	f, ok := s.static.files[r.PathValue("path")]
 	if !ok {
-		writeError(w, r, &httpError{status: http.StatusNotFound, reason: "not found", class: "route"})
+		writeError(w, r, &httpError{status: http.StatusNotFound, reason: "not found", class: classRoute})
 		return
 	}
 	h := w.Header()

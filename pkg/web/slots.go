@@ -38,8 +38,8 @@ func newStreamSlots(n int) *streamSlots {
 }
 
 var (
-	errStreamsFull = &httpError{status: http.StatusServiceUnavailable, reason: "too many downloads at once; retry shortly", retryAfter: retryBusy, class: "streams_full"}
-	errClientFull  = &httpError{status: http.StatusServiceUnavailable, reason: "too many downloads from your address at once; retry when one ends", retryAfter: retryBusy, class: "client_streams_full"}
+	errStreamsFull = &httpError{status: http.StatusServiceUnavailable, reason: "too many downloads at once; retry shortly", retryAfter: retryBusy, class: classStreamsFull}
+	errClientFull  = &httpError{status: http.StatusServiceUnavailable, reason: "too many downloads from your address at once; retry when one ends", retryAfter: retryBusy, class: classClientStreamsFull}
 )
 
 // acquire takes a slot for client, waiting at most streamWait for one of

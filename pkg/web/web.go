@@ -132,9 +132,11 @@ func New(o Options) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/{$}", s.route("/", s.serveIndex))
 	mux.Handle("/healthz", s.route("/healthz", s.serveHealth))
-	mux.Handle("/stream/{id}", s.route("/stream/{id}", s.servePlayer))
-	mux.Handle("/dl/{id}", s.route("/dl/{id}", handleErrors(s.serveDownload)))
-	mux.Handle("/thumb/{id}", s.route("/thumb/{id}", handleErrors(s.serveThumb)))
+	// The link paths are pkg/links's; the pattern is also the route label.
+	player, download, thumb := links.PlayerPrefix+"{id}", links.DownloadPrefix+"{id}", links.ThumbPrefix+"{id}"
+	mux.Handle(player, s.route(player, s.servePlayer))
+	mux.Handle(download, s.route(download, handleErrors(s.serveDownload)))
+	mux.Handle(thumb, s.route(thumb, handleErrors(s.serveThumb)))
 	mux.Handle("/static/{path...}", s.route("/static/", s.serveStatic))
 	if o.Webhook != nil {
 		mux.Handle("/telegram", labelled("/telegram", s.withWebhookLimit(o.Webhook)))
@@ -169,7 +171,7 @@ func (s *server) route(pattern string, h http.HandlerFunc) http.Handler {
 			writeError(w, r, &httpError{
 				status: http.StatusMethodNotAllowed,
 				reason: "method not allowed: use GET or HEAD",
-				class:  "method",
+				class:  classMethod,
 			})
 		}
 	})
@@ -207,7 +209,7 @@ func servePreflight(w http.ResponseWriter, r *http.Request) {
 // serveNotFound answers every path no route matches, whatever the method.
 func serveNotFound(w http.ResponseWriter, r *http.Request) {
 	infoFrom(r.Context()).route = "unknown"
-	writeError(w, r, &httpError{status: http.StatusNotFound, reason: "not found", class: "route"})
+	writeError(w, r, &httpError{status: http.StatusNotFound, reason: "not found", class: classRoute})
 }
 
 // noFiles stands in for a missing Files: Telegram is not there.

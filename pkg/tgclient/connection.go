@@ -20,9 +20,10 @@ import (
 // retryDelay is how long a failed login is reported before a new attempt.
 const retryDelay = 2 * time.Second
 
-// run is one gotd client.Run on one session: from connect and login until it
-// stops. A dead run is replaced by a new one on the next call.
-type run struct {
+// connection is one gotd client.Run on one session: from connect and login
+// until it stops. A dead connection is replaced by a new one on the next
+// call.
+type connection struct {
 	opts   Options
 	c      *Client
 	client *telegram.Client
@@ -32,36 +33,36 @@ type run struct {
 	ctx    context.Context
 
 	started   time.Time
-	loginDone chan struct{} // closed when login succeeded or the run died first
+	loginDone chan struct{} // closed when login succeeded or the connection died first
 	err       error         // why login failed; set before loginDone closes
 	stopped   chan struct{} // closed when client.Run returned
 	failedAt  time.Time
-	retryAt   time.Time // no new run before (a FLOOD_WAIT on login)
+	retryAt   time.Time // no new connection before (a FLOOD_WAIT on login)
 
-	poolMu sync.Mutex
-	pools  map[int]*pool
-	gens   map[int]int // recoveries per DC (0: the home key)
+	connsMu sync.Mutex
+	conns   map[int]*dcConns
+	gens    map[int]int // recoveries per DC (0: the home key)
 
 	// connState is the primary connection's state; calls wait for it.
 	connState *connState
-	// rates pace getFile per DC (the Client's, shared by its runs).
+	// rates pace getFile per DC (the Client's, shared by its connections).
 	rates *rates
 
 	loginMu sync.Mutex
 
 	// home is where gotd keeps the home DC's session.
 	home session.Storage
-	// With a session pool: the lease, its gate, and the session's keys.
+	// With a session pool: the lease, its guard, and the session's keys.
 	lease    *sessions.Lease
-	gate     *leaseGate
+	guard    *leaseGuard
 	blob     *blob
 	rejected atomic.Bool // Telegram rejected the key: remove it from the pool
 	wg       sync.WaitGroup
 }
 
-// loop owns client.Run. It signals loginDone, then keeps the connection until
+// supervise owns client.Run. It signals loginDone, then keeps the connection until
 // stop cancels it.
-func (r *run) loop(ctx context.Context, c *Client) {
+func (r *connection) supervise(ctx context.Context, c *Client) {
 	defer close(r.stopped)
 	r.c, r.ctx = c, ctx
 	haveSession, err := r.acquire(ctx, c)
@@ -73,7 +74,7 @@ func (r *run) loop(ctx context.Context, c *Client) {
 	loggedIn := false
 	err = r.client.Run(ctx, func(ctx context.Context) error {
 		r.raw = r.policies(r.client, r.opts.DC)
-		r.api = r.linked(r.raw)
+		r.api = r.whenReady(r.raw)
 		if !haveSession {
 			if err := r.login(ctx); err != nil {
 				return err
@@ -102,7 +103,7 @@ func (r *run) loop(ctx context.Context, c *Client) {
 		<-ctx.Done()
 		return ctx.Err()
 	})
-	r.closePools()
+	r.closeConns()
 	r.wg.Wait()
 	if tgerrclass.Of(err).KeyDead() {
 		r.rejected.Store(true)
@@ -122,15 +123,15 @@ func (r *run) loop(ctx context.Context, c *Client) {
 
 // blobDirtyIf is the blob's change signal when cond holds, else a channel
 // that never fires.
-func (r *run) blobDirtyIf(cond bool) <-chan struct{} {
+func (r *connection) blobDirtyIf(cond bool) <-chan struct{} {
 	if cond {
 		return r.blob.dirty
 	}
 	return nil
 }
 
-// fail reports why the run could not log in.
-func (r *run) fail(err error) {
+// fail reports why the connection could not log in.
+func (r *connection) fail(err error) {
 	var unavailable *sessions.UnavailableError
 	switch {
 	case errors.As(err, &unavailable):
@@ -147,9 +148,9 @@ func (r *run) fail(err error) {
 	close(r.loginDone)
 }
 
-// acquire finds the session the run uses: the in-memory one, or a lease
+// acquire finds the session the connection uses: the in-memory one, or a lease
 // from the pool. haveSession: it is logged in already.
-func (r *run) acquire(ctx context.Context, c *Client) (haveSession bool, err error) {
+func (r *connection) acquire(ctx context.Context, c *Client) (haveSession bool, err error) {
 	pool := r.opts.Sessions
 	if pool == nil {
 		c.mu.Lock()
@@ -169,12 +170,12 @@ func (r *run) acquire(ctx context.Context, c *Client) (haveSession bool, err err
 		_ = lease.Remove(ctx)
 		return false, err
 	}
-	r.lease, r.gate, r.blob, r.home = lease, &leaseGate{lease: lease}, b, b.storage(0)
+	r.lease, r.guard, r.blob, r.home = lease, &leaseGuard{lease: lease}, b, b.storage(0)
 	c.setPreferred(lease.ID())
 	return !lease.NewLogin, nil
 }
 
-func (r *run) source() string {
+func (r *connection) source() string {
 	switch {
 	case r.lease == nil:
 		return "memory"
@@ -186,24 +187,24 @@ func (r *run) source() string {
 	return "pool"
 }
 
-// policies wraps an invoker in the per-attempt policies, the lease gate
+// policies wraps an invoker in the per-attempt policies, the lease guard
 // last (closest to the wire), so that time spent in the others (flood
 // waits, the wait for the connection) is covered.
-func (r *run) policies(inv tg.Invoker, dc int) tg.Invoker {
-	if r.gate != nil {
-		inv = &waitInvoker{next: inv, ready: r.gate.acquire}
+func (r *connection) policies(inv tg.Invoker, dc int) tg.Invoker {
+	if r.guard != nil {
+		inv = &waitInvoker{next: inv, ready: r.guard.acquire}
 	}
 	return chain(inv, r.opts, r.rates.dc(dc))
 }
 
 // login imports the bot authorization. A FLOOD_WAIT is recorded in the
 // session pool, so that no instance tries again before it ends.
-func (r *run) login(ctx context.Context) error {
+func (r *connection) login(ctx context.Context) error {
 	r.loginMu.Lock()
 	defer r.loginMu.Unlock()
 	ctx, cancel := context.WithTimeout(ctx, r.opts.RPCTimeout)
 	defer cancel()
-	if err := r.gate.acquire(ctx); err != nil {
+	if err := r.guard.acquire(ctx); err != nil {
 		return err
 	}
 	if _, err := r.client.Auth().Bot(ctx, r.opts.BotToken); err != nil {
@@ -217,24 +218,24 @@ func (r *run) login(ctx context.Context) error {
 		}
 		return fmt.Errorf("bot login: %w", err)
 	}
-	r.poolMu.Lock()
+	r.connsMu.Lock()
 	if r.gens == nil {
 		r.gens = map[int]int{}
 	}
 	r.gens[0]++
-	r.poolMu.Unlock()
+	r.connsMu.Unlock()
 	return nil
 }
 
 // generation counts the recoveries of a DC's key (0: home), so that
 // callers that saw the same rejection recover once.
-func (r *run) generation(dc int) int {
-	r.poolMu.Lock()
-	defer r.poolMu.Unlock()
+func (r *connection) generation(dc int) int {
+	r.connsMu.Lock()
+	defer r.connsMu.Unlock()
 	return r.gens[dc]
 }
 
-func (r *run) loggedIn() bool {
+func (r *connection) loggedIn() bool {
 	select {
 	case <-r.loginDone:
 		return r.err == nil && !r.dead()
@@ -243,7 +244,7 @@ func (r *run) loggedIn() bool {
 	}
 }
 
-func (r *run) dead() bool {
+func (r *connection) dead() bool {
 	select {
 	case <-r.stopped:
 		return true
@@ -257,10 +258,10 @@ func (r *run) dead() bool {
 	}
 }
 
-// mayRetry: a failed run is reported as is for retryDelay (or until a
+// mayRetry: a failed connection is reported as is for retryDelay (or until a
 // FLOOD_WAIT on login ends), so that a burst of requests against a dead
 // Telegram does not start a burst of connections or logins.
-func (r *run) mayRetry() bool {
+func (r *connection) mayRetry() bool {
 	select {
 	case <-r.stopped:
 	default:
@@ -272,33 +273,35 @@ func (r *run) mayRetry() bool {
 	return r.failedAt.IsZero() || time.Since(r.failedAt) >= retryDelay
 }
 
-func (r *run) stop() {
+func (r *connection) stop() {
 	r.cancel()
 	<-r.stopped
 }
 
-// pool is one DC's download connections.
-type pool struct {
+// dcConns is one DC's download connections (lanes.go), behind one invoker.
+type dcConns struct {
 	ready chan struct{}
 	inv   tg.Invoker // with every policy
 	close func()
 	err   error
 }
 
-func (r *run) pool(ctx context.Context, dc int) (tg.Invoker, error) {
-	r.poolMu.Lock()
-	p, ok := r.pools[dc]
-	// p.err is written by createPool before it closes p.ready: read it
+// dcInvoker is the invoker of dc's download connections, opened on first
+// use.
+func (r *connection) dcInvoker(ctx context.Context, dc int) (tg.Invoker, error) {
+	r.connsMu.Lock()
+	p, ok := r.conns[dc]
+	// p.err is written by openConns before it closes p.ready: read it
 	// only after.
 	if ok && isDone(p.ready) && p.err != nil {
 		ok = false // creation failed earlier: try again
 	}
 	if !ok {
-		p = &pool{ready: make(chan struct{})}
-		r.pools[dc] = p
-		go r.createPool(dc, p)
+		p = &dcConns{ready: make(chan struct{})}
+		r.conns[dc] = p
+		go r.openConns(dc, p)
 	}
-	r.poolMu.Unlock()
+	r.connsMu.Unlock()
 	select {
 	case <-p.ready:
 		if p.err != nil {
@@ -310,7 +313,7 @@ func (r *run) pool(ctx context.Context, dc int) (tg.Invoker, error) {
 	}
 }
 
-func (r *run) createPool(dc int, p *pool) {
+func (r *connection) openConns(dc int, p *dcConns) {
 	defer close(p.ready)
 	// Connections of their own that carry several calls each (lanes.go).
 	if err := r.createLanes(dc, p); err != nil {
@@ -318,32 +321,32 @@ func (r *run) createPool(dc int, p *pool) {
 	}
 }
 
-// linked makes calls wait for the primary connection. With a lease, the
-// gate comes first as well: a run whose lease is gone must not wait for a
-// connection its gate keeps down, but fail at once (and be replaced).
-func (r *run) linked(inv tg.Invoker) tg.Invoker {
+// whenReady makes calls wait for the primary connection. With a lease, the
+// guard comes first as well: a connection whose lease is gone must not wait for a
+// connection its guard keeps down, but fail at once (and be replaced).
+func (r *connection) whenReady(inv tg.Invoker) tg.Invoker {
 	inv = &waitInvoker{next: inv, ready: r.connState.wait}
-	if r.gate != nil {
-		inv = &waitInvoker{next: inv, ready: r.gate.acquire}
+	if r.guard != nil {
+		inv = &waitInvoker{next: inv, ready: r.guard.acquire}
 	}
 	return inv
 }
 
-// dropPool closes a DC's pool (its key was rejected); the next call makes
-// a new one.
-func (r *run) dropPool(dc int) {
-	r.poolMu.Lock()
-	p, ok := r.pools[dc]
-	delete(r.pools, dc)
+// dropConns closes a DC's download connections (its key was rejected);
+// the next call opens new ones.
+func (r *connection) dropConns(dc int) {
+	r.connsMu.Lock()
+	p, ok := r.conns[dc]
+	delete(r.conns, dc)
 	if r.gens == nil {
 		r.gens = map[int]int{}
 	}
 	r.gens[dc]++
-	r.poolMu.Unlock()
+	r.connsMu.Unlock()
 	if ok {
 		r.wg.Add(1)
 		go func() {
-			// Owned by the run: loop waits on r.wg.
+			// Owned by the connection: supervise waits on r.wg.
 			defer r.wg.Done()
 			<-p.ready
 			if p.close != nil {
@@ -353,12 +356,12 @@ func (r *run) dropPool(dc int) {
 	}
 }
 
-func (r *run) closePools() {
-	r.poolMu.Lock()
-	pools := r.pools
-	r.pools = map[int]*pool{}
-	r.poolMu.Unlock()
-	for _, p := range pools {
+func (r *connection) closeConns() {
+	r.connsMu.Lock()
+	conns := r.conns
+	r.conns = map[int]*dcConns{}
+	r.connsMu.Unlock()
+	for _, p := range conns {
 		<-p.ready
 		if p.close != nil {
 			p.close()
