@@ -90,7 +90,7 @@ func readCommand(r *bufio.Reader) (string, error) {
 
 // A store answering every command with an empty array (or another shape
 // no script returns) is an unreachable store: no panic, the documented
-// fallback (a local login), a status that says so (issue 18.3).
+// fallback (a local login), a status that says so.
 func TestMalformedRepliesAreAnUnreachableStore(t *testing.T) {
 	for _, reply := range []string{"*0\r\n", "*1\r\n$0\r\n\r\n", "*2\r\n$2\r\nok\r\n:5\r\n", ":1\r\n", "$3\r\nabc\r\n", "*3\r\n$2\r\nid\r\n:1\r\n:2\r\n"} {
 		t.Run(strings.ReplaceAll(reply, "\r\n", " "), func(t *testing.T) {
@@ -140,8 +140,7 @@ func TestRenewWithMalformedReply(t *testing.T) {
 }
 
 // Words an attacker writes into the store are never shown: the block
-// reason and the last auth error are codes mapped to fixed texts (issue
-// 18.6).
+// reason and the last auth error are codes mapped to fixed texts.
 func TestStoreWordsAreNotShown(t *testing.T) {
 	srv := redistest.Start(t)
 	p := newPool(t, srv, func(o *Options) { o.LoginBudget = 1 })
@@ -182,7 +181,7 @@ func TestStoreWordsAreNotShown(t *testing.T) {
 
 // A paused store (SIGSTOP: connections open, no answer) does not hold a
 // caller past its own deadline, however long OpTimeout is: /healthz asks
-// with half a second (issue 18.6).
+// with half a second.
 func TestStatusKeepsTheCallersBudgetWhenTheStoreIsPaused(t *testing.T) {
 	srv := redistest.Start(t)
 	p := newPool(t, srv, func(o *Options) { o.OpTimeout = time.Minute })
