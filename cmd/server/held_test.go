@@ -71,11 +71,19 @@ func TestHeldConnectionsDoNotStopDownloads(t *testing.T) {
 	if answered+closed != held || answered == 0 || logged != answered {
 		t.Errorf("%d answered 400 (%d logged), %d closed; want %d in all", answered, logged, closed, held)
 	}
-	ok := 0
-	for _, line := range strings.Split(p.out.String(), "\n") {
-		if strings.Contains(line, "route=/dl/{id}") && strings.Contains(line, "status=200") && strings.Contains(line, fmt.Sprintf("bytes=%d", content.Size())) {
-			ok++
+	// The server logs a request once its handler returns, which may be
+	// after the client has read the last byte: wait for the line.
+	completed := func() (n int) {
+		for _, line := range strings.Split(p.out.String(), "\n") {
+			if strings.Contains(line, "route=/dl/{id}") && strings.Contains(line, "status=200") && strings.Contains(line, fmt.Sprintf("bytes=%d", content.Size())) {
+				n++
+			}
 		}
+		return n
+	}
+	ok := completed()
+	for deadline := time.Now().Add(10 * time.Second); ok == 0 && time.Now().Before(deadline); ok = completed() {
+		time.Sleep(20 * time.Millisecond)
 	}
 	if ok != 1 {
 		t.Errorf("%d complete downloads logged, want 1:\n%s", ok, p.out.String())
