@@ -273,5 +273,6 @@ func (c *Client) newGotd(r *run, dc int, storage session.Storage, onState func(t
 			c.opts.Logger.Debug("telegram connection died", "dc", dc, "err", err)
 		},
 		OnConnectionState: onState,
+		Middlewares:       []telegram.Middleware{noFollow}, // lanes.go
 	})
 }
