@@ -78,3 +78,43 @@ func FuzzPlanParts(f *testing.F) {
 		}
 	})
 }
+
+// TestSplitLead: the part at i is split into two valid halves covering
+// it exactly when it is a whole part with parts after it; else the plan
+// stays as it is.
+func TestSplitLead(t *testing.T) {
+	for _, c := range []struct {
+		name        string
+		first, last int64
+		want        int // parts added
+	}{
+		{"whole middle part", 0, 8*partSize - 1, 1},
+		{"unaligned start", 1000, 8*partSize - 1, 1},
+		{"i is the last part", 0, 3*partSize - 1, 0},
+		{"i is beyond the plan", 0, 2*partSize - 1, 0},
+		{"i is trimmed (last)", 0, 2*partSize + 5000, 0},
+		{"i is short, more after", 2*partSize - 3*partAlign, 5 * partSize, 1},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			plan := planParts(c.first, c.last)
+			got := splitLead(plan, initialLimit)
+			if len(got) != len(plan)+c.want {
+				t.Fatalf("%d parts from %d, want %d more", len(got), len(plan), c.want)
+			}
+			next, wanted := got[0].Offset, int64(0)
+			for k, p := range got {
+				if !validPart(p) || p.Offset != next {
+					t.Fatalf("part %d %+v: invalid or not contiguous (want offset %d)", k, p, next)
+				}
+				next = p.Offset + p.Limit
+				wanted += p.Take
+			}
+			if wanted != c.last-c.first+1 {
+				t.Errorf("the parts take %d bytes, want %d", wanted, c.last-c.first+1)
+			}
+			if c.want == 1 && (got[initialLimit].Limit != got[initialLimit+1].Limit || got[initialLimit].Limit+got[initialLimit+1].Limit != plan[initialLimit].Limit) {
+				t.Errorf("halves %+v %+v of %+v", got[initialLimit], got[initialLimit+1], plan[initialLimit])
+			}
+		})
+	}
+}
