@@ -37,26 +37,6 @@ func planParts(first, last int64) []part {
 	return parts
 }
 
-// splitLead splits parts[i] into two halves when it is a whole part with
-// more parts after it: see reader on why the first part of a stream's
-// second round trip is half a part.
-func splitLead(parts []part, i int) []part {
-	if i+1 >= len(parts) {
-		return parts
-	}
-	p := parts[i]
-	half := p.Limit / 2 &^ (partAlign - 1)
-	if p.Skip != 0 || p.Take != p.Limit || half == 0 {
-		return parts
-	}
-	a := part{Offset: p.Offset, Limit: half, Take: half}
-	b := part{Offset: p.Offset + half, Limit: p.Limit - half, Take: p.Limit - half}
-	out := make([]part, 0, len(parts)+1)
-	out = append(out, parts[:i]...)
-	out = append(out, a, b)
-	return append(out, parts[i+1:]...)
-}
-
 func roundUp(n, to int64) int64 { return (n + to - 1) / to * to }
 
 // validPart reports whether a request obeys the precise getFile rules.

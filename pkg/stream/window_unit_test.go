@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sync"
 	"testing"
 	"time"
 
@@ -72,11 +71,11 @@ func TestWindowIsEarned(t *testing.T) {
 		startedAt := m.startedAt
 		m.mu.Unlock()
 		// Parts 0 and 1 are the first round trip; once they are drained
-		// the limit is 8 (by the fourth answer: one answer of slack for a
-		// busy machine), and the whole window is in flight a round trip
-		// later.
-		if w := min(svc.opts.Window, 4*initialLimit); startedAt[3] < 2+w {
-			t.Errorf("%d getFile calls started by the fourth answer, want ≥ %d", startedAt[3], 2+w)
+		// the whole window is in flight (by the fourth answer: one answer
+		// of slack for a busy machine): the second round trip gives every
+		// connection its calls.
+		if w := svc.opts.Window; startedAt[3] < 2+w {
+			t.Errorf("%d getFile calls started by the fourth answer, want ≥ %d (the whole window in the second round trip)", startedAt[3], 2+w)
 		}
 		if w := svc.opts.Window; len(startedAt) > 11 && startedAt[11] < 2+w {
 			t.Errorf("%d getFile calls started by the twelfth answer, want ≥ %d", startedAt[11], 2+w)
@@ -253,32 +252,20 @@ func TestUnknownIDs(t *testing.T) {
 	})
 }
 
-// TestSecondRoundTripLeadsWithHalfAPart: the getFile calls of a stream
-// are whole parts except the first of its second round trip, which is two
-// halves (the half whose drain opens the window arrives sooner on a
-// connection capped in bytes per second).
-func TestSecondRoundTripLeadsWithHalfAPart(t *testing.T) {
-	svc, m, f := memWithFile(t, Options{}, 64*mib)
-	var mu sync.Mutex
-	limits := map[int64]int{}
-	m.getFile = func(_ int, req *tg.UploadGetFileRequest) error {
-		mu.Lock()
-		limits[req.Offset] = req.Limit
-		mu.Unlock()
-		return nil
-	}
-	got, err := readRange(context.Background(), svc, f, 0, 8*mib-1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkMemBytes(t, f, got, 0)
-	mu.Lock()
-	defer mu.Unlock()
-	want := map[int64]int{0: mib, mib: mib, 2 * mib: mib / 2, 2*mib + mib/2: mib / 2}
-	for off := int64(3 * mib); off < 8*mib; off += mib {
-		want[off] = mib
-	}
-	if fmt.Sprint(limits) != fmt.Sprint(want) {
-		t.Errorf("getFile offset → limit %v, want %v", limits, want)
+// TestGrowth: a part drained at full speed grows the limit fourfold and at
+// least to the whole window, never beyond maxLimit.
+func TestGrowth(t *testing.T) {
+	for _, c := range []struct{ limit, window, maxLimit, want int }{
+		{initialLimit, 16, 33, 16}, // the second round trip fills every connection
+		{16, 16, 33, 33},
+		{33, 16, 33, 33},
+		{initialLimit, 4, 9, 8}, // a narrow window: fourfold is more
+		{initialLimit, 64, 129, 64},
+		{8, 64, 129, 64},
+		{64, 64, 129, 129},
+	} {
+		if got := grow(c.limit, c.window, c.maxLimit); got != c.want {
+			t.Errorf("grow(%d, window %d, max %d) = %d, want %d", c.limit, c.window, c.maxLimit, got, c.want)
+		}
 	}
 }
