@@ -96,7 +96,8 @@ func warmFleet(b *testing.B, e *env, f *stream.File) {
 // connections each, and 1 bot of 8 connections (where the bot's 10
 // requests/s bind). "of-goal-base" is the throughput over connections ×
 // cap; "max-inflight-per-conn" the most getFile the fake saw in flight on
-// one connection.
+// one connection; "first-", "idle-" and "tail-ms/conn" where the
+// connections' time went (tgfake.ConnStats), -v lists them per connection.
 func BenchmarkOneStream(b *testing.B) {
 	for _, c := range []struct{ bots, conns int }{{1, 2}, {2, 2}, {4, 2}, {1, 8}} {
 		b.Run(fmt.Sprintf("bots=%d/conns=%d", c.bots, c.conns), func(b *testing.B) {
@@ -107,6 +108,21 @@ func BenchmarkOneStream(b *testing.B) {
 			b.ReportMetric(mibs/base, "of-goal-base")
 			b.ReportMetric(float64(e.fake.MaxInFlightPerConn()), "max-inflight-per-conn")
 			b.ReportMetric(float64(len(e.fake.ConnStats())), "conns-used")
+			// Where a connection's time went, on average over them (ms):
+			// before its first answer, idle between answers, done before
+			// the end (b.N = 1: one read).
+			var first, idle, tail float64
+			stats := e.fake.ConnStats()
+			for _, c := range stats {
+				first += c.First.Sub(start).Seconds() * 1000
+				idle += c.Idle.Seconds() * 1000
+				tail += end.Sub(c.Last).Seconds() * 1000
+			}
+			if n := float64(len(stats)); n > 0 && b.N == 1 {
+				b.ReportMetric(first/n, "first-ms/conn")
+				b.ReportMetric(idle/n, "idle-ms/conn")
+				b.ReportMetric(tail/n, "tail-ms/conn")
+			}
 			if testing.Verbose() {
 				for _, c := range e.fake.ConnStats() {
 					b.Logf("DC %d bot %d: %d parts, first sent at %v, idle %v, last done %v before the end, max in flight %d",
