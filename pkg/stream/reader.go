@@ -26,9 +26,10 @@ import (
 // connection, which makes up for the first round trip's two). The first
 // part drained does not count: it may only have gone into the kernel's
 // socket buffers. The second opens the whole window at once: with fewer
-// parts than connections × calls per connection in the second round trip,
-// every connection idles a round trip when its part of it is answered
-// (measured: BENCHMARKS.md, "Speed II"). A client that hangs up after the
+// parts than connections × calls per connection in the second round trip
+// (8 for 8 connections of 2), every connection went idle after its part of
+// it until the third round trip's came, a latency and the client's
+// turn-around later (measured: BENCHMARKS.md, "Speed II"). A client that hangs up after the
 // headers therefore costs about two parts (one whose kernel took exactly
 // two parts before the hang-up showed costs up to a window more), and one
 // that reads slower than Telegram delivers keeps a short lead. A client
