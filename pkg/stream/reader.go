@@ -29,12 +29,13 @@ import (
 // parts than connections × calls per connection in the second round trip
 // (8 for 8 connections of 2), every connection went idle after its part of
 // it until the third round trip's came, a latency and the client's
-// turn-around later (measured: BENCHMARKS.md, "Speed II"). A client that hangs up after the
-// headers therefore costs about two parts (one whose kernel took exactly
-// two parts before the hang-up showed costs up to a window more), and one
-// that reads slower than Telegram delivers keeps a short lead. A client
-// that stops reading (no Read for StallTimeout) has its prefetched parts
-// dropped and their budget returned; reading again starts over.
+// turn-around later (measured: BENCHMARKS.md, "Speed II"). A client that
+// hangs up after the headers therefore costs about two parts (one whose
+// kernel took exactly two parts before the hang-up showed costs up to a
+// window more), and one that reads slower than Telegram delivers keeps a
+// short lead. A client that stops reading (no Read for StallTimeout) has
+// its prefetched parts dropped and their budget returned; reading again
+// starts over.
 //
 // The reader owns a watcher goroutine (stalls), and per run one scheduler
 // goroutine and one goroutine per part in flight (a run ends when a stall
