@@ -65,6 +65,12 @@ type ConnStats struct {
 	// MaxInFlight is the most upload.getFile calls that were in flight on
 	// the connection at once (from arrival to answer, latency included).
 	MaxInFlight int
+	// With Limits.ConnBandwidth set: First is when the connection began
+	// sending its first answer, Last when it finished its last, and Idle
+	// the time between them it sent nothing (no answer was ready). Busy
+	// fraction = 1 - Idle/(Last-First).
+	First, Last time.Time
+	Idle        time.Duration
 }
 
 // limiter holds the limits and their state; the Server's mu guards it.
@@ -244,9 +250,15 @@ func (s *Server) shape(req *tgtest.Request, result bin.Encoder, delay time.Durat
 		return delay
 	}
 	start := now.Add(max(delay, 0))
-	if c.busyUntil.After(start) {
+	switch {
+	case c.busyUntil.After(start):
 		start = c.busyUntil
+	case c.stats.First.IsZero():
+		c.stats.First = start
+	default:
+		c.stats.Idle += start.Sub(c.busyUntil)
 	}
 	c.busyUntil = start.Add(time.Duration(float64(n) / float64(bw) * float64(time.Second)))
+	c.stats.Last = c.busyUntil
 	return c.busyUntil.Sub(now)
 }

@@ -39,6 +39,20 @@ var benchWindow = func() int {
 	return 0
 }()
 
+// benchRate and benchRateBurst are each bot's TG_RATE (10 unless
+// BENCH_RATE says otherwise; negative: no pacing) and TG_RATE_BURST (the
+// default unless BENCH_RATE_BURST is set), to measure what pacing costs.
+var benchRate, benchRateBurst = func() (float64, int) {
+	r, burst := 10.0, 0
+	if v, err := strconv.ParseFloat(os.Getenv("BENCH_RATE"), 64); err == nil && v != 0 {
+		r = v
+	}
+	if n, err := strconv.Atoi(os.Getenv("BENCH_RATE_BURST")); err == nil && n > 0 {
+		burst = n
+	}
+	return r, burst
+}()
+
 var benchBots = []tgfake.Bot{
 	{Token: "700001:worker-one"}, {Token: "700002:worker-two"}, {Token: "700003:worker-three"},
 }
@@ -47,7 +61,8 @@ func newBenchEnv(b *testing.B, bots int, conns int, limits tgfake.Limits) *env {
 	e := newEnv(b, benchBots[:bots-1], func(o *tgclient.Options) {
 		o.ConnsPerDC = conns
 		o.FloodWaitBudget = 5 * time.Second // the service's default
-		o.Rate = 10                         // as peers keep each bot (the default learns it)
+		o.Rate = benchRate                  // 10 as peers keep each bot (the default learns it)
+		o.RateBurst = benchRateBurst
 	})
 	e.fake.SetLimits(limits)
 	e.fake.SetLatency(benchLatency)
@@ -81,20 +96,38 @@ func warmFleet(b *testing.B, e *env, f *stream.File) {
 // connections each, and 1 bot of 8 connections (where the bot's 10
 // requests/s bind). "of-goal-base" is the throughput over connections ×
 // cap; "max-inflight-per-conn" the most getFile the fake saw in flight on
-// one connection.
+// one connection; "first-", "idle-" and "tail-ms/conn" where the
+// connections' time went (tgfake.ConnStats), -v lists them per connection.
 func BenchmarkOneStream(b *testing.B) {
 	for _, c := range []struct{ bots, conns int }{{1, 2}, {2, 2}, {4, 2}, {1, 8}} {
 		b.Run(fmt.Sprintf("bots=%d/conns=%d", c.bots, c.conns), func(b *testing.B) {
 			e := newBenchEnv(b, c.bots, c.conns, tgfake.Limits{ConnBandwidth: benchCap})
-			mibs := timedReads(b, e, c.bots, 0)
+			mibs, start, end := timedReads(b, e, c.bots, 0)
 			base := float64(c.bots*c.conns) * benchCap / (1 << 20)
 			b.ReportMetric(mibs, "MiB/s")
 			b.ReportMetric(mibs/base, "of-goal-base")
 			b.ReportMetric(float64(e.fake.MaxInFlightPerConn()), "max-inflight-per-conn")
 			b.ReportMetric(float64(len(e.fake.ConnStats())), "conns-used")
+			// Where a connection's time went, on average over them (ms):
+			// before its first answer, idle between answers, done before
+			// the end (b.N = 1: one read).
+			var first, idle, tail float64
+			stats := e.fake.ConnStats()
+			for _, c := range stats {
+				first += c.First.Sub(start).Seconds() * 1000
+				idle += c.Idle.Seconds() * 1000
+				tail += end.Sub(c.Last).Seconds() * 1000
+			}
+			if n := float64(len(stats)); n > 0 && b.N == 1 {
+				b.ReportMetric(first/n, "first-ms/conn")
+				b.ReportMetric(idle/n, "idle-ms/conn")
+				b.ReportMetric(tail/n, "tail-ms/conn")
+			}
 			if testing.Verbose() {
 				for _, c := range e.fake.ConnStats() {
-					b.Logf("DC %d bot %d: %d parts", c.DC, c.BotID, c.Parts)
+					b.Logf("DC %d bot %d: %d parts, first sent at %v, idle %v, last done %v before the end, max in flight %d",
+						c.DC, c.BotID, c.Parts, c.First.Sub(start).Round(time.Millisecond), c.Idle.Round(time.Millisecond),
+						end.Sub(c.Last).Round(time.Millisecond), c.MaxInFlight)
 				}
 			}
 		})
@@ -105,7 +138,7 @@ func BenchmarkOneStream(b *testing.B) {
 // settle has passed), b.N times, and returns the MiB/s. 64 MiB per bot:
 // each bot's share takes the same time, so a response's first round trips
 // weigh the same for every N.
-func timedReads(b *testing.B, e *env, bots int, settle time.Duration) float64 {
+func timedReads(b *testing.B, e *env, bots int, settle time.Duration) (mibs float64, start, end time.Time) {
 	b.Helper()
 	size := int64(bots) * 64 << 20
 	id := e.fake.AddMessage("c", &tgfake.Media{Kind: tgfake.KindDocument, Name: "f", Content: tgfake.Pattern(1, size)})
@@ -118,15 +151,15 @@ func timedReads(b *testing.B, e *env, bots int, settle time.Duration) float64 {
 	e.fake.ResetCalls()
 	b.SetBytes(size)
 	b.ResetTimer()
-	start := time.Now()
+	start = time.Now()
 	for range b.N {
 		if n, err := readAll(context.Background(), e.svc, f, 0, size-1); err != nil || n != size {
 			b.Fatalf("read %d: %v", n, err)
 		}
 	}
-	secs := time.Since(start).Seconds()
+	end = time.Now()
 	b.StopTimer()
-	return float64(b.N) * float64(size) / secs / (1 << 20)
+	return float64(b.N) * float64(size) / end.Sub(start).Seconds() / (1 << 20), start, end
 }
 
 // BenchmarkBotsAtAllowance: one stream of 64 MiB over 1, 2 and 4 bots of
@@ -140,7 +173,7 @@ func BenchmarkBotsAtAllowance(b *testing.B) {
 	for _, bots := range []int{1, 2, 4} {
 		b.Run(fmt.Sprintf("bots=%d", bots), func(b *testing.B) {
 			e := newBenchEnv(b, bots, 8, tgfake.Limits{ConnBandwidth: benchCap, BotRate: 10, BotBurst: 5})
-			mibs := timedReads(b, e, bots, time.Second) // every bot's bucket full again
+			mibs, _, _ := timedReads(b, e, bots, time.Second) // every bot's bucket full again
 			floods := 0
 			for _, token := range e.fake.BotTokens() {
 				floods += e.fake.BotStats(token).FloodWaits

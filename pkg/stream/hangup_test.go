@@ -54,3 +54,43 @@ func TestHangUpCostsLittle(t *testing.T) {
 		t.Logf("a hang-up cost %.2f MiB of getFile on average (%d calls in all)", per, m.count(mGetFile))
 	}
 }
+
+// kernelWriter takes room bytes, as a client's socket buffers do, then
+// fails as a write after the client's hang-up does.
+type kernelWriter struct{ room int }
+
+func (k *kernelWriter) Write(b []byte) (int, error) {
+	if len(b) > k.room {
+		n := k.room
+		k.room = 0
+		return n, net.ErrClosed
+	}
+	k.room -= len(b)
+	return len(b), nil
+}
+
+// TestHangUpWithTwoPartsInTheKernel: the worst hang-up for the window's
+// growth, a client whose kernel took exactly the first two parts (drained
+// at once: they count as read fast) and whose hang-up shows at the third
+// write, costs those two parts and one window (16 MiB: the window opens
+// at the second part drained; with fourfold growth it was 8).
+func TestHangUpWithTwoPartsInTheKernel(t *testing.T) {
+	const size = 64 * mib
+	svc, m, f := memWithFile(t, Options{}, size)
+	m.latency = 20 * time.Millisecond
+	r, err := svc.Open(context.Background(), f, 0, size-1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := io.Copy(&kernelWriter{room: 2 * mib}, r)
+	r.Close()
+	if err == nil || n != 2*mib {
+		t.Fatalf("%d bytes written, err %v; want 2 MiB and an error", n, err)
+	}
+	served := settle(m)
+	if most := int64(initialLimit+svc.opts.Window) * mib; served > most {
+		t.Errorf("the hang-up cost %.2f MiB of getFile, want ≤ %d (two parts and a window)", float64(served)/mib, most/mib)
+	} else {
+		t.Logf("the hang-up cost %.2f MiB of getFile", float64(served)/mib)
+	}
+}

@@ -19,17 +19,23 @@ import (
 //
 // How far it fetches ahead is earned, as in TCP's slow start: a new stream
 // requests two parts, and each part the client drains faster than Telegram
-// took to deliver it quadruples the limit (2, 8, 32), up to maxLimit parts
-// requested beyond those drained, at most Window of them in flight (16 by
-// default: two per download connection, wider than a raw loop of one call
-// per connection, which makes up for the round trips spent on two and
-// eight). The first part drained does not count: it may only have gone
-// into the kernel's socket buffers; growing faster than fourfold lets a
-// client that hung up with two parts in the kernel cost a whole window. A
-// client that hangs up after the headers therefore costs about two parts,
-// and one that reads slower than Telegram delivers keeps a short lead. A
-// client that stops reading (no Read for StallTimeout) has its prefetched
-// parts dropped and their budget returned; reading again starts over.
+// took to deliver it grows the limit, at least fourfold and at least to
+// Window (2, then 16, then 33 by default), up to maxLimit parts requested
+// beyond those drained, at most Window of them in flight (16 by default:
+// two per download connection, wider than a raw loop of one call per
+// connection, which makes up for the first round trip's two). The first
+// part drained does not count: it may only have gone into the kernel's
+// socket buffers. The second opens the whole window at once: with fewer
+// parts than connections × calls per connection in the second round trip
+// (8 for 8 connections of 2), every connection went idle after its part of
+// it until the third round trip's came, a latency and the client's
+// turn-around later (measured: BENCHMARKS.md, "Speed II"). A client that
+// hangs up after the headers therefore costs about two parts (one whose
+// kernel took exactly two parts before the hang-up showed costs up to a
+// window more), and one that reads slower than Telegram delivers keeps a
+// short lead. A client that stops reading (no Read for StallTimeout) has
+// its prefetched parts dropped and their budget returned; reading again
+// starts over.
 //
 // The reader owns a watcher goroutine (stalls), and per run one scheduler
 // goroutine and one goroutine per part in flight (a run ends when a stall
@@ -271,16 +277,23 @@ func (r *reader) Read(b []byte) (int, error) {
 }
 
 // drainedPart records that part next-1 was given out entirely, and grows
-// the limit fourfold if the client drained it faster than Telegram
+// the limit (see reader) if the client drained it faster than Telegram
 // delivered it.
 func (r *reader) drainedPart(g *run) {
 	r.mu.Lock()
 	r.drained++
 	if r.drained > 1 && time.Since(r.takenAt) < r.fetched {
-		r.limit = min(4*r.limit, r.s.maxLimit())
+		r.limit = grow(r.limit, r.s.opts.Window, r.s.maxLimit())
 	}
 	r.mu.Unlock()
 	g.poke()
+}
+
+// grow is the limit after a part drained at full speed: fourfold, and at
+// least the whole window, so that from the second round trip on every
+// connection has its calls in flight; at most maxLimit.
+func grow(limit, window, maxLimit int) int {
+	return min(max(4*limit, window), maxLimit)
 }
 
 // resume marks a Read in progress, and restarts fetching if a stall

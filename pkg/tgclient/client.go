@@ -284,5 +284,6 @@ func (c *Client) newGotd(r *connection, dc int, storage session.Storage, onState
 			c.opts.Logger.Debug("telegram connection died", "dc", dc, "err", err)
 		},
 		OnConnectionState: onState,
+		Middlewares:       []telegram.Middleware{noFollow}, // lanes.go
 	})
 }

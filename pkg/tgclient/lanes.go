@@ -11,6 +11,7 @@ import (
 	"github.com/gotd/td/session"
 	"github.com/gotd/td/telegram"
 	"github.com/gotd/td/tg"
+	"github.com/gotd/td/tgerr"
 )
 
 // DefaultInFlightPerConn is how many upload.getFile calls one download
@@ -123,15 +124,37 @@ func (l *lanes) inFlight() []int {
 	return out
 }
 
-// Invoke runs the call on a lane.
+// Invoke runs the call on a lane. A FILE_MIGRATE_X answer comes back to
+// the caller as it is (see noFollow): the caller moves to DC X's lanes.
 func (l *lanes) Invoke(ctx context.Context, input bin.Encoder, output bin.Decoder) error {
 	ln, err := l.take(ctx)
 	if err != nil {
 		return fmt.Errorf("wait for a download connection: %w", err)
 	}
 	defer l.put(ln)
-	return ln.inv.Invoke(ctx, input, output)
+	return ln.inv.Invoke(context.WithValue(ctx, laneCall{}, true), input, output)
 }
+
+// laneCall marks the context of a call on a lane, for noFollow.
+type laneCall struct{}
+
+// noFollow is the middleware of every gotd client of a run. gotd's
+// telegram.Client follows a FILE_MIGRATE_X (or STATS_MIGRATE_X) answer by
+// itself: it opens a pool of one connection to DC X, authorizes it with
+// auth.exportAuthorization and auth.importAuthorization, and resends the
+// call there, one call at a time. Within a lane's call, noFollow refuses
+// that export before any connection is made, answering the FILE_MIGRATE_X
+// that started it (lanes carry upload.getFile only), so that the caller
+// gets it: pkg/stream then fetches from DC X's own lanes, which carry
+// InFlightPerConn calls each and share one authorization.
+var noFollow = telegram.MiddlewareFunc(func(next tg.Invoker) telegram.InvokeFunc {
+	return func(ctx context.Context, input bin.Encoder, output bin.Decoder) error {
+		if req, ok := input.(*tg.AuthExportAuthorizationRequest); ok && ctx.Value(laneCall{}) != nil {
+			return tgerr.New(303, fmt.Sprintf("FILE_MIGRATE_%d", req.DCID))
+		}
+		return next.Invoke(ctx, input, output)
+	}
+})
 
 // createLanes opens dc's download connections: the first before it returns
 // (p is usable then), the others in the background, each joining when it
