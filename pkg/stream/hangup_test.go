@@ -72,8 +72,8 @@ func (k *kernelWriter) Write(b []byte) (int, error) {
 // TestHangUpWithTwoPartsInTheKernel: the worst hang-up for the window's
 // growth, a client whose kernel took exactly the first two parts (drained
 // at once: they count as read fast) and whose hang-up shows at the third
-// write, costs those two parts and one window (16 MiB: the window opens
-// at the second part drained; with fourfold growth it was 8).
+// write, costs those two parts and the 8 the fourfold growth requested
+// (the limit after the second part drained).
 func TestHangUpWithTwoPartsInTheKernel(t *testing.T) {
 	const size = 64 * mib
 	svc, m, f := memWithFile(t, Options{}, size)
@@ -88,8 +88,8 @@ func TestHangUpWithTwoPartsInTheKernel(t *testing.T) {
 		t.Fatalf("%d bytes written, err %v; want 2 MiB and an error", n, err)
 	}
 	served := settle(m)
-	if most := int64(initialLimit+svc.opts.Window) * mib; served > most {
-		t.Errorf("the hang-up cost %.2f MiB of getFile, want ≤ %d (two parts and a window)", float64(served)/mib, most/mib)
+	if most := int64(initialLimit+4*initialLimit) * mib; served > most {
+		t.Errorf("the hang-up cost %.2f MiB of getFile, want ≤ %d (two parts and the 8 of fourfold growth)", float64(served)/mib, most/mib)
 	} else {
 		t.Logf("the hang-up cost %.2f MiB of getFile", float64(served)/mib)
 	}

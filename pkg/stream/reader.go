@@ -19,23 +19,21 @@ import (
 //
 // How far it fetches ahead is earned, as in TCP's slow start: a new stream
 // requests two parts, and each part the client drains faster than Telegram
-// took to deliver it grows the limit, at least fourfold and at least to
-// Window (2, then 16, then 33 by default), up to maxLimit parts requested
-// beyond those drained, at most Window of them in flight (16 by default:
-// two per download connection, wider than a raw loop of one call per
-// connection, which makes up for the first round trip's two). The first
-// part drained does not count: it may only have gone into the kernel's
-// socket buffers. The second opens the whole window at once: with fewer
-// parts than connections × calls per connection in the second round trip
-// (8 for 8 connections of 2), every connection went idle after its part of
-// it until the third round trip's came, a latency and the client's
-// turn-around later (measured: BENCHMARKS.md, "Speed II"). A client that
-// hangs up after the headers therefore costs about two parts (one whose
-// kernel took exactly two parts before the hang-up showed costs up to a
-// window more), and one that reads slower than Telegram delivers keeps a
-// short lead. A client that stops reading (no Read for StallTimeout) has
-// its prefetched parts dropped and their budget returned; reading again
-// starts over.
+// took to deliver it quadruples the limit (2, 8, 32), up to maxLimit parts
+// requested beyond those drained, at most Window of them in flight (16 by
+// default: two per download connection, wider than a raw loop of one call
+// per connection, which makes up for the round trips spent on two and
+// eight). The first part drained does not count: it may only have gone
+// into the kernel's socket buffers. Growth stays fourfold, not to the
+// whole window at once: a client whose kernel took exactly two parts
+// before its hang-up showed costs two parts and 8 more, not 16 more; the
+// price is that with 8 download connections the second round trip gives
+// each one part instead of two (about 1 % of a 64 MiB read over 4 bots:
+// BENCHMARKS.md, "Speed II"). A client that hangs up after the headers
+// therefore costs about two parts, and one that reads slower than Telegram
+// delivers keeps a short lead. A client that stops reading (no Read for
+// StallTimeout) has its prefetched parts dropped and their budget
+// returned; reading again starts over.
 //
 // The reader owns a watcher goroutine (stalls), and per run one scheduler
 // goroutine and one goroutine per part in flight (a run ends when a stall
@@ -283,17 +281,16 @@ func (r *reader) drainedPart(g *run) {
 	r.mu.Lock()
 	r.drained++
 	if r.drained > 1 && time.Since(r.takenAt) < r.fetched {
-		r.limit = grow(r.limit, r.s.opts.Window, r.s.maxLimit())
+		r.limit = grow(r.limit, r.s.maxLimit())
 	}
 	r.mu.Unlock()
 	g.poke()
 }
 
-// grow is the limit after a part drained at full speed: fourfold, and at
-// least the whole window, so that from the second round trip on every
-// connection has its calls in flight; at most maxLimit.
-func grow(limit, window, maxLimit int) int {
-	return min(max(4*limit, window), maxLimit)
+// grow is the limit after a part drained at full speed: fourfold, at most
+// maxLimit (see reader for why not faster).
+func grow(limit, maxLimit int) int {
+	return min(4*limit, maxLimit)
 }
 
 // resume marks a Read in progress, and restarts fetching if a stall
