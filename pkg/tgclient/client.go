@@ -222,15 +222,17 @@ func (c *Client) ready(ctx context.Context) (*connection, error) {
 		return nil, ErrClosed
 	}
 	r := c.conn
+	if r != nil && r.stuck() {
+		c.opts.Logger.Warn("telegram connection replaced", "dc", c.opts.DC, "down_for", r.connState.downFor().Round(time.Second))
+		r = c.start(r) // the new one stops it first, then takes its session
+		c.conn = r
+	}
 	if r == nil || r.dead() {
 		if r != nil && !r.mayRetry() {
 			c.mu.Unlock()
 			return nil, r.err
 		}
-		if r != nil {
-			go r.stop() // reap the dead connection's goroutine without holding the lock
-		}
-		r = c.start()
+		r = c.start(r) // reaps the dead one's goroutine first
 		c.conn = r
 	}
 	c.mu.Unlock()
@@ -254,7 +256,9 @@ func (c *Client) ready(ctx context.Context) (*connection, error) {
 	}
 }
 
-func (c *Client) start() *connection {
+// start starts a connection; prev, if not nil, is stopped first (outside
+// the caller's lock), so that its session and lease are free to take.
+func (c *Client) start(prev *connection) *connection {
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &connection{
 		opts:      c.opts,
@@ -266,7 +270,7 @@ func (c *Client) start() *connection {
 		connState: newConnState(c.opts.RPCTimeout),
 		rates:     c.rates,
 	}
-	go r.supervise(ctx, c)
+	go r.supervise(ctx, c, prev)
 	return r
 }
 

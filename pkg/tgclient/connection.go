@@ -60,10 +60,14 @@ type connection struct {
 	wg       sync.WaitGroup
 }
 
-// supervise owns client.Run. It signals loginDone, then keeps the connection until
-// stop cancels it.
-func (r *connection) supervise(ctx context.Context, c *Client) {
+// supervise owns client.Run: it stops prev (the connection it replaces)
+// first, signals loginDone, then keeps the connection until stop cancels
+// it.
+func (r *connection) supervise(ctx context.Context, c *Client, prev *connection) {
 	defer close(r.stopped)
+	if prev != nil {
+		prev.stop()
+	}
 	r.c, r.ctx = c, ctx
 	haveSession, err := r.acquire(ctx, c)
 	if err != nil {
@@ -243,6 +247,20 @@ func (r *connection) loggedIn() bool {
 		return false
 	}
 }
+
+// stuck: logged in, but its primary link has been down for stuckAfter
+// RPC timeouts. gotd reconnects by itself (backing off up to 5 s), but
+// under load one was seen not to report ready again for minutes after
+// Telegram was back (pkg/app's TestOutageWhileWarm, 4 tests at once under
+// -race); a new gotd client on the same session dials at once and needs no
+// login.
+func (r *connection) stuck() bool {
+	return r.loggedIn() && r.connState.downFor() >= stuckAfter*r.opts.RPCTimeout
+}
+
+// stuckAfter is how many RPC timeouts a logged-in connection may stay down
+// before the next call replaces it (1 minute by default).
+const stuckAfter = 4
 
 func (r *connection) dead() bool {
 	select {

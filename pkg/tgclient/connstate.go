@@ -74,3 +74,13 @@ func (l *connState) wait(ctx context.Context) error {
 		return ctx.Err()
 	}
 }
+
+// downFor is how long the connection has not been ready (0 while it is).
+func (l *connState) downFor() time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.isReady {
+		return 0
+	}
+	return time.Since(l.downSince)
+}
