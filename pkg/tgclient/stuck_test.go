@@ -2,7 +2,6 @@ package tgclient
 
 import (
 	"context"
-	"errors"
 	"testing"
 	"time"
 
@@ -18,10 +17,7 @@ import (
 // started and the fake's logins, not by time.
 func TestStuckConnectionIsReplaced(t *testing.T) {
 	srv := tgfake.NewTest(t, tgfake.Options{})
-	c := fakeClient(t, srv, func(o *Options) {
-		o.RPCTimeout = 250 * time.Millisecond
-		o.ConnectWait = time.Second
-	})
+	c := fakeClient(t, srv, func(o *Options) { o.RPCTimeout = 250 * time.Millisecond })
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	first, err := c.ready(ctx)
@@ -37,9 +33,12 @@ func TestStuckConnectionIsReplaced(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	// The next call replaces it; while Telegram is unreachable the new one
-	// cannot connect, so the call fails as not connected.
-	if _, err := c.ready(ctx); !errors.Is(err, ErrNotConnected) {
-		t.Fatalf("call while unreachable: %v, want ErrNotConnected", err)
+	// cannot connect, so the call fails.
+	short, cancelShort := context.WithTimeout(ctx, 500*time.Millisecond)
+	_, err = c.ready(short)
+	cancelShort()
+	if err == nil {
+		t.Fatal("a call while Telegram is unreachable succeeded")
 	}
 	c.mu.Lock()
 	second := c.conn
