@@ -121,10 +121,17 @@ func newColdSite(t *testing.T, tune func(*config.Config)) *site {
 	if testing.Short() {
 		t.Skip("integration test against the fake Telegram")
 	}
-	// Released last (cleanups run in reverse): after the site is closed.
+	return newColdSiteOn(t, tgfake.NewTest(t, tgfake.Options{}), tune)
+}
+
+// newColdSiteOn is newColdSite over a fake the caller started (NewTest,
+// which closes it) and may share between sites whose faults do not
+// interfere.
+func newColdSiteOn(t *testing.T, fake *tgfake.Server, tune func(*config.Config)) *site {
+	t.Helper()
+	// Released after the site is closed (cleanups run in reverse).
 	siteSlots <- struct{}{}
 	t.Cleanup(func() { <-siteSlots })
-	fake := tgfake.NewTest(t, tgfake.Options{})
 	cfg := defaultConfig(fake.HomeDC())
 	if tune != nil {
 		tune(&cfg)
@@ -148,7 +155,6 @@ func newColdSite(t *testing.T, tune func(*config.Config)) *site {
 		s.srv.CloseClientConnections()
 		s.srv.Close()
 		a.Close()
-		fake.Close()
 		s.checkLogs(t)
 	})
 	return s

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -177,14 +178,14 @@ func (f *fleet) startFirst(t *testing.T, last int64) (*instance, fleetFile) {
 	return a, file
 }
 
-// 8 hosts, 40 cold starts with overlapping requests: every answer is
+// 4 hosts, 20 cold starts with overlapping requests: every answer is
 // byte-exact or 503 + Retry-After, the logins stay within the peak number
 // of instances running at once, and no key is ever used twice at once.
 func TestSessionPoolColdStarts(t *testing.T) {
-	const hosts = 8
-	// Five per host: sessions not reused would be 40 logins, over the
-	// bound of two per instance running at once (16).
-	coldStarts := 40
+	const hosts = 4
+	// Five per host: sessions not reused would be 20 logins, over the
+	// bound of two per instance running at once (8).
+	coldStarts := 20
 	if v, _ := strconv.Atoi(os.Getenv("COLD_STARTS")); v > 0 {
 		coldStarts = v
 	}
@@ -194,7 +195,7 @@ func TestSessionPoolColdStarts(t *testing.T) {
 	// The first instance on every host makes its keys (a key exchange per
 	// DC: CPU) two at a time, as loginSlots does for the other tests; the
 	// cold starts after them restore keys from the pool.
-	// They stay up until all are warm, so that there are eight sessions.
+	// They stay up until all are warm, so that there are four sessions.
 	var warm sync.WaitGroup
 	warmed := make([]*instance, hosts)
 	for h := range hosts {
@@ -275,7 +276,7 @@ func TestSessionPoolColdStarts(t *testing.T) {
 	if dups != 0 {
 		t.Errorf("%d duplicate-key events, want 0", dups)
 	}
-	// One login per session, not per cold start (that would be ~40). On a
+	// One login per session, not per cold start (that would be ~20). On a
 	// loaded machine (-race) a login can be redone: its import timed out,
 	// or the store did not answer in time and the instance logged in on
 	// its own (by design, within its budget); allow one redo per session.
@@ -283,7 +284,7 @@ func TestSessionPoolColdStarts(t *testing.T) {
 		t.Errorf("%d logins for at most %d instances at once over %d cold starts: sessions are not reused", logins, peak.Load(), coldStarts)
 	}
 	// One export per session's other DC, not one per cold start (that
-	// would be ~40): a transfer whose import timed out on a loaded
+	// would be ~20): a transfer whose import timed out on a loaded
 	// machine (-race) is redone once, so allow one retry per session.
 	if exports > 2*logins {
 		t.Errorf("%d exports of the authorization for %d sessions over %d cold starts: other-DC keys are not reused", exports, logins, coldStarts)
@@ -343,7 +344,11 @@ func TestFrozenInstanceLosesItsSession(t *testing.T) {
 		}
 	}()
 	a.host.Thaw()
-	waitFor(time.Second, func() bool { return false }) // let a's goroutines run after the thaw
+	// a learns that its lease is lost (its renewal, due every third of
+	// the TTL, finds b's) before it is asked for a file.
+	if !waitFor(eventWithin, func() bool { return f.hostLogged(1, "telegram session lease lost") }) {
+		t.Fatal("the thawed a never learnt that its lease was lost")
+	}
 	res := a.get(t, f.files[1], 100, 200000)
 	gotBytes := checkRange(t, res, f.files[1], 100, 200000)
 	close(stop)
@@ -482,6 +487,17 @@ func TestRedisRestartMidRun(t *testing.T) {
 	if d := f.fake.DuplicateKeyEvents(); d != 0 {
 		t.Errorf("%d duplicate-key events", d)
 	}
+}
+
+// hostLogged: the logs of host n (as logged: host=n, 1-based) hold a
+// line with msg.
+func (f *fleet) hostLogged(n int, msg string) bool {
+	for _, line := range strings.Split(f.logs.String(), "\n") {
+		if strings.Contains(line, msg) && slices.Contains(strings.Fields(line), "host="+strconv.Itoa(n)) {
+			return true
+		}
+	}
+	return false
 }
 
 func head(s string, lines int) string {
