@@ -443,10 +443,17 @@ func TestFreezeOnTheWire(t *testing.T) {
 	}
 }
 
-const freezePause = 10 * time.Second
+// How long Telegram answers nothing in a freeze: in memory (fake time) and
+// on the wire, where the connections are redialled meanwhile and real time
+// passes.
+const (
+	freezePause     = 10 * time.Second
+	freezeWirePause = 5 * time.Second
+)
 
 type freeze struct {
 	name   string
+	pause  time.Duration
 	freeze func(s *site)
 	// slow: the request must wait for the end of the pause.
 	slow bool
@@ -455,15 +462,18 @@ type freeze struct {
 }
 
 func freezes(wire bool) []freeze {
-	const pause = freezePause
+	pause := freezePause
+	if wire {
+		pause = freezeWirePause
+	}
 	tests := []freeze{
-		{"paused", func(s *site) { s.fake.Pause(pause) }, true, false},
-		{"connections dropped", func(s *site) {
+		{"paused", pause, func(s *site) { s.fake.Pause(pause) }, true, false},
+		{"connections dropped", pause, func(s *site) {
 			s.fake.SetReachable(false)
 			time.Sleep(100 * time.Millisecond)
 			s.fake.SetReachable(true)
 		}, false, true},
-		{"paused and connections dropped", func(s *site) {
+		{"paused and connections dropped", pause, func(s *site) {
 			s.fake.Pause(pause)
 			s.fake.SetReachable(false)
 			time.Sleep(100 * time.Millisecond)
@@ -480,7 +490,7 @@ func freezes(wire bool) []freeze {
 }
 
 func (tt freeze) run(t *testing.T, s *site, i int) {
-	const pause = freezePause
+	pause := tt.pause
 	content := tgfake.Pattern(uint64(200+i), 3*mib+1)
 	home := s.add("freeze code", &tgfake.Media{Kind: tgfake.KindVideo, Name: "v.mp4", Content: content})
 	other := s.add("freeze code", &tgfake.Media{Kind: tgfake.KindVideo, Name: "w.mp4", Content: content, DC: s.fake.OtherDC()})

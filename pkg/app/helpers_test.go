@@ -88,9 +88,9 @@ func newSite(t *testing.T, tune func(*config.Config)) *site {
 // generation, key exchanges, encryption) alive at once. The tests run their
 // cases concurrently; on a loaded 2-core machine two dozen sites at once
 // starve each other until every hang guard fires, while a few at a time
-// each get the CPU they need. Each test uses one site at a time.
-// Under -race every key exchange costs several times as much: fewer.
-var siteSlots = make(chan struct{}, 6/slowFactor)
+// each get the CPU they need (the logins among them, loginSlots). Each
+// test uses one site at a time.
+var siteSlots = make(chan struct{}, 6)
 
 // loginSlots bounds the logins (a DH key exchange: CPU) run at once.
 var loginSlots = make(chan struct{}, 2)

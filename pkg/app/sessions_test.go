@@ -182,6 +182,7 @@ func (f *fleet) startFirst(t *testing.T, last int64) (*instance, fleetFile) {
 // byte-exact or 503 + Retry-After, the logins stay within the peak number
 // of instances running at once, and no key is ever used twice at once.
 func TestSessionPoolColdStarts(t *testing.T) {
+	t.Parallel()
 	const hosts = 4
 	// Five per host: sessions not reused would be 20 logins, over the
 	// bound of two per instance running at once (8).
@@ -298,6 +299,7 @@ func TestSessionPoolColdStarts(t *testing.T) {
 // its session, then thawed: it sends nothing on that key; it takes another
 // session and serves again. Zero duplicate-key events.
 func TestFrozenInstanceLosesItsSession(t *testing.T) {
+	t.Parallel()
 	f := newFleet(t, 2, 4*time.Second, 5)
 	a, file := f.startFirst(t, 999)
 	defer a.close()
@@ -341,6 +343,9 @@ func TestFrozenInstanceLosesItsSession(t *testing.T) {
 			if checkRange(t, b.get(t, file, 5000, 9000), file, 5000, 9000) {
 				bOK.Add(1)
 			}
+			// In use all the time (the fake's duplicate window is seconds),
+			// without taking the CPU from a.
+			time.Sleep(50 * time.Millisecond)
 		}
 	}()
 	a.host.Thaw()
@@ -368,6 +373,7 @@ func TestFrozenInstanceLosesItsSession(t *testing.T) {
 // request retried once, on a message lookup and on a download connection
 // alike; with the in-memory session too (issue 14: re-login on getFile).
 func TestRevokedKeyReplaced(t *testing.T) {
+	t.Parallel()
 	for _, pooled := range []bool{true, false} {
 		t.Run("pooled="+strconv.FormatBool(pooled), func(t *testing.T) {
 			f := newFleet(t, 1, 8*time.Second, 5)
@@ -409,6 +415,7 @@ func TestRevokedKeyReplaced(t *testing.T) {
 // instance answers 503 + Retry-After well within 15 s, and never logs in.
 // A FLOOD_WAIT on login is recorded: nobody asks Telegram again.
 func TestLoginBudgetExhausted(t *testing.T) {
+	t.Parallel()
 	f := newFleet(t, 3, 8*time.Second, 1)
 	a, file := f.startFirst(t, 99)
 	defer a.close()
@@ -448,6 +455,7 @@ func TestLoginBudgetExhausted(t *testing.T) {
 // session it holds; a new instance that cannot reach Redis logs in within
 // its own budget; after the restart everything works; no duplicate key.
 func TestRedisRestartMidRun(t *testing.T) {
+	t.Parallel()
 	f := newFleet(t, 3, 6*time.Second, 5)
 	f.registerFiles()
 	a := f.start(0, nil)
