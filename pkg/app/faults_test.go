@@ -158,7 +158,10 @@ func TestMidStreamFaultsOnTheWire(t *testing.T) {
 		return -1
 	})
 	t.Parallel()
-	s := newSite(t, func(c *config.Config) { c.Tuning.Window = midStreamWireWindow })
+	s := newSite(t, func(c *config.Config) {
+		c.Tuning.Window = midStreamWireWindow
+		c.Tuning.RPCTimeout = wireRPCTimeout // the outage is known sooner
+	})
 	for i, tt := range tests {
 		if !t.Run(tt.name, func(t *testing.T) { tt.run(t, s, i) }) && !tt.outage {
 			t.Fatal("the site may not have recovered: later cases would fail for it")
@@ -195,6 +198,11 @@ const (
 	midStreamWireSize   = 16 * mib
 	midStreamWireWindow = 4
 )
+
+// wireRPCTimeout is TG_RPC_TIMEOUT for the wire's outages: shorter than the
+// default, so that an outage is known (and a test of it ends) sooner, and
+// still many times what a call takes under -race on a busy machine.
+const wireRPCTimeout = 8 * time.Second
 
 // midStreamFaults are the faults of the wire (wire) or the others.
 func midStreamFaults(wire bool) []midStreamFault {
@@ -388,8 +396,8 @@ func TestUnreachableAtColdStart(t *testing.T) {
 // is known, at once. The service recovers by itself when Telegram returns.
 func TestOutageWhileWarm(t *testing.T) {
 	t.Parallel()
-	s := newSite(t, nil)
-	rpcTimeout := tgclient.DefaultRPCTimeout
+	rpcTimeout := wireRPCTimeout
+	s := newSite(t, func(c *config.Config) { c.Tuning.RPCTimeout = rpcTimeout })
 	content := tgfake.Pattern(8, 3*mib+3)
 	whole := tgfake.ReadRange(t, content, 0, content.Size()-1)
 	id := s.add("warm code", &tgfake.Media{Kind: tgfake.KindDocument, Name: "w.bin", Content: content})

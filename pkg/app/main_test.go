@@ -13,7 +13,7 @@ import (
 // pauses and RPC timeouts, lease expiries, reconnections, Redis restarts;
 // what they compute is bounded apart (siteSlots, loginSlots). The default of
 // -parallel (GOMAXPROCS: 2 on the CI machine) would leave the CPU idle.
-const defaultParallel = 4
+const defaultParallel = 3
 
 // Every goroutine the service, the fake Telegram and the tests start has
 // stopped when the package's tests end: Close stops them all, also after

@@ -374,41 +374,41 @@ func TestFrozenInstanceLosesItsSession(t *testing.T) {
 // alike; with the in-memory session too (issue 14: re-login on getFile).
 func TestRevokedKeyReplaced(t *testing.T) {
 	t.Parallel()
-	for _, pooled := range []bool{true, false} {
-		t.Run("pooled="+strconv.FormatBool(pooled), func(t *testing.T) {
-			f := newFleet(t, 1, 8*time.Second, 5)
-			f.registerFiles()
-			in := f.start(0, func(c *config.Config) {
-				if !pooled {
-					c.Sessions = config.Sessions{}
-				}
-			})
-			defer in.close()
-			for _, file := range f.files {
-				checkRange(t, in.get(t, file, 0, 2*mib), file, 0, 2*mib)
-			}
-			// The messages are cached: the next requests only download.
-			f.fake.RevokeAuthorizations()
-			before := f.fake.Calls(tg.UploadGetFileRequestTypeID)
-			for _, file := range f.files {
-				if !checkRange(t, in.get(t, file, mib, 3*mib), file, mib, 3*mib) {
-					t.Errorf("after revocation: 503 instead of the bytes")
-				}
-			}
-			getFiles := f.fake.Calls(tg.UploadGetFileRequestTypeID) - before
-			t.Logf("figures: %d logins, %d getFile calls for 2 ranges after the revocation, %d duplicate-key events",
-				f.fake.Logins(), getFiles, f.fake.DuplicateKeyEvents())
-			if l := f.fake.Logins(); l != 2 {
-				t.Errorf("%d logins, want 2 (one to replace the revoked key)", l)
-			}
-			if pooled {
-				st := in.app.Telegram.SessionStatus(context.Background())
-				if st.Pool == nil || st.Pool.Stored != 1 || st.LastAuthError != "AUTH_KEY_UNREGISTERED" {
-					t.Errorf("status %+v %+v", st, st.Pool)
-				}
+	// Side by side: each on a fleet of its own.
+	runAll(t, 2, func(i int) string { return "pooled=" + strconv.FormatBool(i == 0) }, func(t *testing.T, i int) {
+		pooled := i == 0
+		f := newFleet(t, 1, 8*time.Second, 5)
+		f.registerFiles()
+		in := f.start(0, func(c *config.Config) {
+			if !pooled {
+				c.Sessions = config.Sessions{}
 			}
 		})
-	}
+		defer in.close()
+		for _, file := range f.files {
+			checkRange(t, in.get(t, file, 0, 2*mib), file, 0, 2*mib)
+		}
+		// The messages are cached: the next requests only download.
+		f.fake.RevokeAuthorizations()
+		before := f.fake.Calls(tg.UploadGetFileRequestTypeID)
+		for _, file := range f.files {
+			if !checkRange(t, in.get(t, file, mib, 3*mib), file, mib, 3*mib) {
+				t.Errorf("after revocation: 503 instead of the bytes")
+			}
+		}
+		getFiles := f.fake.Calls(tg.UploadGetFileRequestTypeID) - before
+		t.Logf("figures: %d logins, %d getFile calls for 2 ranges after the revocation, %d duplicate-key events",
+			f.fake.Logins(), getFiles, f.fake.DuplicateKeyEvents())
+		if l := f.fake.Logins(); l != 2 {
+			t.Errorf("%d logins, want 2 (one to replace the revoked key)", l)
+		}
+		if pooled {
+			st := in.app.Telegram.SessionStatus(context.Background())
+			if st.Pool == nil || st.Pool.Stored != 1 || st.LastAuthError != "AUTH_KEY_UNREGISTERED" {
+				t.Errorf("status %+v %+v", st, st.Pool)
+			}
+		}
+	})
 }
 
 // The login budget spent (one instance holds the only session): another
