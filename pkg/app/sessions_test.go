@@ -178,15 +178,15 @@ func (f *fleet) startFirst(t *testing.T, last int64) (*instance, fleetFile) {
 	return a, file
 }
 
-// 4 hosts, 20 cold starts with overlapping requests: every answer is
+// 3 hosts, 15 cold starts with overlapping requests: every answer is
 // byte-exact or 503 + Retry-After, the logins stay within the peak number
 // of instances running at once, and no key is ever used twice at once.
 func TestSessionPoolColdStarts(t *testing.T) {
 	t.Parallel()
-	const hosts = 4
-	// Five per host: sessions not reused would be 20 logins, over the
-	// bound of two per instance running at once (8).
-	coldStarts := 20
+	const hosts = 3
+	// Five per host: sessions not reused would be 15 logins, over the
+	// bound of two per instance running at once (6).
+	coldStarts := 15
 	if v, _ := strconv.Atoi(os.Getenv("COLD_STARTS")); v > 0 {
 		coldStarts = v
 	}
@@ -196,7 +196,7 @@ func TestSessionPoolColdStarts(t *testing.T) {
 	// The first instance on every host makes its keys (a key exchange per
 	// DC: CPU) two at a time, as loginSlots does for the other tests; the
 	// cold starts after them restore keys from the pool.
-	// They stay up until all are warm, so that there are four sessions.
+	// They stay up until all are warm, so that there are three sessions.
 	var warm sync.WaitGroup
 	warmed := make([]*instance, hosts)
 	for h := range hosts {
@@ -277,7 +277,7 @@ func TestSessionPoolColdStarts(t *testing.T) {
 	if dups != 0 {
 		t.Errorf("%d duplicate-key events, want 0", dups)
 	}
-	// One login per session, not per cold start (that would be ~20). On a
+	// One login per session, not per cold start (that would be ~15). On a
 	// loaded machine (-race) a login can be redone: its import timed out,
 	// or the store did not answer in time and the instance logged in on
 	// its own (by design, within its budget); allow one redo per session.
@@ -285,7 +285,7 @@ func TestSessionPoolColdStarts(t *testing.T) {
 		t.Errorf("%d logins for at most %d instances at once over %d cold starts: sessions are not reused", logins, peak.Load(), coldStarts)
 	}
 	// One export per session's other DC, not one per cold start (that
-	// would be ~20): a transfer whose import timed out on a loaded
+	// would be ~15): a transfer whose import timed out on a loaded
 	// machine (-race) is redone once, so allow one retry per session.
 	if exports > 2*logins {
 		t.Errorf("%d exports of the authorization for %d sessions over %d cold starts: other-DC keys are not reused", exports, logins, coldStarts)
