@@ -54,7 +54,7 @@ func (s *site) status(t *testing.T) status {
 func (s *site) waitStatus(t *testing.T, want string) status {
 	t.Helper()
 	var st status
-	waitFor(eventWithin, func() bool {
+	waitEvery(eventWithin, slowPoll, func() bool {
 		st = s.status(t)
 		return st.class == want && st.health == want
 	})

@@ -342,6 +342,16 @@ func firstDiff(a, b []byte) int {
 
 // waitFor polls cond every 20 ms until it holds or within passes.
 func waitFor(within time.Duration, cond func() bool) bool {
+	return waitEvery(within, 20*time.Millisecond, cond)
+}
+
+// slowPoll is the pause between polls whose cond costs (HTTP requests,
+// reading every log line): under -race on two cores, polling them every
+// 20 ms takes the CPU the awaited event needs.
+const slowPoll = 250 * time.Millisecond
+
+// waitEvery polls cond every interval until it holds or within passes.
+func waitEvery(within, interval time.Duration, cond func() bool) bool {
 	deadline := time.Now().Add(within)
 	for {
 		if cond() {
@@ -350,7 +360,7 @@ func waitFor(within time.Duration, cond func() bool) bool {
 		if time.Now().After(deadline) {
 			return false
 		}
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(interval)
 	}
 }
 

@@ -212,7 +212,7 @@ func TestSessionPoolColdStarts(t *testing.T) {
 			// longer than one request may wait, so ask again.
 			for _, file := range f.files {
 				want := tgfake.ReadRange(t, file.content, 0, 4095)
-				if !waitFor(3*time.Minute, func() bool {
+				if !waitEvery(3*time.Minute, slowPoll, func() bool {
 					res := in.get(t, file, 0, 4095)
 					return res.status() == http.StatusPartialContent && bytes.Equal(res.body, want)
 				}) {
@@ -351,7 +351,7 @@ func TestFrozenInstanceLosesItsSession(t *testing.T) {
 	a.host.Thaw()
 	// a learns that its lease is lost (its renewal, due every third of
 	// the TTL, finds b's) before it is asked for a file.
-	if !waitFor(eventWithin, func() bool { return f.hostLogged(1, "telegram session lease lost") }) {
+	if !waitEvery(eventWithin, slowPoll, func() bool { return f.hostLogged(1, "telegram session lease lost") }) {
 		t.Fatal("the thawed a never learnt that its lease was lost")
 	}
 	res := a.get(t, f.files[1], 100, 200000)
