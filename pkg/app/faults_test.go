@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -143,30 +142,32 @@ func TestMidStreamFaults(t *testing.T) {
 }
 
 // TestMidStreamFaults over MTProto: the faults of the connection itself,
-// one after another on one logged-in site (the outage last), each on a
-// file of its own. A smaller window and file than in memory keep the fault
-// mid-stream with fewer bytes through MTProto (encryption under -race).
+// each on a file of its own: the dropped connections one after another on
+// one logged-in site, and beside them the outage on a site of its own. A
+// smaller window and file than in memory keep the fault mid-stream with
+// fewer bytes through MTProto (encryption under -race).
 func TestMidStreamFaultsOnTheWire(t *testing.T) {
-	tests := midStreamFaults(true)
-	slices.SortStableFunc(tests, func(a, b midStreamFault) int {
-		switch {
-		case a.outage == b.outage:
-			return 0
-		case a.outage:
-			return 1
-		}
-		return -1
-	})
-	t.Parallel()
-	s := newSite(t, func(c *config.Config) {
-		c.Tuning.Window = midStreamWireWindow
-		c.Tuning.RPCTimeout = wireRPCTimeout // the outage is known sooner
-	})
-	for i, tt := range tests {
-		if !t.Run(tt.name, func(t *testing.T) { tt.run(t, s, i) }) && !tt.outage {
-			t.Fatal("the site may not have recovered: later cases would fail for it")
+	var dropped, outage []midStreamFault
+	for _, tt := range midStreamFaults(true) {
+		if tt.outage {
+			outage = append(outage, tt)
+		} else {
+			dropped = append(dropped, tt)
 		}
 	}
+	groups := [][]midStreamFault{dropped, outage}
+	t.Parallel()
+	runAll(t, len(groups), func(g int) string { return []string{"dropped", "outage"}[g] }, func(t *testing.T, g int) {
+		s := newSite(t, func(c *config.Config) {
+			c.Tuning.Window = midStreamWireWindow
+			c.Tuning.RPCTimeout = wireRPCTimeout // the outage is known sooner
+		})
+		for i, tt := range groups[g] {
+			if !t.Run(tt.name, func(t *testing.T) { tt.run(t, s, i) }) {
+				t.Fatal("the site may not have recovered: later cases would fail for it")
+			}
+		}
+	})
 }
 
 type midStreamFault struct {
