@@ -54,7 +54,7 @@ func (s *site) status(t *testing.T) status {
 func (s *site) waitStatus(t *testing.T, want string) status {
 	t.Helper()
 	var st status
-	waitFor(eventWithin, func() bool {
+	waitEvery(eventWithin, slowPoll, func() bool {
 		st = s.status(t)
 		return st.class == want && st.health == want
 	})
@@ -73,13 +73,26 @@ func TestStatusNamesTheSetupProblem(t *testing.T) {
 	})
 }
 
-// TestStatusNamesTheSetupProblem over MTProto: the mistakes the login meets
-// (credentials, token) and an unreachable Telegram.
+// TestStatusNamesTheSetupProblem over MTProto: a login refused by
+// Telegram (credentials at the first login, the token at the login that
+// replaces a revoked key) and an unreachable Telegram. The other refusals
+// are the same classes through the same classification (pkg/tgerrclass's
+// table): TestStatusNamesTheSetupProblem's cases in memory. The refusals
+// share one fake (a wrong API_ID is refused before the token is read);
+// the outage has a fake of its own.
 func TestStatusNamesTheLoginProblem(t *testing.T) {
 	tests := setupProblems(true)
 	t.Parallel()
+	if testing.Short() {
+		t.Skip("integration test against the fake Telegram")
+	}
+	shared := tgfake.NewTest(t, tgfake.Options{})
 	runAll(t, len(tests), func(i int) string { return tests[i].name }, func(t *testing.T, i int) {
-		tests[i].run(t, newColdSite(t, tests[i].tune))
+		fake := shared
+		if tests[i].alone {
+			fake = tgfake.NewTest(t, tgfake.Options{})
+		}
+		tests[i].run(t, newColdSiteOn(t, fake, tests[i].tune))
 	})
 }
 
@@ -91,19 +104,20 @@ type setupProblem struct {
 	class  string
 	broken bool
 	wire   bool // met by the login over MTProto
+	alone  bool // on the wire: the fault is the whole fake's
 }
 
 func setupProblems(wire bool) []setupProblem {
 	tests := []setupProblem{
 		{name: "working", class: stream.HealthOK},
-		{name: "wrong api hash", tune: func(c *config.Config) { c.APIHash = "00000000000000000000000000000000" }, class: stream.HealthCredentials, broken: true, wire: true},
+		{name: "wrong api hash", tune: func(c *config.Config) { c.APIHash = "00000000000000000000000000000000" }, class: stream.HealthCredentials, broken: true},
 		{name: "wrong api id", tune: func(c *config.Config) { c.APIID++ }, class: stream.HealthCredentials, broken: true, wire: true},
-		{name: "wrong token", tune: func(c *config.Config) { c.BotToken = "123456:WRONGtoken" }, class: stream.HealthBotToken, broken: true, wire: true},
+		{name: "wrong token", tune: func(c *config.Config) { c.BotToken = "123456:WRONGtoken" }, class: stream.HealthBotToken, broken: true},
 		{name: "revoked token", warm: true, fake: (*tgfake.Server).RevokeBotToken, class: stream.HealthBotToken, broken: true, wire: true},
 		{name: "wrong channel id", tune: func(c *config.Config) { c.ChannelID++ }, class: stream.HealthChannelID, broken: true},
 		{name: "bot not in channel", fake: func(f *tgfake.Server) { f.SetBotInChannel(false) }, class: stream.HealthChannelAccess, broken: true},
 		{name: "bot removed while warm", warm: true, fake: func(f *tgfake.Server) { f.SetBotInChannel(false) }, class: stream.HealthChannelAccess, broken: true},
-		{name: "telegram unreachable", fake: func(f *tgfake.Server) { f.SetReachable(false) }, class: stream.HealthUnreachable, wire: true},
+		{name: "telegram unreachable", fake: func(f *tgfake.Server) { f.SetReachable(false) }, class: stream.HealthUnreachable, wire: true, alone: true},
 	}
 	var out []setupProblem
 	for _, tt := range tests {

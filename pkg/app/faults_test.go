@@ -17,6 +17,7 @@ import (
 	"github.com/gotd/td/tgerr"
 
 	"github.com/filetolink/filetolink/internal/tgfake"
+	"github.com/filetolink/filetolink/pkg/config"
 	"github.com/filetolink/filetolink/pkg/tgclient"
 )
 
@@ -35,6 +36,12 @@ func TestFloodWait(t *testing.T) {
 		{tg.UploadGetFileRequestTypeID, floodLong, false, floodOnePart, 1},
 		{tg.UploadGetFileRequestTypeID, floodShort, true, "", 4},
 		{tg.UploadGetFileRequestTypeID, floodLong, true, floodOnePart, 1},
+		// The calls that move the authorization to the other DC (its
+		// first use), through the same policies as the client's transfer.
+		{tg.AuthExportAuthorizationRequestTypeID, floodShort, true, "", 1},
+		{tg.AuthExportAuthorizationRequestTypeID, floodLong, true, "", 1},
+		{tg.AuthImportAuthorizationRequestTypeID, floodShort, true, "", 1},
+		{tg.AuthImportAuthorizationRequestTypeID, floodLong, true, "", 1},
 	}
 	t.Parallel()
 	inMemory(t, len(tests), func(i int) string { return tests[i].String() }, func(t *testing.T, i int) {
@@ -42,19 +49,14 @@ func TestFloodWait(t *testing.T) {
 	})
 }
 
-// TestFloodWait over MTProto: the calls of the client's own moving of the
-// authorization to another DC.
+// TestFloodWait over MTProto, once: the client's own moving of the
+// authorization to another DC, its import flooded and waited out. The
+// other flood waits of the transfer (export, import; within and beyond the
+// budget) are TestFloodWait's cases in memory, through the same policies.
 func TestFloodWaitOnAuthTransfer(t *testing.T) {
-	tests := []floodWaitCase{
-		{tg.AuthExportAuthorizationRequestTypeID, floodShort, true, "", 1},
-		{tg.AuthExportAuthorizationRequestTypeID, floodLong, true, "", 1},
-		{tg.AuthImportAuthorizationRequestTypeID, floodShort, true, "", 1},
-		{tg.AuthImportAuthorizationRequestTypeID, floodLong, true, "", 1},
-	}
 	t.Parallel()
-	runAll(t, len(tests), func(i int) string { return tests[i].String() }, func(t *testing.T, i int) {
-		tests[i].run(t, newSite(t, nil), i)
-	})
+	tt := floodWaitCase{tg.AuthImportAuthorizationRequestTypeID, floodShort, true, "", 1}
+	tt.run(t, newSite(t, nil), 0)
 }
 
 const (
@@ -139,12 +141,32 @@ func TestMidStreamFaults(t *testing.T) {
 	})
 }
 
-// TestMidStreamFaults over MTProto: the faults of the connection itself.
+// TestMidStreamFaults over MTProto: the faults of the connection itself,
+// each on a file of its own: the dropped connections one after another on
+// one logged-in site, and beside them the outage on a site of its own. A
+// smaller window and file than in memory keep the fault mid-stream with
+// fewer bytes through MTProto (encryption under -race).
 func TestMidStreamFaultsOnTheWire(t *testing.T) {
-	tests := midStreamFaults(true)
+	var dropped, outage []midStreamFault
+	for _, tt := range midStreamFaults(true) {
+		if tt.outage {
+			outage = append(outage, tt)
+		} else {
+			dropped = append(dropped, tt)
+		}
+	}
+	groups := [][]midStreamFault{dropped, outage}
 	t.Parallel()
-	runAll(t, len(tests), func(i int) string { return tests[i].name }, func(t *testing.T, i int) {
-		tests[i].run(t, newSite(t, nil), i)
+	runAll(t, len(groups), func(g int) string { return []string{"dropped", "outage"}[g] }, func(t *testing.T, g int) {
+		s := newSite(t, func(c *config.Config) {
+			c.Tuning.Window = midStreamWireWindow
+			c.Tuning.RPCTimeout = wireRPCTimeout // the outage is known sooner
+		})
+		for i, tt := range groups[g] {
+			if !t.Run(tt.name, func(t *testing.T) { tt.run(t, s, i) }) {
+				t.Fatal("the site may not have recovered: later cases would fail for it")
+			}
+		}
 	})
 }
 
@@ -165,9 +187,23 @@ type midStreamFault struct {
 	other bool
 	// wire: a fault of the MTProto connection, not of an answer.
 	wire bool
+	// outage: Telegram stays away until the case ends.
+	outage bool
 }
 
-const midStreamSize = 32 * mib
+// The file and the window (STREAM_WINDOW) in memory and on the wire: the
+// reader stops a window of parts (plus what the HTTP connection holds)
+// beyond what the client read, well before the end of the file.
+const (
+	midStreamSize       = 32 * mib
+	midStreamWireSize   = 16 * mib
+	midStreamWireWindow = 4
+)
+
+// wireRPCTimeout is TG_RPC_TIMEOUT for the wire's outages: shorter than the
+// default, so that an outage is known (and a test of it ends) sooner, and
+// still many times what a call takes under -race on a busy machine.
+const wireRPCTimeout = 8 * time.Second
 
 // midStreamFaults are the faults of the wire (wire) or the others.
 func midStreamFaults(wire bool) []midStreamFault {
@@ -243,6 +279,7 @@ func midStreamFaults(wire bool) []midStreamFault {
 			},
 			complete: false,
 			wire:     true,
+			outage:   true,
 		},
 	}
 	// Two of them also on a file of the other DC (its own connections, its
@@ -265,7 +302,10 @@ func midStreamFaults(wire bool) []midStreamFault {
 }
 
 func (tt midStreamFault) run(t *testing.T, s *site, i int) {
-	const size = midStreamSize
+	size := int64(midStreamSize)
+	if tt.wire {
+		size = midStreamWireSize
+	}
 	content := tgfake.Pattern(uint64(100+i), size)
 	m := &tgfake.Media{Kind: tgfake.KindVideo, Name: "v.mp4", MIMEType: "video/mp4", Content: content}
 	if tt.other {
@@ -294,7 +334,7 @@ func (tt midStreamFault) run(t *testing.T, s *site, i int) {
 	// Let the window fill: the reader stops after STREAM_WINDOW
 	// parts nobody reads, far from the end of the file.
 	time.Sleep(200 * time.Millisecond)
-	if fetched := s.fake.Calls(tg.UploadGetFileRequestTypeID); fetched >= size/mib-4 {
+	if fetched := int64(s.fake.Calls(tg.UploadGetFileRequestTypeID)); fetched >= size/mib-4 {
 		t.Fatalf("%d of %d parts fetched before the fault: it would not be mid-stream", fetched, size/mib)
 	}
 	read := func(n int64) {
@@ -322,7 +362,7 @@ func (tt midStreamFault) run(t *testing.T, s *site, i int) {
 	if tt.method != 0 {
 		normal := 0 // calls of a clean download since ResetCalls
 		if tt.method == tg.UploadGetFileRequestTypeID {
-			normal = size / mib
+			normal = int(size / mib)
 		}
 		got := s.fake.Calls(tt.method) - normal
 		if got < tt.extra || (tt.exact && got != tt.extra) {
@@ -357,8 +397,8 @@ func TestUnreachableAtColdStart(t *testing.T) {
 // is known, at once. The service recovers by itself when Telegram returns.
 func TestOutageWhileWarm(t *testing.T) {
 	t.Parallel()
-	s := newSite(t, nil)
-	rpcTimeout := tgclient.DefaultRPCTimeout
+	rpcTimeout := wireRPCTimeout
+	s := newSite(t, func(c *config.Config) { c.Tuning.RPCTimeout = rpcTimeout })
 	content := tgfake.Pattern(8, 3*mib+3)
 	whole := tgfake.ReadRange(t, content, 0, content.Size()-1)
 	id := s.add("warm code", &tgfake.Media{Kind: tgfake.KindDocument, Name: "w.bin", Content: content})
@@ -399,18 +439,30 @@ func TestFreeze(t *testing.T) {
 	})
 }
 
+// TestFreeze over MTProto: the freezes that drop the connections, one
+// after the other on one logged-in site, each on files of its own.
 func TestFreezeOnTheWire(t *testing.T) {
 	tests := freezes(true)
 	t.Parallel()
-	runAll(t, len(tests), func(i int) string { return tests[i].name }, func(t *testing.T, i int) {
-		tests[i].run(t, newSite(t, nil), i)
-	})
+	s := newSite(t, nil)
+	for i, tt := range tests {
+		if !t.Run(tt.name, func(t *testing.T) { tt.run(t, s, i) }) {
+			t.Fatal("the site may not have recovered: later cases would fail for it")
+		}
+	}
 }
 
-const freezePause = 10 * time.Second
+// How long Telegram answers nothing in a freeze: in memory (fake time) and
+// on the wire, where the connections are redialled meanwhile and real time
+// passes.
+const (
+	freezePause     = 10 * time.Second
+	freezeWirePause = 5 * time.Second
+)
 
 type freeze struct {
 	name   string
+	pause  time.Duration
 	freeze func(s *site)
 	// slow: the request must wait for the end of the pause.
 	slow bool
@@ -419,15 +471,18 @@ type freeze struct {
 }
 
 func freezes(wire bool) []freeze {
-	const pause = freezePause
+	pause := freezePause
+	if wire {
+		pause = freezeWirePause
+	}
 	tests := []freeze{
-		{"paused", func(s *site) { s.fake.Pause(pause) }, true, false},
-		{"connections dropped", func(s *site) {
+		{"paused", pause, func(s *site) { s.fake.Pause(pause) }, true, false},
+		{"connections dropped", pause, func(s *site) {
 			s.fake.SetReachable(false)
 			time.Sleep(100 * time.Millisecond)
 			s.fake.SetReachable(true)
 		}, false, true},
-		{"paused and connections dropped", func(s *site) {
+		{"paused and connections dropped", pause, func(s *site) {
 			s.fake.Pause(pause)
 			s.fake.SetReachable(false)
 			time.Sleep(100 * time.Millisecond)
@@ -444,7 +499,7 @@ func freezes(wire bool) []freeze {
 }
 
 func (tt freeze) run(t *testing.T, s *site, i int) {
-	const pause = freezePause
+	pause := tt.pause
 	content := tgfake.Pattern(uint64(200+i), 3*mib+1)
 	home := s.add("freeze code", &tgfake.Media{Kind: tgfake.KindVideo, Name: "v.mp4", Content: content})
 	other := s.add("freeze code", &tgfake.Media{Kind: tgfake.KindVideo, Name: "w.mp4", Content: content, DC: s.fake.OtherDC()})

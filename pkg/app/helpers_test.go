@@ -88,9 +88,9 @@ func newSite(t *testing.T, tune func(*config.Config)) *site {
 // generation, key exchanges, encryption) alive at once. The tests run their
 // cases concurrently; on a loaded 2-core machine two dozen sites at once
 // starve each other until every hang guard fires, while a few at a time
-// each get the CPU they need. Each test uses one site at a time.
-// Under -race every key exchange costs several times as much: fewer.
-var siteSlots = make(chan struct{}, 6/slowFactor)
+// each get the CPU they need (the logins among them, loginSlots). Each
+// test uses one site at a time.
+var siteSlots = make(chan struct{}, 6)
 
 // loginSlots bounds the logins (a DH key exchange: CPU) run at once.
 var loginSlots = make(chan struct{}, 2)
@@ -121,10 +121,17 @@ func newColdSite(t *testing.T, tune func(*config.Config)) *site {
 	if testing.Short() {
 		t.Skip("integration test against the fake Telegram")
 	}
-	// Released last (cleanups run in reverse): after the site is closed.
+	return newColdSiteOn(t, tgfake.NewTest(t, tgfake.Options{}), tune)
+}
+
+// newColdSiteOn is newColdSite over a fake the caller started (NewTest,
+// which closes it) and may share between sites whose faults do not
+// interfere.
+func newColdSiteOn(t *testing.T, fake *tgfake.Server, tune func(*config.Config)) *site {
+	t.Helper()
+	// Released after the site is closed (cleanups run in reverse).
 	siteSlots <- struct{}{}
 	t.Cleanup(func() { <-siteSlots })
-	fake := tgfake.NewTest(t, tgfake.Options{})
 	cfg := defaultConfig(fake.HomeDC())
 	if tune != nil {
 		tune(&cfg)
@@ -148,7 +155,6 @@ func newColdSite(t *testing.T, tune func(*config.Config)) *site {
 		s.srv.CloseClientConnections()
 		s.srv.Close()
 		a.Close()
-		fake.Close()
 		s.checkLogs(t)
 	})
 	return s
@@ -336,6 +342,16 @@ func firstDiff(a, b []byte) int {
 
 // waitFor polls cond every 20 ms until it holds or within passes.
 func waitFor(within time.Duration, cond func() bool) bool {
+	return waitEvery(within, 20*time.Millisecond, cond)
+}
+
+// slowPoll is the pause between polls whose cond costs (HTTP requests,
+// reading every log line): under -race on two cores, polling them every
+// 20 ms takes the CPU the awaited event needs.
+const slowPoll = 250 * time.Millisecond
+
+// waitEvery polls cond every interval until it holds or within passes.
+func waitEvery(within, interval time.Duration, cond func() bool) bool {
 	deadline := time.Now().Add(within)
 	for {
 		if cond() {
@@ -344,7 +360,7 @@ func waitFor(within time.Duration, cond func() bool) bool {
 		if time.Now().After(deadline) {
 			return false
 		}
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(interval)
 	}
 }
 

@@ -20,6 +20,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
+	"time"
 
 	"github.com/gotd/td/tg"
 
@@ -85,56 +86,105 @@ func newColdMemSite(t *testing.T, tune func(*config.Config)) *site {
 // policies (tgclient.Policies) over the fake's in-memory connections. It
 // logs in as the bot on first use and authorizes another DC's connection
 // by auth.exportAuthorization / auth.importAuthorization, as the client
-// does over MTProto; it never reconnects (in memory nothing drops).
+// does over MTProto; it never reconnects (in memory nothing drops). As the
+// client's, a login or transfer is made once for all the calls that wait
+// for it at the time: they share its outcome, and a failed one is made
+// again by the next call.
 type memTelegram struct {
 	fake *tgfake.Server
 	opts tgclient.Options
 
+	// mu guards dcs only: it is never held while calling the fake (a
+	// goroutine waiting on a mutex is not durably blocked, so a bubble
+	// would not advance its clock).
 	mu        sync.Mutex
-	apis      map[int]*tg.Client // by DC, logged in
+	dcs       map[int]*memDC // by DC: logged in, or being
 	connected atomic.Bool
+}
+
+// memDC is one DC's login or transfer: api is set once done is closed
+// and err is nil.
+type memDC struct {
+	done chan struct{}
+	api  *tg.Client
+	err  error
 }
 
 func newMemTelegram(fake *tgfake.Server, opts tgclient.Options) *memTelegram {
 	if opts.DC == 0 {
 		opts.DC = fake.HomeDC()
 	}
-	return &memTelegram{fake: fake, opts: opts, apis: map[int]*tg.Client{}}
+	return &memTelegram{fake: fake, opts: opts, dcs: map[int]*memDC{}}
 }
 
 func (m *memTelegram) API(ctx context.Context) (*tg.Client, error) { return m.DC(ctx, m.opts.DC) }
 
 func (m *memTelegram) DC(ctx context.Context, dc int) (*tg.Client, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if api := m.apis[dc]; api != nil {
-		return api, nil
+	if err := ctx.Err(); err != nil {
+		return nil, err // a caller gone starts nothing
 	}
-	home := m.apis[m.opts.DC]
-	if home == nil {
-		inv := m.fake.Invoker(m.opts.DC)
+	m.mu.Lock()
+	d := m.dcs[dc]
+	if d == nil {
+		d = &memDC{done: make(chan struct{})}
+		m.dcs[dc] = d
+		go func() {
+			// Owned by d: it ends with the login or transfer, bounded by
+			// the fake (closed at the site's cleanup) and the RPC timeout.
+			defer close(d.done)
+			d.api, d.err = m.setUp(dc)
+			if d.err != nil {
+				m.mu.Lock()
+				delete(m.dcs, dc)
+				m.mu.Unlock()
+			}
+		}()
+	}
+	m.mu.Unlock()
+	select {
+	case <-d.done:
+		return d.api, d.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// dcConnectTime is how long a new connection to another DC takes to open
+// in memory (in fake time).
+const dcConnectTime = 10 * time.Millisecond
+
+// setUp logs in to the home DC, or authorizes dc's connection with the
+// home DC's (logging in first if need be).
+func (m *memTelegram) setUp(dc int) (*tg.Client, error) {
+	ctx := context.Background()
+	if dc == m.opts.DC {
+		inv := m.fake.Invoker(dc)
 		if _, err := tg.NewClient(inv).AuthImportBotAuthorization(ctx, &tg.AuthImportBotAuthorizationRequest{
 			APIID: m.opts.APIID, APIHash: m.opts.APIHash, BotAuthToken: m.opts.BotToken,
 		}); err != nil {
 			return nil, fmt.Errorf("%w: %w", tgclient.ErrLogin, err)
 		}
-		home = tg.NewClient(tgclient.Policies(inv, m.opts.DC, m.opts))
-		m.apis[m.opts.DC] = home
 		m.connected.Store(true)
+		return tg.NewClient(tgclient.Policies(inv, dc, m.opts)), nil
 	}
-	if dc == m.opts.DC {
-		return home, nil
-	}
-	exp, err := home.AuthExportAuthorization(ctx, dc)
+	home, err := m.DC(ctx, m.opts.DC)
 	if err != nil {
 		return nil, err
 	}
-	inv := m.fake.Invoker(dc)
-	if _, err := tg.NewClient(inv).AuthImportAuthorization(ctx, &tg.AuthImportAuthorizationRequest{ID: exp.ID, Bytes: exp.Bytes}); err != nil {
-		return nil, err
+	// Opening the DC's connection takes a moment (a TCP connect and a key
+	// exchange over MTProto): the calls that ask for the DC at once, as a
+	// stream's window of parts does, share this transfer and its outcome.
+	time.Sleep(dcConnectTime)
+	exp, err := home.AuthExportAuthorization(ctx, dc)
+	if err != nil {
+		return nil, fmt.Errorf("export authorization to DC %d: %w", dc, err)
 	}
-	api := tg.NewClient(tgclient.Policies(inv, dc, m.opts))
-	m.apis[dc] = api
+	// As the client's transfer: the import goes through the new
+	// connection's policies (a flood wait within the budget is waited out).
+	api := tg.NewClient(tgclient.Policies(m.fake.Invoker(dc), dc, m.opts))
+	if _, err := api.AuthImportAuthorization(ctx, &tg.AuthImportAuthorizationRequest{ID: exp.ID, Bytes: exp.Bytes}); err != nil {
+		return nil, fmt.Errorf("import authorization on DC %d: %w", dc, err)
+	}
 	return api, nil
 }
 

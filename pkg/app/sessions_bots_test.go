@@ -10,11 +10,12 @@ import (
 	"github.com/filetolink/filetolink/pkg/config"
 )
 
-// newTwoWorkerFleet is a fleet of hosts whose fake has two more bots, their
-// files registered; tokens are every bot's (BOT_TOKENS), withBots sets them.
-func newTwoWorkerFleet(t *testing.T, hosts int) (f *fleet, tokens []string, withBots func(*config.Config)) {
+// newWorkerFleet is a fleet of hosts whose fake has one more bot, their
+// files registered; tokens are both bots' (BOT_TOKENS), withBots sets them.
+// Two bots tell "each bot its own sessions" from "one pool for all".
+func newWorkerFleet(t *testing.T, hosts int) (f *fleet, tokens []string, withBots func(*config.Config)) {
 	t.Helper()
-	f = newFleetBots(t, hosts, 8*time.Second, 5, []tgfake.Bot{{Token: "7770001:worker-one"}, {Token: "7770002:worker-two"}})
+	f = newFleetBots(t, hosts, 8*time.Second, 5, []tgfake.Bot{{Token: "7770001:worker-one"}})
 	f.registerFiles()
 	tokens = f.fake.BotTokens()
 	return f, tokens, func(c *config.Config) { c.Capacity.BotTokens = tokens }
@@ -24,7 +25,8 @@ func newTwoWorkerFleet(t *testing.T, hosts int) (f *fleet, tokens []string, with
 // start after the first takes every bot's session from the pool (no new
 // login), and no key is used twice at once.
 func TestSessionPoolPerBot(t *testing.T) {
-	f, tokens, withBots := newTwoWorkerFleet(t, 2)
+	t.Parallel()
+	f, tokens, withBots := newWorkerFleet(t, 2)
 	serve := func(in *instance) {
 		for round := range 3 {
 			for _, file := range f.files {

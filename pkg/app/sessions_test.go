@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -177,14 +178,15 @@ func (f *fleet) startFirst(t *testing.T, last int64) (*instance, fleetFile) {
 	return a, file
 }
 
-// 8 hosts, 40 cold starts with overlapping requests: every answer is
+// 3 hosts, 15 cold starts with overlapping requests: every answer is
 // byte-exact or 503 + Retry-After, the logins stay within the peak number
 // of instances running at once, and no key is ever used twice at once.
 func TestSessionPoolColdStarts(t *testing.T) {
-	const hosts = 8
-	// Five per host: sessions not reused would be 40 logins, over the
-	// bound of two per instance running at once (16).
-	coldStarts := 40
+	t.Parallel()
+	const hosts = 3
+	// Five per host: sessions not reused would be 15 logins, over the
+	// bound of two per instance running at once (6).
+	coldStarts := 15
 	if v, _ := strconv.Atoi(os.Getenv("COLD_STARTS")); v > 0 {
 		coldStarts = v
 	}
@@ -194,7 +196,7 @@ func TestSessionPoolColdStarts(t *testing.T) {
 	// The first instance on every host makes its keys (a key exchange per
 	// DC: CPU) two at a time, as loginSlots does for the other tests; the
 	// cold starts after them restore keys from the pool.
-	// They stay up until all are warm, so that there are eight sessions.
+	// They stay up until all are warm, so that there are three sessions.
 	var warm sync.WaitGroup
 	warmed := make([]*instance, hosts)
 	for h := range hosts {
@@ -210,7 +212,7 @@ func TestSessionPoolColdStarts(t *testing.T) {
 			// longer than one request may wait, so ask again.
 			for _, file := range f.files {
 				want := tgfake.ReadRange(t, file.content, 0, 4095)
-				if !waitFor(3*time.Minute, func() bool {
+				if !waitEvery(3*time.Minute, slowPoll, func() bool {
 					res := in.get(t, file, 0, 4095)
 					return res.status() == http.StatusPartialContent && bytes.Equal(res.body, want)
 				}) {
@@ -275,7 +277,7 @@ func TestSessionPoolColdStarts(t *testing.T) {
 	if dups != 0 {
 		t.Errorf("%d duplicate-key events, want 0", dups)
 	}
-	// One login per session, not per cold start (that would be ~40). On a
+	// One login per session, not per cold start (that would be ~15). On a
 	// loaded machine (-race) a login can be redone: its import timed out,
 	// or the store did not answer in time and the instance logged in on
 	// its own (by design, within its budget); allow one redo per session.
@@ -283,7 +285,7 @@ func TestSessionPoolColdStarts(t *testing.T) {
 		t.Errorf("%d logins for at most %d instances at once over %d cold starts: sessions are not reused", logins, peak.Load(), coldStarts)
 	}
 	// One export per session's other DC, not one per cold start (that
-	// would be ~40): a transfer whose import timed out on a loaded
+	// would be ~15): a transfer whose import timed out on a loaded
 	// machine (-race) is redone once, so allow one retry per session.
 	if exports > 2*logins {
 		t.Errorf("%d exports of the authorization for %d sessions over %d cold starts: other-DC keys are not reused", exports, logins, coldStarts)
@@ -297,6 +299,7 @@ func TestSessionPoolColdStarts(t *testing.T) {
 // its session, then thawed: it sends nothing on that key; it takes another
 // session and serves again. Zero duplicate-key events.
 func TestFrozenInstanceLosesItsSession(t *testing.T) {
+	t.Parallel()
 	f := newFleet(t, 2, 4*time.Second, 5)
 	a, file := f.startFirst(t, 999)
 	defer a.close()
@@ -340,10 +343,17 @@ func TestFrozenInstanceLosesItsSession(t *testing.T) {
 			if checkRange(t, b.get(t, file, 5000, 9000), file, 5000, 9000) {
 				bOK.Add(1)
 			}
+			// In use all the time (the fake's duplicate window is seconds),
+			// without taking the CPU from a.
+			time.Sleep(50 * time.Millisecond)
 		}
 	}()
 	a.host.Thaw()
-	waitFor(time.Second, func() bool { return false }) // let a's goroutines run after the thaw
+	// a learns that its lease is lost (its renewal, due every third of
+	// the TTL, finds b's) before it is asked for a file.
+	if !waitEvery(eventWithin, slowPoll, func() bool { return f.hostLogged(1, "telegram session lease lost") }) {
+		t.Fatal("the thawed a never learnt that its lease was lost")
+	}
 	res := a.get(t, f.files[1], 100, 200000)
 	gotBytes := checkRange(t, res, f.files[1], 100, 200000)
 	close(stop)
@@ -363,47 +373,49 @@ func TestFrozenInstanceLosesItsSession(t *testing.T) {
 // request retried once, on a message lookup and on a download connection
 // alike; with the in-memory session too (issue 14: re-login on getFile).
 func TestRevokedKeyReplaced(t *testing.T) {
-	for _, pooled := range []bool{true, false} {
-		t.Run("pooled="+strconv.FormatBool(pooled), func(t *testing.T) {
-			f := newFleet(t, 1, 8*time.Second, 5)
-			f.registerFiles()
-			in := f.start(0, func(c *config.Config) {
-				if !pooled {
-					c.Sessions = config.Sessions{}
-				}
-			})
-			defer in.close()
-			for _, file := range f.files {
-				checkRange(t, in.get(t, file, 0, 2*mib), file, 0, 2*mib)
-			}
-			// The messages are cached: the next requests only download.
-			f.fake.RevokeAuthorizations()
-			before := f.fake.Calls(tg.UploadGetFileRequestTypeID)
-			for _, file := range f.files {
-				if !checkRange(t, in.get(t, file, mib, 3*mib), file, mib, 3*mib) {
-					t.Errorf("after revocation: 503 instead of the bytes")
-				}
-			}
-			getFiles := f.fake.Calls(tg.UploadGetFileRequestTypeID) - before
-			t.Logf("figures: %d logins, %d getFile calls for 2 ranges after the revocation, %d duplicate-key events",
-				f.fake.Logins(), getFiles, f.fake.DuplicateKeyEvents())
-			if l := f.fake.Logins(); l != 2 {
-				t.Errorf("%d logins, want 2 (one to replace the revoked key)", l)
-			}
-			if pooled {
-				st := in.app.Telegram.SessionStatus(context.Background())
-				if st.Pool == nil || st.Pool.Stored != 1 || st.LastAuthError != "AUTH_KEY_UNREGISTERED" {
-					t.Errorf("status %+v %+v", st, st.Pool)
-				}
+	t.Parallel()
+	// Side by side: each on a fleet of its own.
+	runAll(t, 2, func(i int) string { return "pooled=" + strconv.FormatBool(i == 0) }, func(t *testing.T, i int) {
+		pooled := i == 0
+		f := newFleet(t, 1, 8*time.Second, 5)
+		f.registerFiles()
+		in := f.start(0, func(c *config.Config) {
+			if !pooled {
+				c.Sessions = config.Sessions{}
 			}
 		})
-	}
+		defer in.close()
+		for _, file := range f.files {
+			checkRange(t, in.get(t, file, 0, 2*mib), file, 0, 2*mib)
+		}
+		// The messages are cached: the next requests only download.
+		f.fake.RevokeAuthorizations()
+		before := f.fake.Calls(tg.UploadGetFileRequestTypeID)
+		for _, file := range f.files {
+			if !checkRange(t, in.get(t, file, mib, 3*mib), file, mib, 3*mib) {
+				t.Errorf("after revocation: 503 instead of the bytes")
+			}
+		}
+		getFiles := f.fake.Calls(tg.UploadGetFileRequestTypeID) - before
+		t.Logf("figures: %d logins, %d getFile calls for 2 ranges after the revocation, %d duplicate-key events",
+			f.fake.Logins(), getFiles, f.fake.DuplicateKeyEvents())
+		if l := f.fake.Logins(); l != 2 {
+			t.Errorf("%d logins, want 2 (one to replace the revoked key)", l)
+		}
+		if pooled {
+			st := in.app.Telegram.SessionStatus(context.Background())
+			if st.Pool == nil || st.Pool.Stored != 1 || st.LastAuthError != "AUTH_KEY_UNREGISTERED" {
+				t.Errorf("status %+v %+v", st, st.Pool)
+			}
+		}
+	})
 }
 
 // The login budget spent (one instance holds the only session): another
 // instance answers 503 + Retry-After well within 15 s, and never logs in.
 // A FLOOD_WAIT on login is recorded: nobody asks Telegram again.
 func TestLoginBudgetExhausted(t *testing.T) {
+	t.Parallel()
 	f := newFleet(t, 3, 8*time.Second, 1)
 	a, file := f.startFirst(t, 99)
 	defer a.close()
@@ -443,6 +455,7 @@ func TestLoginBudgetExhausted(t *testing.T) {
 // session it holds; a new instance that cannot reach Redis logs in within
 // its own budget; after the restart everything works; no duplicate key.
 func TestRedisRestartMidRun(t *testing.T) {
+	t.Parallel()
 	f := newFleet(t, 3, 6*time.Second, 5)
 	f.registerFiles()
 	a := f.start(0, nil)
@@ -482,6 +495,17 @@ func TestRedisRestartMidRun(t *testing.T) {
 	if d := f.fake.DuplicateKeyEvents(); d != 0 {
 		t.Errorf("%d duplicate-key events", d)
 	}
+}
+
+// hostLogged: the logs of host n (as logged: host=n, 1-based) hold a
+// line with msg.
+func (f *fleet) hostLogged(n int, msg string) bool {
+	for _, line := range strings.Split(f.logs.String(), "\n") {
+		if strings.Contains(line, msg) && slices.Contains(strings.Fields(line), "host="+strconv.Itoa(n)) {
+			return true
+		}
+	}
+	return false
 }
 
 func head(s string, lines int) string {

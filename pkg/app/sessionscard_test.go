@@ -18,7 +18,8 @@ import (
 // bot's session pool, each labelled by the bot's public id, each with its
 // own pool's figures, and no token.
 func TestSessionsCardShowsEveryBot(t *testing.T) {
-	f, tokens, withBots := newTwoWorkerFleet(t, 1)
+	t.Parallel()
+	f, tokens, withBots := newWorkerFleet(t, 1)
 	in := f.start(0, withBots)
 	defer in.close()
 	for _, file := range f.files {
