@@ -48,8 +48,11 @@ func TestFileMigrateMovesToTheTargetConnections(t *testing.T) {
 		other++
 		most = max(most, cs.MaxInFlight)
 	}
-	if other < 2 || most != 2 {
-		t.Errorf("DC %d: %d connections, at most %d calls in flight on one; want ≥ 2 and 2", e.fake.OtherDC(), other, most)
+	// DC 4's other connections join as they connect (on a loaded machine
+	// the read may end first: pkg/tgclient's TestLaneReturnsFileMigrate
+	// waits for all of them); every one carries two calls.
+	if other < 1 || most != 2 {
+		t.Errorf("DC %d: %d connections, at most %d calls in flight on one; want ≥ 1 and 2", e.fake.OtherDC(), other, most)
 	}
 	// The parts in flight when the move was met were answered
 	// FILE_MIGRATE, each once: the first round trip's two.

@@ -189,7 +189,7 @@ func (r *connection) createLanes(dc int, p *dcConns) error {
 		first = &session.StorageMemory{}
 		setup = func(ctx context.Context, cl *telegram.Client) error { return r.transfer(ctx, cl, dc) }
 	}
-	if err := r.startLane(ctx, dc, first, setup, ls); err != nil {
+	if err := r.startLane(ctx, dc, first, setup, ls, 2*r.opts.RPCTimeout); err != nil {
 		cancel()
 		return err
 	}
@@ -211,12 +211,23 @@ func (r *connection) createLanes(dc int, p *dcConns) error {
 				r.opts.Logger.Warn("telegram: one download connection only", "dc", dc, "err", err)
 				return
 			}
-			for range r.opts.ConnsPerDC - 1 {
-				if err := r.startLane(ctx, dc, seeded(data), nil, ls); err != nil {
-					if ctx.Err() == nil {
-						r.opts.Logger.Warn("telegram: a download connection did not open", "dc", dc, "err", err)
-					}
+			// One at a time, each given as long as it takes: on a slow
+			// machine or network a connection that misses a deadline is
+			// still worth having, and one that fails is tried again.
+			for n := 1; n < r.opts.ConnsPerDC; {
+				err := r.startLane(ctx, dc, seeded(data), nil, ls, 0)
+				if err == nil {
+					n++
+					continue
+				}
+				if ctx.Err() != nil {
 					return
+				}
+				r.opts.Logger.Warn("telegram: a download connection did not open", "dc", dc, "err", err)
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(retryDelay):
 				}
 			}
 		}()
@@ -225,16 +236,19 @@ func (r *connection) createLanes(dc int, p *dcConns) error {
 }
 
 // startLane runs one gotd client of dc on storage (setup, if any, runs
-// first on it) and adds it to ls once it is connected.
-func (r *connection) startLane(ctx context.Context, dc int, storage session.Storage, setup func(context.Context, *telegram.Client) error, ls *lanes) error {
+// first on it) and adds it to ls once it is connected. A client not
+// connected within wait (0: no limit but ctx) is stopped.
+func (r *connection) startLane(ctx context.Context, dc int, storage session.Storage, setup func(context.Context, *telegram.Client) error, ls *lanes, wait time.Duration) error {
 	cl := r.c.newGotd(r, dc, storage, nil)
 	ready := make(chan error, 1)
+	laneCtx, stopLane := context.WithCancel(ctx)
 	r.wg.Add(1)
 	go func() {
-		// Owned by the connection: ctx (the DC's connections') stops it
-		// and supervise waits on r.wg.
+		// Owned by the connection: ctx (the DC's connections') or
+		// stopLane stops it, and supervise waits on r.wg.
 		defer r.wg.Done()
-		err := cl.Run(ctx, func(ctx context.Context) error {
+		defer stopLane()
+		err := cl.Run(laneCtx, func(ctx context.Context) error {
 			if setup != nil {
 				if err := setup(ctx, cl); err != nil {
 					return err
@@ -252,15 +266,20 @@ func (r *connection) startLane(ctx context.Context, dc int, storage session.Stor
 		default:
 		}
 	}()
-	t := time.NewTimer(2 * r.opts.RPCTimeout)
-	defer t.Stop()
+	var timeout <-chan time.Time
+	if wait > 0 {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		timeout = t.C
+	}
 	select {
 	case err := <-ready:
 		if err != nil {
 			return err
 		}
-	case <-t.C:
-		return fmt.Errorf("%w: DC %d did not connect within %s", ErrNotConnected, dc, 2*r.opts.RPCTimeout)
+	case <-timeout:
+		stopLane()
+		return fmt.Errorf("%w: DC %d did not connect within %s", ErrNotConnected, dc, wait)
 	case <-ctx.Done():
 		return ctx.Err()
 	}
