@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/gotd/td/telegram/dcs"
@@ -45,30 +46,80 @@ func (p *proxy) forward(dst io.Writer, r *bufio.Reader, addr net.Addr) error {
 		return err
 	}
 	var hdr [4]byte
+	plain := 0 // unencrypted packets (key exchange) of this connection
+	var endExchange func()
+	defer func() {
+		if endExchange != nil {
+			endExchange()
+		}
+	}()
 	for {
 		if _, err := io.ReadFull(r, hdr[:]); err != nil {
 			return err
 		}
 		n := int64(binary.LittleEndian.Uint32(hdr[:]) & 0x7fffffff) // the top bit asks for a quick ack
+		var key [8]byte
 		if n >= 8 {
 			head, err := r.Peek(8)
 			if err != nil {
 				return err
 			}
-			var key [8]byte
 			copy(key[:], head)
 			if key != ([8]byte{}) && p.observe != nil {
 				p.observe(p.dc, key, from)
 			}
 		}
-		if _, err := dst.Write(hdr[:]); err != nil {
-			return err
+		if key == ([8]byte{}) {
+			if plain++; plain == 3 && endExchange == nil {
+				endExchange = p.holdForKey()
+			}
+		} else if endExchange != nil {
+			endExchange()
+			endExchange = nil
 		}
-		if _, err := io.CopyN(dst, r, n); err != nil {
+		unlock := func() {}
+		if endExchange == nil {
+			p.exchange.RLock()
+			unlock = p.exchange.RUnlock
+		}
+		_, err := dst.Write(hdr[:])
+		if err == nil {
+			_, err = io.CopyN(dst, r, n)
+		}
+		unlock()
+		if err != nil {
 			return err
 		}
 	}
 }
+
+// holdForKey keeps every other connection's packets from the server while
+// a key exchange's last step (set_client_DH_params, the third unencrypted
+// packet) is answered, until its client's first encrypted packet or at
+// most keyHold; the returned func ends it. gotd's tgtest (v0.162.0) stores
+// a new key under one mutex while every RPC looks keys up under another,
+// a data race the race detector reports when the two meet; keeping them
+// apart here, and letting packets already sent reach their lookup first,
+// is the fake's way around it.
+func (p *proxy) holdForKey() func() {
+	p.exchange.Lock()
+	time.Sleep(keySettle)
+	var once sync.Once
+	end := func() { once.Do(p.exchange.Unlock) }
+	t := time.AfterFunc(keyHold, end)
+	return func() {
+		t.Stop()
+		end()
+	}
+}
+
+// keySettle is how long packets already sent get to reach tgtest's key
+// lookup before a key is stored; keyHold bounds how long one exchange can
+// hold the others.
+const (
+	keySettle = 50 * time.Millisecond
+	keyHold   = 3 * time.Second
+)
 
 // observeKey applies the duplicate rule to one packet.
 func (s *Server) observeKey(dc int, id [8]byte, from string) {

@@ -23,6 +23,10 @@ type proxy struct {
 	// key id and the client's address (see keys.go).
 	observe func(dc int, key [8]byte, from string)
 
+	// exchange keeps packets from the server while a key is stored
+	// (holdForKey).
+	exchange sync.RWMutex
+
 	mu          sync.Mutex
 	unreachable bool
 	closed      bool
