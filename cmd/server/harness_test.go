@@ -45,12 +45,46 @@ type serverProcess struct {
 	cmd  *exec.Cmd
 	base string
 	out  *tgfake.LogBuffer // stdout and stderr
-	done chan error
+	done chan struct{}     // closed when the process has exited
+	err  error             // why it exited; set before done closes
 }
 
 // startServer runs the binary with exactly env (plus PATH) in an empty
-// directory and waits until GET / answers.
+// directory and waits until GET / answers. A port taken between
+// FreePort's check and the server's listen (another test's connection got
+// it) is replaced by another.
 func startServer(t testing.TB, env map[string]string, args ...string) *serverProcess {
+	t.Helper()
+	for attempt := 1; ; attempt++ {
+		p := launch(t, env, args...)
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			resp, err := http.Get(p.base + "/")
+			if err == nil {
+				resp.Body.Close()
+				return p
+			}
+			select {
+			case <-p.done:
+				if attempt < 3 && strings.Contains(p.out.String(), "address already in use") {
+					break
+				}
+				t.Fatalf("server exited: %v\n%s", p.err, p.out.String())
+			default:
+				if time.Now().After(deadline) {
+					t.Fatalf("server not up after 20s\n%s", p.out.String())
+				}
+				time.Sleep(50 * time.Millisecond)
+				continue
+			}
+			break
+		}
+		t.Logf("port taken, another: %s", lastLines(p.out.String(), 1))
+	}
+}
+
+// launch starts the binary on a free port; the test's cleanup stops it.
+func launch(t testing.TB, env map[string]string, args ...string) *serverProcess {
 	t.Helper()
 	port := testkit.FreePort(t)
 	cmd := exec.Command(serverBinary, args...)
@@ -59,12 +93,16 @@ func startServer(t testing.TB, env map[string]string, args ...string) *serverPro
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
-	p := &serverProcess{cmd: cmd, base: fmt.Sprintf("http://127.0.0.1:%d", port), out: &tgfake.LogBuffer{}, done: make(chan error, 1)}
+	p := &serverProcess{cmd: cmd, base: fmt.Sprintf("http://127.0.0.1:%d", port), out: &tgfake.LogBuffer{}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = p.out, p.out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	go func() { p.done <- cmd.Wait() }()
+	go func() {
+		// Owned by the test: the cleanup waits for it.
+		p.err = cmd.Wait()
+		close(p.done)
+	}()
 	t.Cleanup(func() {
 		cmd.Process.Signal(syscall.SIGTERM)
 		select {
@@ -74,23 +112,7 @@ func startServer(t testing.TB, env map[string]string, args ...string) *serverPro
 			<-p.done
 		}
 	})
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		resp, err := http.Get(p.base + "/")
-		if err == nil {
-			resp.Body.Close()
-			return p
-		}
-		select {
-		case err := <-p.done:
-			t.Fatalf("server exited: %v\n%s", err, p.out.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("server not up after 20s\n%s", p.out.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	return p
 }
 
 // fakeTelegram starts the fake and returns the environment a deployment

@@ -77,9 +77,8 @@ func TestLoad(t *testing.T) {
 			res.checkBytes(t)
 			round.check(t, res)
 			select {
-			case err := <-lt.server.done:
-				lt.server.done <- err
-				t.Fatalf("the server exited under load: %v\n%s", err, lastLines(lt.server.out.String(), 20))
+			case <-lt.server.done:
+				t.Fatalf("the server exited under load: %v\n%s", lt.server.err, lastLines(lt.server.out.String(), 20))
 			default:
 			}
 			if resp, body := get(t, lt.server.base+"/healthz"); resp.StatusCode != http.StatusOK {
