@@ -6,6 +6,7 @@ toolchain go1.26.8
 
 require (
 	github.com/aws/aws-lambda-go v1.55.1
+	github.com/cenkalti/backoff/v4 v4.3.0
 	github.com/gotd/log v0.1.0
 	github.com/gotd/td v0.162.0
 	github.com/redis/go-redis/v9 v9.23.0
@@ -15,7 +16,6 @@ require (
 
 require (
 	github.com/andybalholm/brotli v1.2.1 // indirect
-	github.com/cenkalti/backoff/v4 v4.3.0 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/coder/websocket v1.8.15 // indirect
 	github.com/dlclark/regexp2 v1.12.0 // indirect

@@ -287,7 +287,8 @@ func (c *Client) newGotd(r *connection, dc int, storage session.Storage, onState
 		OnDead: func(err error) {
 			c.opts.Logger.Debug("telegram connection died", "dc", dc, "err", err)
 		},
-		OnConnectionState: onState,
-		Middlewares:       []telegram.Middleware{noFollow}, // lanes.go
+		OnConnectionState:   onState,
+		ReconnectionBackoff: newReconnectBackoff,             // backoff.go
+		Middlewares:         []telegram.Middleware{noFollow}, // lanes.go
 	})
 }
