@@ -122,8 +122,14 @@ func TestStalledClientsDoNotDenyDownloads(t *testing.T) {
 		s.fake.ResetCalls()
 		loaded := timed()
 		parLoaded := s.fake.MaxGetFileInFlight()
-		if parLoaded < parUnloaded {
+		// Which of the parts answered in the same fake instant is replaced
+		// first decides the peak to a call or two; a denied download falls
+		// to a few calls at once and takes round trips longer.
+		if parLoaded+2 < parUnloaded {
 			t.Errorf("with %d stalled clients a download ran at most %d getFile calls at once, without them %d", stalled, parLoaded, parUnloaded)
+		}
+		if loaded > unloaded+2*50*time.Millisecond {
+			t.Errorf("with %d stalled clients a 24 MiB range took %s in fake time, without them %s: more than two round trips longer", stalled, loaded, unloaded)
 		}
 		closeAll()
 		if !waitFor(30*time.Second*slowFactor, func() bool { return files.BufferInUse() == 0 }) {
