@@ -68,24 +68,5 @@ func BenchmarkResponseVsRawPipeline(b *testing.B) {
 	t := &latencyTelegram{latency: responseLatency, block: make([]byte, mib)}
 	svc := New(t, Options{ChannelID: 1, Window: envInt("BENCH_WINDOW", 0)})
 	f := NewFile(File{MessageID: 1, Size: responseSize, DC: 2}, &tg.InputDocumentFileLocation{ID: 1})
-	raw := tg.NewClient(t)
-	sink := newSink(b)
-	b.SetBytes(2 * responseSize)
-	var reader, rawTime time.Duration
-	for range b.N {
-		start := time.Now()
-		if err := sink.write(svc, f); err != nil {
-			b.Fatal(err)
-		}
-		reader += time.Since(start)
-		start = time.Now()
-		if err := rawRead(raw, f, responseSize); err != nil {
-			b.Fatal(err)
-		}
-		rawTime += time.Since(start)
-	}
-	readerMiBs := float64(responseSize) * float64(b.N) / reader.Seconds() / mib
-	b.ReportMetric(rawTime.Seconds()/reader.Seconds(), "of-raw")
-	b.ReportMetric(readerMiBs, "reader-MiB/s")
-	b.ReportMetric(readerMiBs/(1/responseLatency.Seconds()), "of-sequential")
+	responseVsRaw(b, svc, f, tg.NewClient(t))
 }
