@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -119,13 +120,7 @@ func setupProblems(wire bool) []setupProblem {
 		{name: "bot removed while warm", warm: true, fake: func(f *tgfake.Server) { f.SetBotInChannel(false) }, class: stream.HealthChannelAccess, broken: true},
 		{name: "telegram unreachable", fake: func(f *tgfake.Server) { f.SetReachable(false) }, class: stream.HealthUnreachable, wire: true, alone: true},
 	}
-	var out []setupProblem
-	for _, tt := range tests {
-		if tt.wire == wire {
-			out = append(out, tt)
-		}
-	}
-	return out
+	return slices.DeleteFunc(tests, func(tt setupProblem) bool { return tt.wire != wire })
 }
 
 func (tt setupProblem) run(t *testing.T, s *site) {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -292,13 +293,7 @@ func midStreamFaults(wire bool) []midStreamFault {
 			}
 		}
 	}
-	var out []midStreamFault
-	for _, tt := range tests {
-		if tt.wire == wire {
-			out = append(out, tt)
-		}
-	}
-	return out
+	return slices.DeleteFunc(tests, func(tt midStreamFault) bool { return tt.wire != wire })
 }
 
 func (tt midStreamFault) run(t *testing.T, s *site, i int) {
@@ -489,13 +484,7 @@ func freezes(wire bool) []freeze {
 			s.fake.SetReachable(true)
 		}, true, true},
 	}
-	var out []freeze
-	for _, tt := range tests {
-		if tt.wire == wire {
-			out = append(out, tt)
-		}
-	}
-	return out
+	return slices.DeleteFunc(tests, func(tt freeze) bool { return tt.wire != wire })
 }
 
 func (tt freeze) run(t *testing.T, s *site, i int) {
