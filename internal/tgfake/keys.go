@@ -27,22 +27,15 @@ const DefaultDuplicateWindow = 2 * time.Second
 
 var errDuplicated = tgerr.New(406, "AUTH_KEY_DUPLICATED")
 
-// forward copies the client's bytes to the server, reading the MTProto
-// intermediate framing on the way (4-byte tag 0xeeeeeeee or 0xdddddddd,
-// then packets of a 4-byte little-endian length and a payload that starts
-// with the auth key id) to tell observe which key each packet uses.
-// Other transports are copied without looking.
-func (p *proxy) forward(dst io.Writer, r *bufio.Reader, addr net.Addr) error {
+// forward copies the client's bytes after the first four (tag, already
+// sent) to the server, reading the MTProto intermediate framing on the way
+// (tag 0xeeeeeeee or 0xdddddddd, then packets of a 4-byte little-endian
+// length and a payload that starts with the auth key id) to tell observe
+// which key each packet uses. Other transports are copied without looking.
+func (p *proxy) forward(dst io.Writer, r *bufio.Reader, addr net.Addr, tag []byte) error {
 	from, _, _ := net.SplitHostPort(addr.String())
-	tag, err := r.Peek(4)
-	if err != nil {
-		return err
-	}
 	if t := binary.LittleEndian.Uint32(tag); t != 0xeeeeeeee && t != 0xdddddddd {
 		_, err := io.Copy(dst, r)
-		return err
-	}
-	if _, err := io.CopyN(dst, r, 4); err != nil {
 		return err
 	}
 	var hdr [4]byte

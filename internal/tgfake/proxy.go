@@ -91,21 +91,27 @@ func (p *proxy) relay(client net.Conn) {
 		return
 	}
 	defer p.untrack(client)
-	// tgtest's accept loop reads each connection's first byte and stops
-	// serving every DC when a connection ends before it: only a client that
-	// has sent something gets a connection to the cluster.
+	// tgtest's accept loop reads each connection's transport tag (its first
+	// four bytes) itself, and a connection that ends before it stops the
+	// whole cluster, every DC, for good. So the server is dialled only for
+	// a client that has sent four bytes, and gets them at once, before the
+	// connection is tracked: nothing (SetReachable, Close, the client's
+	// hang-up) can close it before its tag is in.
 	in := bufio.NewReaderSize(client, 64<<10)
-	if _, err := in.Peek(1); err != nil {
+	head, err := in.Peek(4)
+	if err != nil {
 		_ = client.Close()
 		return
 	}
+	tag := append([]byte(nil), head...)
+	_, _ = in.Discard(len(tag))
 	server, err := net.Dial("tcp4", p.upstream)
 	if err != nil {
 		p.log.Warn("tgfake: proxy dial upstream", "dc", p.dc, "err", err)
 		_ = client.Close()
 		return
 	}
-	if !p.track(server, nil) {
+	if _, err := server.Write(tag); err != nil || !p.track(server, nil) {
 		_ = client.Close()
 		_ = server.Close()
 		return
@@ -116,7 +122,7 @@ func (p *proxy) relay(client net.Conn) {
 	go func() {
 		// Owned by relay: relay waits for it below.
 		defer close(done)
-		_ = p.forward(quietWriter{server, quiet}, in, client.RemoteAddr())
+		_ = p.forward(quietWriter{server, quiet}, in, client.RemoteAddr(), tag)
 		_ = server.Close()
 	}()
 	_, _ = io.Copy(quietWriter{client, quiet}, server)

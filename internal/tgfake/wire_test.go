@@ -158,6 +158,54 @@ func TestOverMTProto(t *testing.T) {
 			}
 		})
 
+		t.Run("EarlyHangUps", func(t *testing.T) {
+			// Connections that end before the transport's four-byte tag (a
+			// port scan, a client killed while dialling, one cut by
+			// SetReachable in that instant) leave the DC serving: a new
+			// client connects after them. (tgtest stops every DC when a
+			// connection it accepted ends before its tag.)
+			var addr string
+			for _, o := range srv.DCList().Options {
+				if o.ID == srv.HomeDC() {
+					addr = net.JoinHostPort(o.IPAddress, strconv.Itoa(o.Port))
+				}
+			}
+			p := srv.proxyList()[0]
+			if p.dc != srv.HomeDC() {
+				p = srv.proxyList()[1]
+			}
+			tracked := func() int {
+				p.mu.Lock()
+				defer p.mu.Unlock()
+				return len(p.conns)
+			}
+			before := tracked()
+			for _, sent := range [][]byte{nil, {0xee}, {0xee, 0xee, 0xee}, {0xee, 0xee, 0xee, 0xee}} {
+				conn, err := net.Dial("tcp4", addr)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := conn.Write(sent); err != nil {
+					t.Fatal(err)
+				}
+				_ = conn.Close()
+			}
+			// Every hang-up's relay has ended (what the server got of it
+			// is in its accept queue before the new client's connection).
+			deadline := time.Now().Add(time.Minute)
+			for tracked() != before {
+				if time.Now().After(deadline) {
+					t.Fatalf("%d connections tracked, want %d", tracked(), before)
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			newCtx, cancel := context.WithTimeout(ctx, time.Minute)
+			defer cancel()
+			if err := newClient(srv, srv.HomeDC()).Run(newCtx, func(ctx context.Context) error { return nil }); err != nil {
+				t.Fatalf("a new client after the early hang-ups: %v", err)
+			}
+		})
+
 		t.Run("SetReachable", func(t *testing.T) {
 			if _, err := inputChannel(ctx, c.API(), DefaultChannelID); err != nil {
 				t.Fatal(err)
