@@ -1,9 +1,9 @@
 package stream
 
-// Integration tests: the core through its seam adapter (telegramConn,
-// seam.go) over the real gotd client and MTProto against the in-process
+// Integration tests: the core through its adapter (telegramConn, api.go)
+// over the real gotd client and MTProto against the in-process
 // fake Telegram (internal/tgfake). They prove the adapter and the client
-// carry what the core relies on: every method of the seam (home, dc,
+// carry what the core relies on: every method of conn (home, dc,
 // connected; channels.getChannels, channels.getMessages, upload.getFile),
 // Telegram's errors as gotd decodes them (FILE_MIGRATE, an expired file
 // reference, FLOOD_WAIT, CHANNEL_INVALID), and what only the client does
