@@ -250,10 +250,9 @@ func (r *connection) loggedIn() bool {
 
 // stuck: logged in, but its primary link has been down for stuckAfter
 // RPC timeouts. gotd reconnects by itself (backing off up to 5 s), but
-// under load one was seen not to report ready again for minutes after
-// Telegram was back (pkg/app's TestOutageWhileWarm, 4 tests at once under
-// -race); a new gotd client on the same session dials at once and needs no
-// login.
+// nothing bounds its reconnect loop as a whole (its source calls it
+// "potentially eternal"), so a link down this long is replaced: a new gotd
+// client on the same session dials at once and needs no login.
 func (r *connection) stuck() bool {
 	return r.loggedIn() && r.connState.downFor() >= stuckAfter*r.opts.RPCTimeout
 }
