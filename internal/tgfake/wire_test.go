@@ -164,16 +164,13 @@ func TestOverMTProto(t *testing.T) {
 			// SetReachable in that instant) leave the DC serving: a new
 			// client connects after them. (tgtest stops every DC when a
 			// connection it accepted ends before its tag.)
-			var addr string
-			for _, o := range srv.DCList().Options {
-				if o.ID == srv.HomeDC() {
-					addr = net.JoinHostPort(o.IPAddress, strconv.Itoa(o.Port))
+			var p *proxy
+			for _, q := range srv.proxyList() {
+				if q.dc == srv.HomeDC() {
+					p = q
 				}
 			}
-			p := srv.proxyList()[0]
-			if p.dc != srv.HomeDC() {
-				p = srv.proxyList()[1]
-			}
+			addr := p.addr().String()
 			tracked := func() int {
 				p.mu.Lock()
 				defer p.mu.Unlock()

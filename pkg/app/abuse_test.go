@@ -90,7 +90,8 @@ func TestStalledClientsDoNotDenyDownloads(t *testing.T) {
 		id := s.add("stall", &tgfake.Media{Kind: "document", Name: "big.bin", Content: content})
 		path := dlPath(id, "stall")
 		s.fake.SetLatency(50 * time.Millisecond) // the window matters
-		const first, last = 0, 16*mib - 1 // past the window's growth (2, 8, 32 parts)
+		// Past the window's growth (2, 8, 32 parts).
+		const first, last = 0, 16*mib - 1
 
 		// timed is one download's time: in fake time the machine's load
 		// does not disturb it, so one of each is the figure.
