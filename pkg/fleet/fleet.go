@@ -57,6 +57,7 @@ const maxLocations = 8192
 type Fleet struct {
 	bots    []*bot
 	next    atomic.Uint64 // round robin among equally loaded bots
+	claimMu sync.Mutex    // makes claim's pick and count one step
 	now     func() time.Time
 	budget  time.Duration // flood waits up to this are the clients' to wait out
 	api     *tg.Client
@@ -132,6 +133,19 @@ func (f *Fleet) Connected() bool {
 		}
 	}
 	return false
+}
+
+// Spread is how many bots in rotation have no call in flight (at least
+// 1): a stream that starts now spreads its first and last calls over them
+// (stream.Spreader).
+func (f *Fleet) Spread() int {
+	now, n := f.now(), 0
+	for _, b := range f.bots {
+		if reason, _ := b.out(now); reason == "" && b.inflight.Load() == 0 {
+			n++
+		}
+	}
+	return max(1, n)
 }
 
 // Status reports every bot, the first first, with why it is out of
@@ -270,6 +284,20 @@ func (f *Fleet) pick(ok func(*bot) bool, tried map[*bot]bool) *bot {
 		}
 	}
 	return best
+}
+
+// claim is pick with a call counted in flight on the bot it returns, in
+// one step: calls that start together (a stream's first window, its last
+// parts) go to different bots instead of all seeing the same one least
+// loaded.
+func (f *Fleet) claim(ok func(*bot) bool, tried map[*bot]bool) *bot {
+	f.claimMu.Lock()
+	defer f.claimMu.Unlock()
+	b := f.pick(ok, tried)
+	if b != nil {
+		b.inflight.Add(1)
+	}
+	return b
 }
 
 // soonestBack is the bot that returns to rotation first, for when every
@@ -589,13 +617,14 @@ func (f *Fleet) getFile(ctx context.Context, dc int, req *tg.UploadGetFileReques
 	tried := map[*bot]bool{}
 	var lastErr error
 	for {
-		b := f.pick(has, tried)
+		b := f.claim(has, tried)
 		if b == nil && known {
 			// No bot in rotation has it (others were still logging in when
 			// it was resolved, or those that had it failed): one that can
 			// looks the message up itself first.
-			if b = f.pick(func(*bot) bool { return true }, tried); b != nil {
+			if b = f.claim(func(*bot) bool { return true }, tried); b != nil {
 				if err := f.teach(ctx, b, id); err != nil {
+					b.inflight.Add(-1)
 					tried[b] = true
 					if ctx.Err() != nil {
 						return err
@@ -693,9 +722,9 @@ func (f *Fleet) teach(ctx context.Context, b *bot, id int64) error {
 	return nil
 }
 
+// fetch makes the call on bot b and ends the call claim counted on it.
 func (f *Fleet) fetch(ctx context.Context, b *bot, dc int, req *tg.UploadGetFileRequest, output bin.Decoder) error {
-	b.inflight.Add(1)
-	defer b.inflight.Add(-1)
+	defer b.inflight.Add(-1) // the call claim counted
 	api, err := b.client.DC(ctx, dc)
 	if err != nil {
 		return err

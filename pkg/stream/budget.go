@@ -32,10 +32,13 @@ func newBudget(total int64) *budget {
 }
 
 // register counts an open stream; unregister when it closes.
-func (b *budget) register() {
+// register counts a stream among those that share the budget, and
+// returns how many there are with it.
+func (b *budget) register() int64 {
 	b.mu.Lock()
+	defer b.mu.Unlock()
 	b.streams++
-	b.mu.Unlock()
+	return b.streams
 }
 
 func (b *budget) unregister() {

@@ -37,6 +37,7 @@ const (
 
 type memTelegram struct {
 	mu       sync.Mutex
+	accounts int // what spread reports (0: one)
 	homeID   int
 	refGen   uint32 // file references of an older generation are expired
 	messages map[int]*memMessage
@@ -572,3 +573,5 @@ func firstDifference(a, b []byte) int {
 	}
 	return len(a)
 }
+
+func (m *memTelegram) spread() int { return max(1, m.accounts) }

@@ -17,23 +17,25 @@ import (
 // reader delivers the parts of one range in order while the next ones are
 // fetched in parallel.
 //
-// How far it fetches ahead is earned, as in TCP's slow start: a new stream
-// requests two parts, and each part the client drains faster than Telegram
-// took to deliver it quadruples the limit (2, 8, 32), up to maxLimit parts
-// requested beyond those drained, at most Window of them in flight (16 by
-// default: two per download connection, wider than a raw loop of one call
-// per connection, which makes up for the round trips spent on two and
-// eight). The first part drained does not count: it may only have gone
-// into the kernel's socket buffers. Growth stays fourfold, not to the
-// whole window at once: a client whose kernel took exactly two parts
-// before its hang-up showed costs two parts and 8 more, not 16 more; the
-// price is that with 8 download connections the second round trip gives
-// each one part instead of two (about 1 % of a 64 MiB read over 4 bots:
-// BENCHMARKS.md, "Speed II"). A client that hangs up after the headers
-// therefore costs about two parts, and one that reads slower than Telegram
-// delivers keeps a short lead. A client that stops reading (no Read for
-// StallTimeout) has its prefetched parts dropped and their budget
-// returned; reading again starts over.
+// How far it fetches ahead is earned, as in TCP's slow start, and counted
+// in request bytes: a new stream requests its first window (initialWindow,
+// two parts' worth, as one call per idle account: spreadPlan), and each
+// part the client drains faster than Telegram took to deliver it quadruples
+// the limit (2, 8, 32 MiB), up to maxLimit bytes requested beyond those
+// drained, at most Window calls in flight (16 by default: two per download
+// connection, wider than a raw loop of one call per connection, which
+// makes up for the round trips spent on two and eight). Parts of the first
+// window drained do not count until the whole window is: they may only
+// have gone into the kernel's socket buffers. Growth stays fourfold, not
+// to the whole window at once: a client whose kernel took exactly the
+// first window before its hang-up showed costs it and 8 MiB more, not 16
+// more; the price is that with 8 download connections the second round
+// trip gives each one part instead of two (about 1 % of a 64 MiB read over
+// 4 bots: BENCHMARKS.md, "Speed II"). A client that hangs up after the
+// headers therefore costs about the first window, and one that reads
+// slower than Telegram delivers keeps a short lead. A client that stops
+// reading (no Read for StallTimeout) has its prefetched parts dropped and
+// their budget returned; reading again starts over.
 //
 // The reader owns a watcher goroutine (stalls), and per run one scheduler
 // goroutine and one goroutine per part in flight (a run ends when a stall
@@ -43,6 +45,8 @@ type reader struct {
 	ctx    context.Context // ends with Close or the caller's ctx
 	cancel context.CancelFunc
 	parts  []part
+	head   int // how many of parts the first window holds (headParts)
+	ring   int // results a run keeps: more than the parts within maxLimit
 	loc    *location
 	// held is all the budget this stream holds (in flight, unread, being read).
 	held *atomic.Int64
@@ -59,7 +63,7 @@ type reader struct {
 
 	mu         sync.Mutex // guards the fields below
 	drained    int        // parts Read has given out entirely
-	limit      int        // parts beyond drained the scheduler may request
+	limit      int64      // request bytes beyond those drained the scheduler may request
 	run        *run       // the current run; nil after a reclaim, until Read
 	registered bool       // counted among the budget's streams
 	active     bool       // a Read is in progress
@@ -97,21 +101,29 @@ type location struct {
 	refreshed bool
 }
 
-// maxLimit is how many parts beyond those drained a stream may hold (being
-// read, fetched or in flight): more than Window, so that parts that arrive
-// out of order do not take in-flight slots from the parts behind them.
-func (s *Service) maxLimit() int { return 2*s.opts.Window + 1 }
+// maxLimit is how many request bytes beyond those drained a stream may
+// hold (being read, fetched or in flight): more than Window parts, so that
+// parts that arrive out of order do not take in-flight slots from the
+// parts behind them.
+func (s *Service) maxLimit() int64 { return int64(2*s.opts.Window+1) * partSize }
 
-// initialLimit is the parts a new stream (or one resuming after a stall)
-// requests before its client has drained any.
-const initialLimit = 2
+// initialLimit is the parts' worth of bytes (initialWindow) a new stream,
+// or one resuming after a stall, requests before its client has drained
+// any.
+const (
+	initialLimit  = 2
+	initialWindow = initialLimit * partSize
+)
 
 func (s *Service) newReader(ctx context.Context, f *File, first, last int64) (*reader, error) {
 	parts := planParts(first, last)
+	if s.budget.register() == 1 {
+		// Alone: the calls a spread plan adds cost no other stream.
+		parts = spreadPlan(parts, s.tg.spread(), s.opts.Window)
+	}
 	// The first part's memory is taken before anything starts: when the
 	// budget is spent a new stream waits briefly, then fails busy.
 	held := new(atomic.Int64)
-	s.budget.register()
 	wait, cancelWait := context.WithTimeout(ctx, s.opts.BusyWait)
 	err := s.budget.acquire(wait, parts[0].Limit, held)
 	cancelWait()
@@ -130,7 +142,9 @@ func (s *Service) newReader(ctx context.Context, f *File, first, last int64) (*r
 		parts:      parts,
 		loc:        &location{file: f, dc: f.DC},
 		held:       held,
-		limit:      initialLimit,
+		head:       headParts(parts),
+		ring:       mostWithin(parts, s.maxLimit()) + 1,
+		limit:      initialWindow,
 		registered: true,
 	}
 	r.mu.Lock()
@@ -167,7 +181,7 @@ func (r *reader) startLocked(paid bool) {
 		ctx:     ctx,
 		cancel:  cancel,
 		from:    r.next,
-		results: make([]chan partResult, r.s.maxLimit()+1),
+		results: make([]chan partResult, r.ring),
 		wake:    make(chan struct{}, 1),
 	}
 	for i := range g.results {
@@ -218,7 +232,7 @@ func (r *reader) schedule(g *run, paid bool) {
 func (r *reader) waitTurn(g *run, i int) bool {
 	for {
 		r.mu.Lock()
-		ok := i < r.drained+r.limit
+		ok := r.parts[i].Offset+r.parts[i].Limit-r.parts[r.drained].Offset <= r.limit
 		r.mu.Unlock()
 		if ok && g.inFlight.Load() < int64(r.s.opts.Window) {
 			return true
@@ -280,7 +294,7 @@ func (r *reader) Read(b []byte) (int, error) {
 func (r *reader) drainedPart(g *run) {
 	r.mu.Lock()
 	r.drained++
-	if r.drained > 1 && time.Since(r.takenAt) < r.fetched {
+	if r.drained >= r.head && time.Since(r.takenAt) < r.fetched {
 		r.limit = grow(r.limit, r.s.maxLimit())
 	}
 	r.mu.Unlock()
@@ -289,7 +303,7 @@ func (r *reader) drainedPart(g *run) {
 
 // grow is the limit after a part drained at full speed: fourfold, at most
 // maxLimit (see reader for why not faster).
-func grow(limit, maxLimit int) int {
+func grow(limit, maxLimit int64) int64 {
 	return min(4*limit, maxLimit)
 }
 
@@ -304,7 +318,7 @@ func (r *reader) resume() *run {
 		r.s.budget.register()
 	}
 	if r.run == nil {
-		r.limit = initialLimit
+		r.limit = initialWindow
 		r.startLocked(false)
 	}
 	return r.run

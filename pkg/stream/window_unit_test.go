@@ -52,6 +52,32 @@ func TestWindowIsEarned(t *testing.T) {
 		}
 	})
 
+	t.Run("over four idle accounts, four calls of the same two parts", func(t *testing.T) {
+		svc, m, f := memWithFile(t, Options{}, size)
+		m.accounts = 4
+		r, err := svc.Open(context.Background(), f, 0, size-1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		got := make([]byte, size)
+		if _, err := io.ReadFull(r, got[:1]); err != nil {
+			t.Fatal(err)
+		}
+		if n, calls := settle(m), m.count("upload.getFile"); n > 2*mib || calls != 4 {
+			t.Errorf("fetched %d bytes in %d calls for a stream read 1 byte of, want ≤ 2 MiB in 4", n, calls)
+		}
+		// The rest, at full speed: the window grows over the cut head and
+		// the halved tail (2 parts per account) alike.
+		if n, err := io.ReadFull(r, got[1:]); err != nil {
+			t.Fatalf("read %d: %v", n, err)
+		}
+		checkMemBytes(t, f, got, 0)
+		if calls, want := m.count("upload.getFile"), size/mib+2+8; calls != want {
+			t.Errorf("%d getFile calls for 64 MiB over four accounts, want %d (64 parts, the head cut in four, eight halved)", calls, want)
+		}
+	})
+
 	t.Run("full speed reaches the window in two round trips", func(t *testing.T) {
 		svc, m, f := memWithFile(t, Options{}, size)
 		// Long enough that draining a part is faster, however busy the
@@ -255,12 +281,12 @@ func TestUnknownIDs(t *testing.T) {
 // TestGrowth: a part drained at full speed grows the limit fourfold,
 // never beyond maxLimit.
 func TestGrowth(t *testing.T) {
-	for _, c := range []struct{ limit, maxLimit, want int }{
-		{initialLimit, 33, 8},
-		{8, 33, 32},
-		{32, 33, 33},
-		{33, 33, 33},
-		{initialLimit, 5, 5},
+	for _, c := range []struct{ limit, maxLimit, want int64 }{
+		{initialWindow, 33 * mib, 8 * mib},
+		{8 * mib, 33 * mib, 32 * mib},
+		{32 * mib, 33 * mib, 33 * mib},
+		{33 * mib, 33 * mib, 33 * mib},
+		{initialWindow, 5 * mib, 5 * mib},
 	} {
 		if got := grow(c.limit, c.maxLimit); got != c.want {
 			t.Errorf("grow(%d, max %d) = %d, want %d", c.limit, c.maxLimit, got, c.want)
