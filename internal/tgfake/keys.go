@@ -2,6 +2,7 @@ package tgfake
 
 import (
 	"bufio"
+	"context"
 	"encoding/binary"
 	"io"
 	"net"
@@ -9,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	gotdlog "github.com/gotd/log"
 	"github.com/gotd/td/telegram/dcs"
 	"github.com/gotd/td/tgerr"
 )
@@ -104,6 +106,36 @@ func (p *proxy) holdForKey() func() {
 		t.Stop()
 		end()
 	}
+}
+
+// fenceLogger is tgtest's logger: every record, written or not, passes a
+// mutex, which orders what tgtest did before it against what it does
+// after a later record in another goroutine. tgtest logs "Got request"
+// after each packet's key lookup, and its key exchange logs "Sending
+// DhGenOk" just before the new key is stored; so a lookup that came
+// before the exchange's last step (holdForKey lets those through first)
+// happens before the store for the race detector too, as it does in time.
+type fenceLogger struct {
+	mu   sync.Mutex
+	next gotdlog.Logger
+}
+
+func (l *fenceLogger) Enabled(ctx context.Context, level gotdlog.Level) bool {
+	l.fence()
+	return l.next.Enabled(ctx, level)
+}
+
+func (l *fenceLogger) Log(ctx context.Context, level gotdlog.Level, msg string, attrs ...gotdlog.Attr) {
+	l.fence()
+	if l.next.Enabled(ctx, level) {
+		l.next.Log(ctx, level, msg, attrs...)
+	}
+}
+
+func (l *fenceLogger) fence() {
+	l.mu.Lock()
+	//lint:ignore SA2001 the empty critical section is the point: a happens-before edge
+	l.mu.Unlock()
 }
 
 // keySettle is how long packets already sent get to reach tgtest's key

@@ -180,7 +180,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if opts.Logger.Enabled(ctx, slog.LevelDebug) {
 		clusterLog = logslog.New(opts.Logger.With("component", "tgtest"))
 	}
-	s.cluster = cluster.NewCluster(cluster.Options{Logger: clusterLog})
+	s.cluster = cluster.NewCluster(cluster.Options{Logger: &fenceLogger{next: clusterLog}})
 	for _, dc := range []int{opts.HomeDC, opts.OtherDC} {
 		// Every request on every DC goes through s.onMessage first: the
 		// cluster's own handlers (help.getConfig with the real listener

@@ -128,6 +128,15 @@ func TestBotNotInChannelOutOfRotation(t *testing.T) {
 	if s := status(e, workers[0].Token); s.Parts == 0 || s.OutOfRotation != "" {
 		t.Errorf("status of the worker: %+v, want parts and in rotation", s)
 	}
+	// A stream that starts now spreads over the two bots in rotation (once
+	// their background lookups, if any, are over), not the one out.
+	deadline := time.Now().Add(30 * time.Second)
+	for e.fleet.Spread() != 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("Spread() = %d with two idle bots in rotation and one out, want 2", e.fleet.Spread())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 func TestRevokedBotOutOfRotation(t *testing.T) {

@@ -78,6 +78,27 @@ func TestWindowIsEarned(t *testing.T) {
 		}
 	})
 
+	t.Run("a stream not alone keeps whole parts", func(t *testing.T) {
+		svc, m, f := memWithFile(t, Options{}, size)
+		m.accounts = 4
+		first, err := svc.Open(context.Background(), f, 0, size-1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer first.Close()
+		second, err := svc.Open(context.Background(), f, 0, size-1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer second.Close()
+		if n := len(first.(*reader).parts); n != size/mib+2+8 {
+			t.Errorf("the stream alone has %d calls, want %d", n, size/mib+2+8)
+		}
+		if n := len(second.(*reader).parts); n != size/mib {
+			t.Errorf("the second stream has %d calls, want %d (whole parts)", n, size/mib)
+		}
+	})
+
 	t.Run("full speed reaches the window in two round trips", func(t *testing.T) {
 		svc, m, f := memWithFile(t, Options{}, size)
 		// Long enough that draining a part is faster, however busy the

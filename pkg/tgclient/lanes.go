@@ -39,6 +39,20 @@ type lanes struct {
 type lane struct {
 	inv  tg.Invoker
 	busy int // calls on it now, at most perConn
+	// sent is when each call on it now was given its slot, oldest first
+	// (len busy). Answers on one connection come about in order, so the
+	// lane whose oldest call is oldest frees a slot first.
+	sent []time.Time
+}
+
+// before reports whether ln is the better of two lanes with a free slot:
+// fewer calls, or as many and its oldest call older (it frees first:
+// calls that start together, such as a read's last ones, end together).
+func (ln *lane) before(other *lane) bool {
+	if ln.busy != other.busy {
+		return ln.busy < other.busy
+	}
+	return ln.busy > 0 && ln.sent[0].Before(other.sent[0])
 }
 
 func newLanes(perConn int) *lanes {
@@ -59,25 +73,28 @@ func (l *lanes) add(inv tg.Invoker) {
 
 // handLocked gives ln's slot (counted busy) to the first waiter.
 func (l *lanes) handLocked(ln *lane) {
+	ln.sent = append(ln.sent, time.Now())
 	w := l.waiting[0]
 	l.waiting[0] = nil
 	l.waiting = l.waiting[1:]
 	w <- ln
 }
 
-// take picks the least busy lane with a free slot, or waits for one.
+// take picks the least busy lane with a free slot (see before), or waits
+// for one.
 func (l *lanes) take(ctx context.Context) (*lane, error) {
 	l.mu.Lock()
 	var best *lane
 	if len(l.waiting) == 0 {
 		for _, ln := range l.all {
-			if ln.busy < l.perConn && (best == nil || ln.busy < best.busy) {
+			if ln.busy < l.perConn && (best == nil || ln.before(best)) {
 				best = ln
 			}
 		}
 	}
 	if best != nil {
 		best.busy++
+		best.sent = append(best.sent, time.Now())
 		l.mu.Unlock()
 		return best, nil
 	}
@@ -106,6 +123,7 @@ func (l *lanes) take(ctx context.Context) (*lane, error) {
 func (l *lanes) put(ln *lane) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	ln.sent = ln.sent[1:]
 	if len(l.waiting) > 0 {
 		l.handLocked(ln)
 		return
