@@ -113,3 +113,36 @@ func TestLanesBoundCallsPerConnection(t *testing.T) {
 		t.Errorf("calls per lane after all returned %v", got)
 	}
 }
+
+// TestLaneThatFreesFirstTakesTheCall: of lanes with as many calls, the one
+// whose oldest call was sent first (it answers first) gets the next call.
+func TestLaneThatFreesFirstTakesTheCall(t *testing.T) {
+	ls := newLanes(2)
+	ls.add(&heldInvoker{})
+	ls.add(&heldInvoker{})
+	a, b := ls.all[0], ls.all[1]
+	take := func() *lane {
+		t.Helper()
+		ln, err := ls.take(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ln
+	}
+	if take() != a || take() != b {
+		t.Fatal("two idle lanes did not take one call each")
+	}
+	t0 := time.Now()
+	a.sent[0], b.sent[0] = t0.Add(-time.Second), t0 // a's call is older
+	if ln := take(); ln != a {
+		t.Errorf("the call went to the lane whose call is newer")
+	}
+	ls.put(a) // a's old call answered: its remaining call is now the newer
+	a.sent[0] = t0.Add(time.Second)
+	if ln := take(); ln != b {
+		t.Errorf("the call went to the lane whose oldest call is newer")
+	}
+	if got := ls.inFlight(); got[0] != 1 || got[1] != 2 {
+		t.Errorf("calls per lane %v, want [1 2]", got)
+	}
+}
