@@ -107,9 +107,8 @@ type location struct {
 // parts behind them.
 func (s *Service) maxLimit() int64 { return int64(2*s.opts.Window+1) * partSize }
 
-// initialLimit is the parts' worth of bytes (initialWindow) a new stream,
-// or one resuming after a stall, requests before its client has drained
-// any.
+// initialWindow is the bytes a new stream, or one resuming after a stall,
+// requests before its client has drained any: initialLimit whole parts.
 const (
 	initialLimit  = 2
 	initialWindow = initialLimit * partSize
