@@ -32,8 +32,11 @@ func settle(m *memTelegram) int64 {
 // all prefetched parts given back when the client stalls.
 func TestWindowIsEarned(t *testing.T) {
 	const size = 64 * mib
-	open := func(t *testing.T, opts Options) (*Service, *memTelegram, *File, io.ReadCloser) {
+	// open opens a stream of the whole file over accounts idle accounts
+	// (0: one).
+	open := func(t *testing.T, opts Options, accounts int) (*Service, *memTelegram, *File, io.ReadCloser) {
 		svc, m, f := memWithFile(t, opts, size)
+		m.accounts = accounts
 		r, err := svc.Open(context.Background(), f, 0, size-1)
 		if err != nil {
 			t.Fatal(err)
@@ -43,7 +46,7 @@ func TestWindowIsEarned(t *testing.T) {
 	}
 
 	t.Run("a new stream fetches two parts", func(t *testing.T) {
-		_, m, _, r := open(t, Options{})
+		_, m, _, r := open(t, Options{}, 0)
 		if _, err := io.ReadFull(r, make([]byte, 1)); err != nil {
 			t.Fatal(err)
 		}
@@ -53,13 +56,7 @@ func TestWindowIsEarned(t *testing.T) {
 	})
 
 	t.Run("over four idle accounts, four calls of the same two parts", func(t *testing.T) {
-		svc, m, f := memWithFile(t, Options{}, size)
-		m.accounts = 4
-		r, err := svc.Open(context.Background(), f, 0, size-1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer r.Close()
+		_, m, f, r := open(t, Options{}, 4)
 		got := make([]byte, size)
 		if _, err := io.ReadFull(r, got[:1]); err != nil {
 			t.Fatal(err)
@@ -79,13 +76,7 @@ func TestWindowIsEarned(t *testing.T) {
 	})
 
 	t.Run("a stream not alone keeps whole parts", func(t *testing.T) {
-		svc, m, f := memWithFile(t, Options{}, size)
-		m.accounts = 4
-		first, err := svc.Open(context.Background(), f, 0, size-1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer first.Close()
+		svc, _, f, first := open(t, Options{}, 4)
 		second, err := svc.Open(context.Background(), f, 0, size-1)
 		if err != nil {
 			t.Fatal(err)
@@ -130,7 +121,7 @@ func TestWindowIsEarned(t *testing.T) {
 	})
 
 	t.Run("a slow client keeps a short lead", func(t *testing.T) {
-		_, m, f, r := open(t, Options{})
+		_, m, f, r := open(t, Options{}, 0)
 		const parts = 6
 		got := make([]byte, 0, parts*mib)
 		buf := make([]byte, 64<<10)
@@ -151,7 +142,7 @@ func TestWindowIsEarned(t *testing.T) {
 	})
 
 	t.Run("a stalled stream gives its budget back and resumes", func(t *testing.T) {
-		svc, _, f, r := open(t, Options{StallTimeout: 100 * time.Millisecond})
+		svc, _, f, r := open(t, Options{StallTimeout: 100 * time.Millisecond}, 0)
 		head := make([]byte, 8*mib+5) // fast: the window grows
 		if _, err := io.ReadFull(r, head); err != nil {
 			t.Fatal(err)
