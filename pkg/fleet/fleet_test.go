@@ -95,8 +95,16 @@ func TestPartsSpreadOverBots(t *testing.T) {
 	// A bot is sent parts of a file it has looked up: the other bots look
 	// it up in the background after the first one answered.
 	waitCalls(t, e, tg.ChannelsGetMessagesRequestTypeID, len(workers))
-	e.download(t, id, content)
-	e.download(t, otherID, other)
+	for _, d := range []struct {
+		id      int
+		content tgfake.Content
+	}{{id, content}, {otherID, other}} {
+		if _, err := e.svc.Resolve(context.Background(), d.id); err != nil {
+			t.Fatal(err)
+		}
+		waitSpread(t, e, 1+len(workers)) // every bot's lookup over: the download starts on idle bots
+		e.download(t, d.id, d.content)
+	}
 	var total int
 	for _, token := range e.fake.BotTokens() {
 		st := e.fake.BotStats(token)
@@ -130,13 +138,7 @@ func TestBotNotInChannelOutOfRotation(t *testing.T) {
 	}
 	// A stream that starts now spreads over the two bots in rotation (once
 	// their background lookups, if any, are over), not the one out.
-	deadline := time.Now().Add(30 * time.Second)
-	for e.fleet.Spread() != 2 {
-		if time.Now().After(deadline) {
-			t.Fatalf("Spread() = %d with two idle bots in rotation and one out, want 2", e.fleet.Spread())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitSpread(t, e, 2)
 }
 
 func TestRevokedBotOutOfRotation(t *testing.T) {
@@ -224,6 +226,19 @@ func waitOut(t *testing.T, e *env, token, reason string) {
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("status of %s: %+v, want out of rotation: %s", token[:6], s, reason)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// waitSpread waits until n bots are idle and in rotation (fleet.Spread):
+// background lookups end on their own time.
+func waitSpread(t *testing.T, e *env, n int) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for e.fleet.Spread() != n {
+		if time.Now().After(deadline) {
+			t.Fatalf("Spread() = %d, want %d: %+v", e.fleet.Spread(), n, e.fleet.Status())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
