@@ -207,7 +207,7 @@ func (r *connection) createLanes(dc int, p *dcConns) error {
 		first = &session.StorageMemory{}
 		setup = func(ctx context.Context, cl *telegram.Client) error { return r.transfer(ctx, cl, dc) }
 	}
-	if err := r.startLane(ctx, dc, first, setup, ls, 2*r.opts.RPCTimeout); err != nil {
+	if err := r.startLane(ctx, dc, first, setup, ls, laneWait*r.opts.RPCTimeout); err != nil {
 		cancel()
 		return err
 	}
@@ -229,13 +229,16 @@ func (r *connection) createLanes(dc int, p *dcConns) error {
 				r.opts.Logger.Warn("telegram: one download connection only", "dc", dc, "err", err)
 				return
 			}
-			// One at a time, each given as long as it takes: on a slow
-			// machine or network a connection that misses a deadline is
-			// still worth having, and one that fails is tried again.
-			for n := 1; n < r.opts.ConnsPerDC; {
-				err := r.startLane(ctx, dc, seeded(data), nil, ls, 0)
+			// One at a time. A connection that fails, or is not ready
+			// within its deadline, is stopped and tried again with a longer
+			// one: gotd's connect has no deadline of its own, so a link
+			// that never answers would hold this loop for good, while on
+			// a slow machine or network a connection that misses a short
+			// deadline is still worth having.
+			for n, attempt := 1, 1; n < r.opts.ConnsPerDC; attempt++ {
+				err := r.startLane(ctx, dc, seeded(data), nil, ls, time.Duration(attempt)*laneWait*r.opts.RPCTimeout)
 				if err == nil {
-					n++
+					n, attempt = n+1, 0
 					continue
 				}
 				if ctx.Err() != nil {
@@ -252,6 +255,10 @@ func (r *connection) createLanes(dc int, p *dcConns) error {
 	}
 	return nil
 }
+
+// laneWait is the RPC timeouts a further download connection gets to be
+// ready on its first attempt; each retry gets that much more.
+const laneWait = 2
 
 // startLane runs one gotd client of dc on storage (setup, if any, runs
 // first on it) and adds it to ls once it is connected. A client not
