@@ -22,7 +22,7 @@ type conn interface {
 	home(ctx context.Context) (telegramAPI, error)
 	dc(ctx context.Context, dc int) (telegramAPI, error)
 	connected() bool
-	// spread is over how many accounts download calls go (≥ 1).
+	// spread is over how many idle accounts download calls may go.
 	spread() int
 }
 
@@ -49,12 +49,12 @@ func (c telegramConn) connected() bool { return c.t.Connected() }
 
 // Spreader is a Telegram whose upload.getFile calls go to several
 // accounts, each with its own connections and rate (pkg/fleet's bots).
-// Spread is how many serve now; a Telegram without it is one account.
+// Spread is how many are idle now; a Telegram without it is one account.
 type Spreader interface{ Spread() int }
 
 func (c telegramConn) spread() int {
 	if s, ok := c.t.(Spreader); ok {
-		return max(1, s.Spread())
+		return s.Spread()
 	}
 	return 1
 }

@@ -31,9 +31,8 @@ func newBudget(total int64) *budget {
 	return &budget{free: total, total: total}
 }
 
-// register counts an open stream; unregister when it closes.
-// register counts a stream among those that share the budget, and
-// returns how many there are with it.
+// register counts an open stream among those that share the budget (until
+// unregister), and returns how many there are with it.
 func (b *budget) register() int64 {
 	b.mu.Lock()
 	defer b.mu.Unlock()

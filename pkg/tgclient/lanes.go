@@ -37,22 +37,24 @@ type lanes struct {
 }
 
 type lane struct {
-	inv  tg.Invoker
-	busy int // calls on it now, at most perConn
-	// sent is when each call on it now was given its slot, oldest first
-	// (len busy). Answers on one connection come about in order, so the
-	// lane whose oldest call is oldest frees a slot first.
+	inv tg.Invoker
+	// sent is when each call on it now (at most perConn) was given its
+	// slot, oldest first. Answers on one connection come about in order,
+	// so the lane whose oldest call is oldest frees a slot first.
 	sent []time.Time
 }
+
+// busy is the calls on ln now.
+func (ln *lane) busy() int { return len(ln.sent) }
 
 // before reports whether ln is the better of two lanes with a free slot:
 // fewer calls, or as many and its oldest call older (it frees first:
 // calls that start together, such as a read's last ones, end together).
 func (ln *lane) before(other *lane) bool {
-	if ln.busy != other.busy {
-		return ln.busy < other.busy
+	if ln.busy() != other.busy() {
+		return ln.busy() < other.busy()
 	}
-	return ln.busy > 0 && ln.sent[0].Before(other.sent[0])
+	return ln.busy() > 0 && ln.sent[0].Before(other.sent[0])
 }
 
 func newLanes(perConn int) *lanes {
@@ -65,13 +67,12 @@ func (l *lanes) add(inv tg.Invoker) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.all = append(l.all, ln)
-	for ln.busy < l.perConn && len(l.waiting) > 0 {
-		ln.busy++
+	for ln.busy() < l.perConn && len(l.waiting) > 0 {
 		l.handLocked(ln)
 	}
 }
 
-// handLocked gives ln's slot (counted busy) to the first waiter.
+// handLocked gives a free slot of ln to the first waiter.
 func (l *lanes) handLocked(ln *lane) {
 	ln.sent = append(ln.sent, time.Now())
 	w := l.waiting[0]
@@ -87,13 +88,12 @@ func (l *lanes) take(ctx context.Context) (*lane, error) {
 	var best *lane
 	if len(l.waiting) == 0 {
 		for _, ln := range l.all {
-			if ln.busy < l.perConn && (best == nil || ln.before(best)) {
+			if ln.busy() < l.perConn && (best == nil || ln.before(best)) {
 				best = ln
 			}
 		}
 	}
 	if best != nil {
-		best.busy++
 		best.sent = append(best.sent, time.Now())
 		l.mu.Unlock()
 		return best, nil
@@ -126,9 +126,7 @@ func (l *lanes) put(ln *lane) {
 	ln.sent = ln.sent[1:]
 	if len(l.waiting) > 0 {
 		l.handLocked(ln)
-		return
 	}
-	ln.busy--
 }
 
 // inFlight reports the calls on each lane now (for tests).
@@ -137,7 +135,7 @@ func (l *lanes) inFlight() []int {
 	defer l.mu.Unlock()
 	out := make([]int, len(l.all))
 	for i, ln := range l.all {
-		out[i] = ln.busy
+		out[i] = ln.busy()
 	}
 	return out
 }
@@ -231,9 +229,9 @@ func (r *connection) createLanes(dc int, p *dcConns) error {
 			}
 			// One at a time. A connection that fails, or is not ready
 			// within its deadline, is stopped and tried again with a longer
-			// one: gotd's connect has no deadline of its own, so a link
-			// that never answers would hold this loop for good, while on
-			// a slow machine or network a connection that misses a short
+			// one: how long a link that never answers may hold this loop
+			// is bounded here, not by gotd's own timers, while on a slow
+			// machine or network a connection that misses a short
 			// deadline is still worth having.
 			for n, attempt := 1, 1; n < r.opts.ConnsPerDC; attempt++ {
 				err := r.startLane(ctx, dc, seeded(data), nil, ls, time.Duration(attempt)*laneWait*r.opts.RPCTimeout)
